@@ -1,0 +1,129 @@
+"""Command-line plumbing shared by the examples: flags, devices, config files and user errors.
+
+A user mistake raises `UsageError`; `main_guard` turns it (and a dataset problem) into one line on
+stderr and exit code 2, never a traceback.
+"""
+import argparse
+import functools
+import json
+import sys
+from pathlib import Path
+
+import mxnet as mx
+
+from . import checkpoint
+from .data import DATASETS, DatasetError
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for; the message says how to fix it."""
+
+
+def main_guard(main):
+    """Run ``main``; report `UsageError` / `DatasetError` as ``error: ...`` and exit 2."""
+    @functools.wraps(main)
+    def guarded(argv=None):
+        try:
+            return main(argv)
+        except (UsageError, DatasetError) as err:
+            print("error: %s" % err, file=sys.stderr)
+            sys.exit(2)
+    return guarded
+
+
+def parse_context(spec):
+    """``auto`` | ``cpu`` | ``gpu`` | ``gpu:0,1`` | ``cpu:0,1`` to a list of `mx.Context`."""
+    num_gpus = mx.context.num_gpus()
+    if spec == "auto":
+        return [mx.gpu(0) if num_gpus else mx.cpu()]
+    kind, _, ids = spec.partition(":")
+    if kind not in ("cpu", "gpu"):
+        raise UsageError("--ctx must be auto, cpu, gpu or a list like gpu:0,1 (got %r)" % spec)
+    try:
+        devices = [int(i) for i in ids.split(",")] if ids else [0]
+    except ValueError:
+        raise UsageError("--ctx device ids must be integers, as in gpu:0,1 (got %r)" % spec)
+    if kind == "gpu":
+        missing = [i for i in devices if i >= num_gpus]
+        if missing:
+            raise UsageError("--ctx %s: this machine has %d GPU(s) visible to MXNet; use --ctx cpu "
+                             "or install a CUDA build (e.g. mxnet-cu112)" % (spec, num_gpus))
+    return [mx.Context(kind, i) for i in devices]
+
+
+def positive_int(text):
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1, got %d" % value)
+    return value
+
+
+def new_parser(description):
+    """An ArgumentParser that shows defaults."""
+    return argparse.ArgumentParser(description=description,
+                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
+
+def add_training_args(parser, *, default_dataset="mnist"):
+    """Flags every example shares, in groups: data, training, output."""
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", default=default_dataset,
+                      help="one of: %s" % ", ".join(DATASETS))
+    data.add_argument("--offline", action="store_true",
+                      help="never download; use local files (or MNIST's offline sample)")
+    fit = parser.add_argument_group("training")
+    fit.add_argument("--epochs", type=positive_int, help="passes over the data (default: per device)")
+    fit.add_argument("--max-iters", type=positive_int, help="stop after this many steps")
+    fit.add_argument("--batch-size", type=int, help="global batch (default: per device)")
+    fit.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate")
+    fit.add_argument("--beta1", type=float, default=0.5, help="Adam beta1")
+    fit.add_argument("--seed", type=int, default=0, help="seeds data order, noise and init")
+    fit.add_argument("--ctx", default="auto", help="auto | cpu | gpu | gpu:0,1 | cpu:0,1")
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", type=Path, help="run directory (default: runs/<model>-<dataset>)")
+    out.add_argument("--sample-every", type=positive_int, default=100,
+                     help="write the fixed-noise grid every N steps")
+    out.add_argument("--checkpoint-every", type=positive_int, default=500,
+                     help="checkpoint every N steps")
+    out.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
+    out.add_argument("--dry-run", action="store_true",
+                     help="a few steps on tiny settings, to check that everything runs")
+    out.add_argument("--no-eval", action="store_true", help="skip scoring samples after training")
+    return parser
+
+
+def check_common(args):
+    """Validate the shared flags that argparse cannot; raises `UsageError`."""
+    if args.dataset not in DATASETS:
+        raise UsageError("unknown dataset %r: choose one of %s" % (args.dataset, ", ".join(DATASETS)))
+    if args.batch_size is not None and args.batch_size < 2:
+        raise UsageError("--batch-size must be at least 2 (BatchNorm needs a batch), got %d"
+                         % args.batch_size)
+
+
+def require_checkpoint(run_dir, train_command):
+    """The latest checkpoint of ``run_dir``; a `UsageError` naming the command if none exists."""
+    found = checkpoint.latest(run_dir)
+    if found is None:
+        raise UsageError("no trained model at %s: train it first with %s" % (run_dir, train_command))
+    return found
+
+
+def check_same_architecture(ckpt_dir, config, keys):
+    """Refuse to resume a checkpoint whose architecture differs from the flags."""
+    saved = checkpoint.load_meta(ckpt_dir)["config"]
+    different = ["%s (checkpoint %r, now %r)" % (k, saved.get(k), config[k])
+                 for k in keys if saved.get(k) != config[k]]
+    if different:
+        raise UsageError("checkpoint %s does not match the flags: %s; pass the flags it was "
+                         "trained with or choose another --out" % (ckpt_dir, "; ".join(different)))
+
+
+def announce(config, run_dir):
+    """Print the resolved configuration and save it as ``config.json`` in the run directory."""
+    Path(run_dir).mkdir(parents=True, exist_ok=True)
+    text = json.dumps(config, indent=2, sort_keys=True)
+    (Path(run_dir) / "config.json").write_text(text + "\n")
+    print("configuration (saved to %s):\n%s" % (Path(run_dir) / "config.json", text),
+          file=sys.stderr)

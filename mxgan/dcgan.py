@@ -1,0 +1,121 @@
+"""DCGAN training on ``mx.mod.Module``, one step in seed 003's order.
+
+Per batch: G draws fakes; D sees the fakes (label 0) and the reals (label 1) and takes one
+update on the summed gradient; D, now updated, judges the same fakes as real (label 1), and the
+gradient of that loss with respect to D's *input* is handed to G's backward pass.
+"""
+import mxnet as mx
+import numpy as np
+
+from . import checkpoint, train
+from .checkpoint import NetState
+from .iters import RandIter, to_unit_range
+
+
+class ModuleGAN:
+    """A generator and a discriminator Module bound for adversarial training.
+
+    Parameters
+    ----------
+    generator, discriminator : mx.sym.Symbol
+        G maps ``rand`` (B, nz, 1, 1) to images; D maps ``data`` to a logistic output with a
+        ``label`` input (see `mxgan.symbols.get_network`).
+    batch_size : int
+        The global batch; a context list splits it across devices (data parallel).
+    nz : int
+        Noise size.
+    image_shape : tuple
+        (C, H, W) of the images D sees.
+    context : list of mx.Context
+    monitor_seed : int
+        Seeds the fixed noise batch that `monitor` renders all run long.
+    """
+
+    def __init__(self, generator, discriminator, *, batch_size, nz, image_shape, context,
+                 lr=2e-4, beta1=0.5, sigma=0.02, kvstore="local", monitor_seed=0):
+        self.batch_size = batch_size
+        self.context = context
+        self.noise = RandIter(batch_size, nz, context[0])
+        self.mod_g = mx.mod.Module(generator, data_names=("rand",), label_names=None,
+                                   context=context)
+        self.mod_g.bind(data_shapes=self.noise.provide_data)
+        self.mod_d = mx.mod.Module(discriminator, data_names=("data",), label_names=("label",),
+                                   context=context)
+        self.mod_d.bind(data_shapes=[("data", (batch_size,) + tuple(image_shape))],
+                        label_shapes=[("label", (batch_size,))], inputs_need_grad=True,
+                        grad_req=self._accumulating_grad_req(discriminator))
+        for mod in (self.mod_g, self.mod_d):
+            mod.init_params(initializer=train.initializer(sigma))
+            mod.init_optimizer(kvstore=kvstore, optimizer=train.adam(batch_size, lr, beta1))
+        self._d_grads = train.module_grad_arrays(self.mod_d)
+        self._real = mx.nd.zeros((batch_size,) + tuple(image_shape), ctx=context[0])
+        self._labels = {value: mx.nd.full((batch_size,), value, ctx=context[0]) for value in (0, 1)}
+        fixed = np.random.RandomState(monitor_seed).normal(size=self.noise.provide_data[0].shape)
+        self._fixed_noise = mx.nd.array(fixed, ctx=context[0])
+
+    @staticmethod
+    def _accumulating_grad_req(discriminator):
+        """D's parameters accumulate ('add'), so fake and real gradients sum in place; its input
+        gradient is overwritten ('write') each pass, since only the last one feeds G."""
+        params = [n for n in discriminator.list_arguments() if n not in ("data", "label")]
+        return dict({name: "add" for name in params}, data="write")
+
+    # ---- the step ---------------------------------------------------------------------------
+    def step(self, data):
+        """One adversarial step on ``data``, a uint8 batch of real images; returns `train.METRICS`."""
+        fake = self._generate()
+        # (1) D maximises log D(x) + log(1 - D(G(z))): both gradients summed, then one update.
+        train.zero(self._d_grads)
+        prob_fake = self._d_forward_backward(fake, label=0)
+        prob_real = self._d_forward_backward(to_unit_range(data, self._real), label=1)
+        self.mod_d.update()
+        # (2) G maximises log D(G(z)) through the updated D: D's input gradient is G's out-grad.
+        prob_gen = self._d_forward_backward(fake, label=1)
+        self.mod_g.backward(self.mod_d.get_input_grads())
+        self.mod_g.update()
+        return train.step_metrics(prob_real, prob_fake, prob_gen)
+
+    def _generate(self):
+        self.mod_g.forward(self.noise.next(), is_train=True)
+        return self.mod_g.get_outputs()[0]
+
+    def _d_forward_backward(self, images, *, label):
+        """Forward and backward D on ``images`` all labelled ``label``; returns a copy of D's
+        probabilities (the output array itself is overwritten by the next pass)."""
+        batch = mx.io.DataBatch(data=[images], label=[self._labels[label]])
+        self.mod_d.forward(batch, is_train=True)
+        self.mod_d.backward()
+        return self.mod_d.get_outputs()[0].copy()
+
+    # ---- sampling ---------------------------------------------------------------------------
+    def generate(self, noise, *, is_train=True):
+        """Images for a noise batch shaped like `RandIter`'s, e.g. the fixed monitoring noise.
+
+        ``is_train=True`` normalises with the batch's own BatchNorm statistics, as in training
+        (and, like any training batch, nudges the running averages); ``False`` uses the
+        running averages.
+        """
+        self.mod_g.forward(mx.io.DataBatch(data=[noise]), is_train=is_train)
+        return self.mod_g.get_outputs()[0]
+
+    def monitor(self):
+        """The fixed noise batch rendered by the current G: (images (B, C, H, W), grid columns)."""
+        return self.generate(self._fixed_noise).asnumpy(), None
+
+    # ---- checkpoints ------------------------------------------------------------------------
+    @property
+    def modules(self):
+        """The named Modules."""
+        return {"generator": self.mod_g, "discriminator": self.mod_d}
+
+    def nets(self):
+        """Parameters and optimiser state of both networks, for `mxgan.checkpoint.save`."""
+        return {name: NetState(mod.symbol, *mod.get_params(), updater=train.module_updater(mod))
+                for name, mod in self.modules.items()}
+
+    def restore(self, ckpt_dir):
+        """Load parameters and optimiser state from a checkpoint onto this trainer's devices."""
+        for name, mod in self.modules.items():
+            _, arg_params, aux_params = checkpoint.load_net(ckpt_dir, name)
+            mod.set_params(arg_params, aux_params)
+            checkpoint.restore_updater(ckpt_dir, name, train.module_updater(mod))

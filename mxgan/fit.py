@@ -1,0 +1,162 @@
+"""The training loop both examples share: batches in, pictures, logs and checkpoints out.
+
+A trainer (`mxgan.dcgan.ModuleGAN` or `mxgan.cgan.ExecutorGAN`) supplies ``step(**arrays)``,
+``monitor()``, ``nets()`` and ``restore(ckpt_dir)``; this module owns iteration counting,
+resumption, Ctrl-C, the progress bar and everything written into the run directory.
+"""
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+import mxnet as mx
+import numpy as np
+from tqdm import tqdm
+
+from . import checkpoint, viz
+from .iters import batch_by_name
+from .train import METRICS
+
+LOG_EVERY = 10  # metrics are copied off the device in blocks, not every step
+
+
+def reseed(seed, iteration):
+    """Seed MXNet's generators from (seed, iteration).
+
+    Done at the start and at every checkpoint, so a run resumed from a checkpoint draws exactly
+    the noise the uninterrupted run drew after it.
+    """
+    mx.random.seed((seed * 1000003 + iteration) % (2 ** 31))
+
+
+class StopRequest:
+    """Turns the first Ctrl-C into a request to checkpoint and stop; a second one aborts."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        tqdm.write("Ctrl-C: saving a checkpoint, then stopping (Ctrl-C again to abort).")
+
+
+class MetricsLog:
+    """Per-iteration metrics as JSON lines in ``metrics.jsonl``; resuming drops rows logged after
+    the checkpoint (the killed run got further than it saved)."""
+
+    def __init__(self, path, start_iteration):
+        self.path = Path(path)
+        self.rows = [row for row in self._read() if row["iteration"] <= start_iteration]
+        self.path.write_text("".join(json.dumps(row) + "\n" for row in self.rows))
+
+    def _read(self):
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+    def extend(self, first_iteration, values, images_per_s):
+        """Append rows for consecutive iterations from a (K, len(METRICS)) array."""
+        new = []
+        for offset, row in enumerate(values):
+            record = {"iteration": first_iteration + offset, **dict(zip(METRICS, map(float, row)))}
+            record["d_loss"] = record["d_loss_real"] + record["d_loss_fake"]
+            record["images_per_s"] = images_per_s
+            new.append(record)
+        with self.path.open("a") as f:
+            f.writelines(json.dumps(row) + "\n" for row in new)
+        self.rows.extend(new)
+        return new[-1]
+
+
+class Batches:
+    """Endless batches from an `ImageIter`, crossing epochs, positioned at any iteration."""
+
+    def __init__(self, data_iter, start_iteration):
+        self.data_iter = data_iter
+        epoch, offset = divmod(start_iteration, data_iter.batches_per_epoch)
+        data_iter.start_epoch(epoch)
+        data_iter.skip(offset)
+
+    def next(self):
+        try:
+            batch = self.data_iter.next()
+        except StopIteration:
+            self.data_iter.reset()
+            batch = self.data_iter.next()
+        return batch_by_name(self.data_iter, batch)
+
+
+def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpoint_every,
+        resume=False):
+    """Train until ``max_iters`` (or Ctrl-C); returns (last iteration, whether interrupted).
+
+    ``config`` is saved with every checkpoint; its ``seed`` drives data order and noise.
+    """
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    start = _restore(trainer, run_dir) if resume else 0
+    reseed(config["seed"], start)
+    batches = Batches(data_iter, start)
+    log = MetricsLog(run_dir / "metrics.jsonl", start)
+    iteration = start
+    with StopRequest() as stop, tqdm(total=max_iters, initial=start, unit="it",
+                                     dynamic_ncols=True, file=sys.stderr) as bar:
+        pending, tick = [], time.perf_counter()
+        while iteration < max_iters and not stop.requested:
+            pending.append(trainer.step(**batches.next()))
+            iteration += 1
+            bar.update(1)
+            if len(pending) == LOG_EVERY or iteration == max_iters or stop.requested:
+                rate = len(pending) * trainer.batch_size / (time.perf_counter() - tick)
+                last = log.extend(iteration - len(pending) + 1,
+                                  mx.nd.stack(*pending).asnumpy(), rate)
+                bar.set_postfix(D="%.3f" % last["d_loss"], G="%.3f" % last["g_loss"],
+                                img_s="%.0f" % rate)
+                pending, tick = [], time.perf_counter()
+            if iteration % sample_every == 0:
+                write_monitor_grid(trainer, run_dir, iteration)
+            if iteration % checkpoint_every == 0 or stop.requested or iteration == max_iters:
+                save_checkpoint(trainer, run_dir, iteration, config)
+    write_monitor_grid(trainer, run_dir, iteration)
+    write_summary_pictures(trainer, run_dir, log.rows, batches)
+    return iteration, stop.requested
+
+
+def _restore(trainer, run_dir):
+    ckpt = checkpoint.latest(run_dir)
+    trainer.restore(ckpt)
+    return checkpoint.load_meta(ckpt)["iteration"]
+
+
+def save_checkpoint(trainer, run_dir, iteration, config):
+    """Checkpoint, then reseed so the continuation does not depend on where a run started."""
+    checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config})
+    reseed(config["seed"], iteration)
+
+
+def write_monitor_grid(trainer, run_dir, iteration):
+    """The fixed-noise grid at ``iteration`` (samples/iter-NNNNNN.png) and as latest.png."""
+    images, ncols = trainer.monitor()
+    picture = viz.make_grid(images, ncols)
+    viz.write_png(run_dir / "samples" / ("iter-%06d.png" % iteration), picture)
+    viz.write_png(run_dir / "samples" / "latest.png", picture, scale=2)
+
+
+def write_summary_pictures(trainer, run_dir, rows, batches):
+    """End-of-run pictures: the loss curves and generated-beside-real images."""
+    if rows:
+        viz.loss_curve_figure(rows, run_dir / "loss_curves.png")
+    images, _ = trainer.monitor()
+    real = batches.next()["data"].asnumpy()[:len(images)]
+    viz.fake_vs_real_figure(images, real.astype(np.float32) / 127.5 - 1.0,
+                            run_dir / "fake_vs_real.png")

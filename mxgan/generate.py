@@ -1,0 +1,78 @@
+"""Sampling from a saved generator, on the CPU or any device, without its training code.
+
+Used by ``--generate`` / ``--infer`` in the examples and by ``python -m mxgan.evaluate RUN_DIR``.
+"""
+from pathlib import Path
+
+import mxnet as mx
+import numpy as np
+
+from . import checkpoint, viz
+from .iters import NUM_CLASSES, encode_digits
+
+
+def load_generator(ckpt_dir, *, batch_size, ctx=None):
+    """Bind a checkpoint's generator as a Module for batches of ``batch_size``.
+
+    It is bound for training (gradients allocated, never used) on purpose: MXNet's oneDNN
+    inference rewrite would otherwise fold BatchNorm with its running statistics even when
+    run with ``is_train=True``, and samples are drawn with batch statistics (see `sample`).
+    """
+    symbol, arg_params, aux_params = checkpoint.load_net(ckpt_dir, "generator")
+    data_names = [name for name in ("rand", "cond") if name in symbol.list_arguments()]
+    config = checkpoint.load_meta(ckpt_dir)["config"]
+    shapes = {"rand": (batch_size, config["nz"], 1, 1)}
+    if "cond" in data_names:
+        shapes["cond"] = encode_digits(np.zeros(batch_size, int), config["condition"]).shape
+    module = mx.mod.Module(symbol, data_names=data_names, label_names=None,
+                           context=ctx or mx.cpu())
+    module.bind(data_shapes=[(name, shapes[name]) for name in data_names], for_training=True)
+    module.set_params(arg_params, aux_params)
+    return module
+
+
+def sample(module, num, *, digits=None, condition=None, seed=0, is_train=True):
+    """``num`` images (N, C, H, W) float32 in [-1, 1]; ``digits`` (N,) for a conditional G.
+
+    ``is_train=True`` normalises each batch with its own BatchNorm statistics, as the networks
+    were trained; the running averages of a short run lag behind the weights.
+    """
+    batch_size, nz = module.data_shapes[0].shape[:2]
+    rng = np.random.RandomState(seed)
+    chunks = []
+    for start in range(0, num, batch_size):
+        data = [mx.nd.array(rng.normal(size=(batch_size, nz, 1, 1)))]
+        if digits is not None:
+            batch_digits = np.resize(digits[start:start + batch_size], batch_size)  # pad by cycling
+            data.append(mx.nd.array(encode_digits(batch_digits, condition)))
+        module.forward(mx.io.DataBatch(data=data), is_train=is_train)
+        chunks.append(module.get_outputs()[0].asnumpy())
+    return np.concatenate(chunks)[:num]
+
+
+def sample_run(run_dir, num, *, seed=0, checkpoint_dir=None, digits=None):
+    """Sample a trained run: (images, asked digits or None, dataset name).
+
+    A conditional run draws the given ``digits`` (default: 0-9 in turn); raises
+    FileNotFoundError when the run has no checkpoint.
+    """
+    ckpt = Path(checkpoint_dir) if checkpoint_dir else checkpoint.latest(run_dir)
+    if ckpt is None or not (ckpt / "meta.json").exists():
+        raise FileNotFoundError("no trained model at %s" % (checkpoint_dir or run_dir))
+    config = checkpoint.load_meta(ckpt)["config"]
+    module = load_generator(ckpt, batch_size=config["batch_size"])
+    if config.get("condition") is None:
+        return sample(module, num, seed=seed), None, config["dataset"]
+    if digits is None:
+        digits = np.arange(num) % NUM_CLASSES
+    images = sample(module, num, digits=digits, condition=config["condition"], seed=seed)
+    return images, np.asarray(digits, np.int64), config["dataset"]
+
+
+def write_samples(images, out_dir, stem, *, ncols=None):
+    """Write ``stem.npy`` (the float32 images) and ``stem.png`` (a grid) into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.save(out_dir / (stem + ".npy"), images.astype(np.float32))
+    viz.write_png(out_dir / (stem + ".png"), viz.make_grid(images, ncols), scale=2)
+    return out_dir / (stem + ".png"), out_dir / (stem + ".npy")

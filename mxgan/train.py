@@ -1,0 +1,64 @@
+"""What both GAN trainers share: optimiser and initialiser settings, losses, and MXNet internals.
+
+The DCGAN trainer (`mxgan.dcgan`) drives ``mx.mod.Module``; the conditional one (`mxgan.cgan`)
+drives bare executors. Both report the same five numbers per step, computed on the device so the
+hot loop never waits for a host copy.
+"""
+import mxnet as mx
+
+METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_real", "d_fake")
+_EPS = 1e-12
+
+
+def adam(batch_size, lr=2e-4, beta1=0.5):
+    """Adam as in the DCGAN paper and seed 003 (lr 2e-4, beta1 0.5).
+
+    The losses' gradients are sums over the batch; ``rescale_grad`` makes them means, as
+    Module does when it creates the optimiser itself.
+    """
+    return mx.optimizer.create("adam", learning_rate=lr, beta1=beta1, rescale_grad=1.0 / batch_size)
+
+
+def initializer(sigma=0.02):
+    """Normal(0, sigma) weights, unit BatchNorm gamma and zero beta (MXNet's name-based rules)."""
+    return mx.init.Normal(sigma)
+
+
+def log_likelihood(prob, label):
+    """Mean log-likelihood of a constant ``label`` (0 or 1) under D's probabilities (an NDArray)."""
+    p = prob if label == 1 else 1 - prob
+    return mx.nd.log(mx.nd.clip(p, _EPS, 1)).mean()
+
+
+def step_metrics(prob_real, prob_fake, prob_gen):
+    """The five per-step numbers of `METRICS` as one NDArray, from D's outputs in the step.
+
+    ``prob_fake`` is D's verdict on the fakes before its update, ``prob_gen`` after it (the pass
+    whose gradient trains G), so ``g_loss`` is the loss G actually descended.
+    """
+    return mx.nd.concat(-log_likelihood(prob_real, 1), -log_likelihood(prob_fake, 0),
+                        -log_likelihood(prob_gen, 1), prob_real.mean(), prob_fake.mean(), dim=0)
+
+
+def zero(arrays):
+    """Set every array to 0 in one operator call (MXNet's own ``reset_arrays``)."""
+    mx.nd.reset_arrays(*arrays, num_arrays=len(arrays))
+
+
+def module_grad_arrays(module):
+    """Every parameter gradient of a bound Module, all devices, as one flat list.
+
+    Module has no public accessor for these; this is the one place mxgan reaches into
+    ``_exec_group``.
+    """
+    return [grad for per_device in module._exec_group.grad_arrays for grad in per_device]
+
+
+def module_updater(module):
+    """The `mx.optimizer.Updater` that holds a Module's optimiser state.
+
+    With one device Module keeps it; with several, the local KVStore runs the optimiser.
+    """
+    if module._updater is not None:
+        return module._updater
+    return module._kvstore._updater
