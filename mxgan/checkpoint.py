@@ -107,15 +107,18 @@ def _to_cpu(state):
 
 
 def _optimizer_counts(optimizer):
-    """Per-parameter update counts (Adam's bias correction needs them); private in MXNet."""
+    """Per-parameter update counts (Adam's bias correction needs them); private in MXNet.
+
+    Keys are parameter indices or, when a KVStore runs the optimiser, names: stored as
+    [key, count] pairs so JSON keeps their type.
+    """
     return {"num_update": optimizer.num_update,
-            "per_device": {str(dev): {str(idx): n for idx, n in counts.items()}
-                           for dev, counts in optimizer._all_index_update_counts.items()}}
+            "per_device": [[dev, sorted(counts.items(), key=str)]
+                           for dev, counts in optimizer._all_index_update_counts.items()]}
 
 
 def _restore_optimizer_counts(optimizer, saved):
     optimizer.num_update = saved["num_update"]
-    optimizer._all_index_update_counts = {
-        int(dev): {int(idx): n for idx, n in counts.items()}
-        for dev, counts in saved["per_device"].items()}
-    optimizer._index_update_count = optimizer._all_index_update_counts[0]
+    optimizer._all_index_update_counts = {dev: {key: n for key, n in counts}
+                                          for dev, counts in saved["per_device"]}
+    optimizer._index_update_count = optimizer._all_index_update_counts.setdefault(0, {})

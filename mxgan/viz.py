@@ -20,11 +20,13 @@ def to_uint8(images):
 
 
 def make_grid(images, ncols=None, *, pad=2):
-    """Tile images (N, C, H, W) in [-1, 1] into one uint8 picture (rows, cols, C).
+    """Tile images (N, C, H, W) or (N, H, W) in [-1, 1] into one uint8 picture (rows, cols, C).
 
     ``ncols`` defaults to a square-ish layout; cells are separated by ``pad`` black pixels.
     """
     images = to_uint8(images)
+    if images.ndim == 3:
+        images = images[:, None]
     n, channels, height, width = images.shape
     ncols = ncols or int(np.ceil(np.sqrt(n)))
     nrows = int(np.ceil(n / ncols))

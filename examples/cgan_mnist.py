@@ -1,0 +1,120 @@
+#!/usr/bin/env python
+"""Train a conditional GAN on MNIST with bare MXNet executors, or draw chosen digits.
+
+    python examples/cgan_mnist.py                  # train (defaults fit the device)
+    python examples/cgan_mnist.py --infer 9        # draw nines with the trained generator
+    python examples/cgan_mnist.py --resume         # continue the latest checkpoint
+
+Everything lands in the run directory (default runs/cgan-<dataset>/).
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from mxgan import cli, fit, generate, symbols
+from mxgan.cgan import ExecutorGAN
+from mxgan.data import prepare_images
+from mxgan.iters import CONDITIONS, image_iter
+
+# The reference network (MXNet's R CGAN example) on every device; the CPU budget is iterations.
+PROFILES = {
+    "gpu": dict(batch_size=64, epochs=25, max_iters=None),
+    "cpu": dict(batch_size=64, epochs=None, max_iters=2400),
+    "dry-run": dict(batch_size=8, epochs=None, max_iters=4),
+}
+ARCHITECTURE = ("model", "condition", "nz")
+TRAIN_COMMAND = "python examples/cgan_mnist.py"
+
+
+def build_parser():
+    parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]))
+    net = parser.add_argument_group("network")
+    net.add_argument("--condition", choices=CONDITIONS, default="onehot",
+                     help="digit given to G and D as a one-hot vector or a learned embedding")
+    net.add_argument("--nz", type=cli.positive_int, default=96, help="noise size")
+    infer = parser.add_argument_group("inference")
+    infer.add_argument("--infer", metavar="DIGIT", help="draw this digit (0-9) instead of training")
+    infer.add_argument("--num", type=cli.positive_int, default=64, help="images to draw")
+    infer.add_argument("--checkpoint", type=Path,
+                       help="checkpoint directory to draw from (default: the run's latest)")
+    return parser
+
+
+def resolve_config(args, contexts):
+    """Flags plus the device profile's defaults, as one JSON-able dict."""
+    if len(contexts) > 1:
+        raise cli.UsageError("the executor-level CGAN trains on one device; pass one --ctx")
+    profile = "dry-run" if args.dry_run else contexts[0].device_type
+    config = dict(PROFILES[profile], model="cgan", dataset=args.dataset, condition=args.condition,
+                  nz=args.nz, lr=args.lr, beta1=args.beta1, seed=args.seed, ctx=str(contexts[0]))
+    for key in ("batch_size", "epochs", "max_iters"):
+        if getattr(args, key) is not None:
+            config[key] = getattr(args, key)
+    return config
+
+
+def parse_digit(text):
+    """The --infer argument as an int 0-9, or a `cli.UsageError`."""
+    if not text.isdigit() or not 0 <= int(text) <= 9:
+        raise cli.UsageError("--infer takes one digit from 0 to 9, got %r" % text)
+    return int(text)
+
+
+def infer(args, run_dir):
+    digit = parse_digit(args.infer)
+    ckpt = args.checkpoint or cli.require_checkpoint(run_dir, TRAIN_COMMAND)
+    if not (Path(ckpt) / "meta.json").exists():
+        raise cli.UsageError("no trained model at %s: train it first with %s" % (ckpt, TRAIN_COMMAND))
+    if generate.checkpoint.load_meta(ckpt)["config"].get("model") != "cgan":
+        raise cli.UsageError("%s is not a conditional generator checkpoint (train one with %s)"
+                             % (ckpt, TRAIN_COMMAND))
+    images, _, _ = generate.sample_run(run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt,
+                                       digits=np.full(args.num, digit))
+    png, npy = generate.write_samples(images[:, 0], run_dir, "infer_%d" % digit)
+    print("wrote %s and %s" % (png, npy))
+
+
+def train(args, config, contexts, run_dir):
+    images, labels = prepare_images(config["dataset"], "train", offline=args.offline or None)
+    if args.dry_run:
+        images, labels = images[:config["batch_size"] * 2], labels[:config["batch_size"] * 2]
+    data = image_iter(images, config["batch_size"], labels=labels,
+                      condition=config["condition"], seed=config["seed"])
+    total = config["epochs"] * data.batches_per_epoch if config["epochs"] else config["max_iters"]
+    config["iterations"] = min(total, config["max_iters"] or total)
+    cli.announce(config, run_dir)
+    generator, discriminator = symbols.get_network("cgan28", condition=config["condition"],
+                                                   nz=config["nz"])
+    trainer = ExecutorGAN(generator, discriminator, batch_size=config["batch_size"],
+                          nz=config["nz"], condition=config["condition"], context=contexts[0],
+                          lr=config["lr"], beta1=config["beta1"], monitor_seed=config["seed"])
+    return fit.fit(trainer, data, run_dir=run_dir, config=config,
+                   max_iters=config["iterations"], sample_every=args.sample_every,
+                   checkpoint_every=args.checkpoint_every, resume=args.resume)
+
+
+@cli.main_guard
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    cli.check_common(args)
+    contexts = cli.parse_context(args.ctx)
+    run_dir = args.out or Path("runs") / ("cgan-" + args.dataset)
+    if args.infer is not None:
+        return infer(args, run_dir)
+    config = resolve_config(args, contexts)
+    if args.resume:
+        cli.check_same_architecture(cli.require_checkpoint(run_dir, TRAIN_COMMAND), config,
+                                    ARCHITECTURE)
+    iteration, interrupted = train(args, config, contexts, run_dir)
+    if interrupted:
+        print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
+        return 130
+    print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))
+    if not args.no_eval and not args.dry_run:
+        cli.report_scores(run_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The Module-based DCGAN step: gradients, one-step behaviour, checkpoints and resumption."""
+import mxnet as mx
+import numpy as np
+import pytest
+
+from mxgan import checkpoint, fit, symbols, train
+from mxgan.dcgan import ModuleGAN
+from mxgan.iters import image_iter, to_unit_range
+
+BATCH = 8
+
+
+def make_trainer(context=None, seed=0, **kwargs):
+    mx.random.seed(seed)
+    generator, discriminator = symbols.get_network("dcgan28", channels=1, ngf=4, ndf=4, nz=8)
+    return ModuleGAN(generator, discriminator, batch_size=BATCH, nz=8, image_shape=(1, 28, 28),
+                     context=context or [mx.cpu()], **kwargs)
+
+
+def _params(trainer, name="generator"):
+    arg_params, _ = trainer.modules[name].get_params()
+    return {k: v.asnumpy() for k, v in arg_params.items()}
+
+
+def _d_loss_of_images(trainer, images64, label):
+    """Summed BCE of D (its current weights, train-mode BatchNorm) on float64 images."""
+    _, discriminator = symbols.get_network("dcgan28", channels=1, ngf=4, ndf=4, nz=8)
+    arg_params, aux_params = trainer.mod_d.get_params()
+    executor = discriminator.simple_bind(mx.cpu(), grad_req="null", data=images64.shape,
+                                         label=(len(images64),), type_dict={"data": np.float64})
+    for name, value in arg_params.items():
+        executor.arg_dict[name][:] = value.asnumpy().astype(np.float64)
+    executor.arg_dict["label"][:] = label
+
+    def loss(images):
+        executor.arg_dict["data"][:] = images
+        prob = executor.forward(is_train=True)[0].asnumpy()[:, 0]
+        return -np.sum(np.log(prob if label == 1 else 1 - prob))
+    return loss
+
+
+def test_input_gradient_handed_to_g_matches_finite_differences():
+    trainer = make_trainer()
+    rng = np.random.RandomState(0)
+    images = np.tanh(rng.normal(size=(BATCH, 1, 28, 28)))  # what a tanh generator emits
+    trainer._d_forward_backward(mx.nd.array(images), label=1)
+    handed = trainer.mod_d.get_input_grads()[0].asnumpy()
+    loss = _d_loss_of_images(trainer, images, label=1)
+    # Directional derivatives along random directions cover every pixel at once. The float64
+    # graph still carries ~1e-9 of rounding in the loss (some CPU kernels accumulate in float32),
+    # so eps is 1e-4 and the tolerance 0.5%; a wrong gradient (e.g. without BatchNorm's coupling
+    # across the batch) is off by tens of percent.
+    eps = 1e-4
+    for _ in range(3):
+        direction = rng.normal(size=images.shape)
+        numeric = (loss(images + eps * direction) - loss(images - eps * direction)) / (2 * eps)
+        assert np.sum(handed * direction) == pytest.approx(numeric, rel=5e-3)
+
+
+def test_summed_d_gradient_equals_copy_and_add_reference(real_u8):
+    trainer = make_trainer()
+    reference = mx.mod.Module(trainer.mod_d.symbol, data_names=("data",), label_names=("label",))
+    reference.bind(data_shapes=trainer.mod_d.data_shapes, label_shapes=trainer.mod_d.label_shapes,
+                   inputs_need_grad=True)  # plain grad_req="write"
+    reference.set_params(*trainer.mod_d.get_params())
+    fake = trainer._generate()
+    real = to_unit_range(mx.nd.array(real_u8[:BATCH], dtype=np.uint8), mx.nd.zeros(fake.shape))
+    kept = []
+    for images, label in ((fake, 0), (real, 1)):
+        reference.forward(mx.io.DataBatch([images], [mx.nd.full((BATCH,), label)]), is_train=True)
+        reference.backward()
+        grads = [g.copy() for g in train.module_grad_arrays(reference)]
+        kept = grads if not kept else [a + b for a, b in zip(kept, grads)]
+    train.zero(trainer._d_grads)
+    trainer._d_forward_backward(fake, label=0)
+    trainer._d_forward_backward(real, label=1)
+    for summed, expected in zip(trainer._d_grads, kept):
+        np.testing.assert_allclose(summed.asnumpy(), expected.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+def _g_loss(trainer, noise):
+    trainer.mod_g.forward(mx.io.DataBatch([noise]), is_train=True)
+    prob = trainer._d_forward_backward(trainer.mod_g.get_outputs()[0], label=1)
+    return -np.log(prob.asnumpy()).mean()
+
+
+def test_one_g_step_with_d_frozen_lowers_g_loss():
+    trainer = make_trainer(lr=1e-3)
+    noise = mx.nd.random.normal(shape=(BATCH, 8, 1, 1))
+    before = _g_loss(trainer, noise)
+    trainer.mod_g.backward(trainer.mod_d.get_input_grads())
+    trainer.mod_g.update()
+    assert _g_loss(trainer, noise) < before
+
+
+def test_training_steps_report_metrics_and_move_both_networks(real_u8):
+    trainer = make_trainer()
+    before_g, before_d = _params(trainer), _params(trainer, "discriminator")
+    metrics = trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8)).asnumpy()
+    assert metrics.shape == (len(train.METRICS),) and np.all(np.isfinite(metrics))
+    assert 0 < metrics[3] < 1 and 0 < metrics[4] < 1  # D(x), D(G(z)) are probabilities
+    for before, name in ((before_g, "generator"), (before_d, "discriminator")):
+        after = _params(trainer, name)
+        weights = [k for k in before if k.endswith("weight")]  # gamma is fixed at 1 (fix_gamma)
+        assert weights and all(not np.array_equal(before[k], after[k]) for k in weights)
+
+
+def test_data_parallel_module_over_two_cpu_contexts(real_u8):
+    trainer = make_trainer(context=[mx.cpu(0), mx.cpu(1)])
+    metrics = trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8)).asnumpy()
+    assert np.all(np.isfinite(metrics))
+    per_device = trainer.mod_g._exec_group.param_arrays[0]
+    assert len(per_device) == 2
+    np.testing.assert_array_equal(per_device[0].asnumpy(), per_device[1].asnumpy())
+
+
+@pytest.mark.parametrize("context", [[mx.cpu()], [mx.cpu(0), mx.cpu(1)]], ids=["1dev", "2dev"])
+def test_checkpoint_round_trip_is_bit_identical(tmp_path, real_u8, context):
+    trainer = make_trainer(context)
+    for _ in range(2):
+        trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8))
+    ckpt = checkpoint.save(tmp_path, 2, trainer.nets(), {"config": {"seed": 0}})
+    restored = make_trainer(context, seed=1)
+    restored.restore(ckpt)
+    noise = mx.nd.random.normal(shape=(BATCH, 8, 1, 1))
+    # Across devices each keeps BatchNorm running averages of its own half-batch and a
+    # checkpoint stores their mean (Module.get_params), so only one device's inference output
+    # can be compared bit for bit.
+    for is_train in (True, False) if len(context) == 1 else (True,):
+        np.testing.assert_array_equal(restored.generate(noise, is_train=is_train).asnumpy(),
+                                      trainer.generate(noise, is_train=is_train).asnumpy())
+
+
+def test_checkpoint_loads_with_standard_module_load(tmp_path):
+    trainer = make_trainer()
+    ckpt = checkpoint.save(tmp_path, 7, trainer.nets(), {"config": {}})
+    module = mx.mod.Module.load(str(ckpt / "generator"), 7, data_names=("rand",), label_names=None)
+    module.bind(data_shapes=[("rand", (BATCH, 8, 1, 1))], for_training=False)
+    assert module.get_outputs is not None
+    assert [p.name for p in checkpoint.list_checkpoints(tmp_path)] == ["iter-000007"]
+
+
+def _fit(run_dir, images, max_iters, resume=False):
+    trainer = make_trainer()
+    data = image_iter(images, BATCH, seed=0)
+    fit.fit(trainer, data, run_dir=run_dir, config={"seed": 0}, max_iters=max_iters,
+            sample_every=100, checkpoint_every=3, resume=resume)
+    return trainer
+
+
+def test_resumed_run_matches_uninterrupted_run(tmp_path, real_u8):
+    straight = _fit(tmp_path / "straight", real_u8[:24], 7)
+    _fit(tmp_path / "resumed", real_u8[:24], 4)  # checkpoints at 3 and 4 (the end)
+    for ckpt in checkpoint.list_checkpoints(tmp_path / "resumed")[1:]:
+        __import__("shutil").rmtree(ckpt)  # as if killed after iteration 3's checkpoint
+    resumed = _fit(tmp_path / "resumed", real_u8[:24], 7, resume=True)
+    for name in ("generator", "discriminator"):
+        a, b = _params(straight, name), _params(resumed, name)
+        for key in a:
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    rows = [r["iteration"] for r in fit.MetricsLog(tmp_path / "resumed" / "metrics.jsonl", 99).rows]
+    assert rows == list(range(1, 8))

@@ -1,0 +1,115 @@
+"""Noise and image iterators: shapes, statistics, in-place reuse and seeded order."""
+import mxnet as mx
+import numpy as np
+import pytest
+
+from mxgan.iters import (ConditionalRandIter, RandIter, batch_by_name, encode_digits, image_iter,
+                         to_unit_range)
+
+
+def test_rand_iter_is_a_dataiter_with_standard_normal_noise():
+    noise = RandIter(64, 100)
+    assert isinstance(noise, mx.io.DataIter)
+    assert noise.provide_data[0].name == "rand"
+    assert noise.provide_data[0].shape == (64, 100, 1, 1)
+    draws = np.stack([next(iter(noise)).data[0].asnumpy().copy() for _ in range(50)])
+    assert draws.shape == (50, 64, 100, 1, 1)
+    assert abs(draws.mean()) < 0.01 and abs(draws.std() - 1) < 0.01
+    assert not np.allclose(draws[0], draws[1])  # fresh noise each batch
+
+
+def test_rand_iter_reuses_one_array():
+    noise = RandIter(8, 4)
+    first, second = noise.next().data[0], noise.next().data[0]
+    assert first is second
+
+
+def test_rand_iter_follows_mxnet_seed():
+    mx.random.seed(7)
+    a = RandIter(4, 3).next().data[0].asnumpy()
+    mx.random.seed(7)
+    b = RandIter(4, 3).next().data[0].asnumpy()
+    np.testing.assert_array_equal(a, b)
+
+
+def test_conditional_iter_gives_onehot_digits_matching_indices():
+    noise = ConditionalRandIter(500, 10)
+    assert [d.shape for d in noise.provide_data] == [(500, 10, 1, 1), (500, 10, 1, 1)]
+    rand, onehot = noise.next().data
+    digits = noise.digits.asnumpy()
+    np.testing.assert_array_equal(onehot.asnumpy()[:, :, 0, 0].argmax(axis=1), digits)
+    assert onehot.asnumpy().sum() == 500
+    counts = np.bincount(digits.astype(int), minlength=10)
+    assert counts.min() > 25  # uniform over 0-9: 50 expected per digit
+
+
+def test_conditional_iter_fixed_digits_and_embedding_indices():
+    noise = ConditionalRandIter(3, 5, condition="embedding", digits=[9, 0, 4])
+    assert noise.provide_data[1].shape == (3,)
+    for _ in range(2):
+        np.testing.assert_array_equal(noise.next().data[1].asnumpy(), [9, 0, 4])
+
+
+@pytest.mark.parametrize("digits", [[1, 2], [0, 1, 10], [-1, 0, 0]])
+def test_conditional_iter_rejects_bad_digits(digits):
+    with pytest.raises(ValueError, match="integers in 0-9"):
+        ConditionalRandIter(3, 5, digits=digits)
+
+
+def _images(n):
+    return (np.arange(n)[:, None, None, None] * np.ones((n, 1, 2, 2))).astype(np.uint8)
+
+
+def _epoch_order(data_iter):
+    return [int(v) for batch in data_iter for v in batch.data[0].asnumpy()[:, 0, 0, 0]]
+
+
+def test_image_iter_drops_partial_batch_and_keeps_uint8():
+    data = image_iter(_images(10), 3)
+    assert data.batches_per_epoch == 3
+    batches = list(data)
+    assert len(batches) == 3
+    assert batches[0].data[0].dtype == np.uint8
+
+
+def test_image_iter_order_depends_only_on_seed_and_epoch():
+    first, again = image_iter(_images(12), 4, seed=3), image_iter(_images(12), 4, seed=3)
+    epoch0 = _epoch_order(first)
+    assert epoch0 == _epoch_order(again)
+    assert sorted(epoch0) == list(range(12)) and epoch0 != list(range(12))
+    first.reset()
+    epoch1 = _epoch_order(first)
+    assert epoch1 != epoch0
+    again.start_epoch(1)
+    assert _epoch_order(again) == epoch1
+    assert _epoch_order(image_iter(_images(12), 4, seed=4)) != epoch0
+
+
+def test_image_iter_skip_lands_on_the_same_batch():
+    data = image_iter(_images(12), 4, seed=1)
+    order = _epoch_order(data)
+    data.start_epoch(0)
+    data.skip(2)
+    assert _epoch_order(data) == order[8:]
+
+
+def test_conditional_image_iter_keeps_labels_aligned():
+    labels = np.arange(12) % 10
+    data = image_iter(_images(12), 4, labels=labels, condition="onehot", seed=2)
+    for batch in data:
+        named = batch_by_name(data, batch)
+        pixels = named["data"].asnumpy()[:, 0, 0, 0].astype(int)
+        np.testing.assert_array_equal(named["cond"].asnumpy()[:, :, 0, 0].argmax(1), pixels % 10)
+
+
+def test_encode_digits_onehot():
+    onehot = encode_digits([3, 0], "onehot")
+    assert onehot.shape == (2, 10, 1, 1) and onehot[0, 3, 0, 0] == 1 and onehot.sum() == 2
+
+
+def test_to_unit_range_scales_and_tiles_channels():
+    pixels = mx.nd.array([[[[0, 255], [127.5, 51]]]], dtype=np.uint8)
+    out = to_unit_range(pixels, mx.nd.zeros((1, 3, 2, 2)))
+    np.testing.assert_allclose(out.asnumpy()[0, 2], [[-1, 1], [127 / 127.5 - 1, 51 / 127.5 - 1]],
+                               rtol=1e-6)
+    np.testing.assert_array_equal(out.asnumpy()[0, 0], out.asnumpy()[0, 2])
