@@ -48,7 +48,7 @@ class ExecutorGAN:
         self._symbols = {self.exec_g: generator, self.exec_d: discriminator}
         self._init_params(sigma)
         self._d_grads = [self.exec_d.grad_dict[name] for name in self._params[self.exec_d]]
-        self._monitor = self._bind_monitor(nz, monitor_seed)
+        self._monitor_noise, self._monitor_cond = self._monitor_inputs(nz, monitor_seed)
 
     # ---- binding ----------------------------------------------------------------------------
     def _bind(self, symbol, param_grad_req, **input_shapes):
@@ -70,16 +70,12 @@ class ExecutorGAN:
                                   args_grad={"data": mx.nd.zeros(data.shape, self.context)},
                                   grad_req=grad_req, aux_states=self.exec_d.aux_dict)
 
-    def _bind_monitor(self, nz, seed):
-        """G reshaped to a 10 x 10 batch sharing G's parameters: row = digit, column = noise."""
+    def _monitor_inputs(self, nz, seed):
+        """Fixed (noise, cond) for a 10 x 10 grid: row = digit, column = one noise vector."""
         rng = np.random.RandomState(seed)
         noise = np.tile(rng.normal(size=(MONITOR_COLUMNS, nz, 1, 1)), (NUM_CLASSES, 1, 1, 1))
         digits = np.repeat(np.arange(NUM_CLASSES), MONITOR_COLUMNS)
-        monitor = self.exec_g.reshape(allow_up_sizing=True, rand=noise.shape,
-                                      cond=condition_shape(len(digits), self.condition))
-        monitor.arg_dict["rand"][:] = noise
-        monitor.arg_dict["cond"][:] = encode_digits(digits, self.condition)
-        return monitor
+        return noise, encode_digits(digits, self.condition)
 
     def _init_params(self, sigma):
         """Initialise as Module does: by name, honouring per-variable ``__init__`` attributes."""
@@ -142,9 +138,17 @@ class ExecutorGAN:
 
     # ---- sampling and checkpoints -----------------------------------------------------------
     def monitor(self):
-        """The 10 x 10 monitoring grid: (images, 10 columns); row d shows digit d."""
-        self._monitor.forward(is_train=True)
-        return self._monitor.outputs[0].asnumpy(), MONITOR_COLUMNS
+        """The 10 x 10 monitoring grid: (images, 10 columns); row d shows digit d.
+
+        Drawn by the training executor itself, batch by batch (a reshaped executor sharing the
+        weights trips oneDNN with the embedding), with training-mode BatchNorm.
+        """
+        chunks = []
+        for start in range(0, len(self._monitor_noise), self.batch_size):
+            rand, cond = (np.resize(a[start:start + self.batch_size], (self.batch_size,) + a.shape[1:])
+                          for a in (self._monitor_noise, self._monitor_cond))
+            chunks.append(self._generate(mx.nd.array(rand), mx.nd.array(cond)).asnumpy())
+        return np.concatenate(chunks)[:len(self._monitor_noise)], MONITOR_COLUMNS
 
     def nets(self):
         """Parameters and optimiser state of both networks, for `mxgan.checkpoint.save`."""

@@ -117,9 +117,9 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
             iteration += 1
             bar.update(1)
             if len(pending) == LOG_EVERY or iteration == max_iters or stop.requested:
+                values = mx.nd.stack(*pending).asnumpy()  # waits for the queued steps
                 rate = len(pending) * trainer.batch_size / (time.perf_counter() - tick)
-                last = log.extend(iteration - len(pending) + 1,
-                                  mx.nd.stack(*pending).asnumpy(), rate)
+                last = log.extend(iteration - len(pending) + 1, values, rate)
                 bar.set_postfix(D="%.3f" % last["d_loss"], G="%.3f" % last["g_loss"],
                                 img_s="%.0f" % rate)
                 pending, tick = [], time.perf_counter()

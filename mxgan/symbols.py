@@ -168,14 +168,20 @@ def dcgan_discriminator(*, size=64, ndf=None, channels=3, prefix="d_"):
     return mx.sym.Flatten(net, name=prefix + "flatten")  # (B, 1)
 
 
-def _condition_map(condition, prefix):
-    """The Variable "cond" as a (B, 10, 1, 1) map: one-hot as given, or digits (B,) embedded."""
+def _condition_vector(condition, prefix):
+    """The Variable "cond" as a (B, 10) vector: one-hot as given, or digits (B,) embedded."""
     _check_choice("condition", condition, CONDITIONS)
     cond = mx.sym.Variable("cond")
     if condition == "embedding":
-        cond = mx.sym.Embedding(cond, input_dim=NUM_CLASSES, output_dim=NUM_CLASSES,
+        return mx.sym.Embedding(cond, input_dim=NUM_CLASSES, output_dim=NUM_CLASSES,
                                 name=prefix + "cond_embed")  # (B, 10)
-    return mx.sym.reshape(cond, shape=(0, 0, 1, 1), name=prefix + "cond_map")  # (B, 10, 1, 1)
+    return mx.sym.flatten(cond, name=prefix + "cond_flat")  # (B, 10)
+
+
+def _condition_map(condition, prefix):
+    """The Variable "cond" as a (B, 10, 1, 1) map."""
+    return mx.sym.reshape(_condition_vector(condition, prefix), shape=(0, 0, 1, 1),
+                          name=prefix + "cond_map")  # (B, 10, 1, 1)
 
 
 def cgan_generator(*, nz=96, ngf=(384, 192, 96), condition="onehot", prefix="g_"):
@@ -198,9 +204,11 @@ def cgan_generator(*, nz=96, ngf=(384, 192, 96), condition="onehot", prefix="g_"
     mx.sym.Symbol
     """
     _check_three_filters("ngf", ngf)
-    cond = _condition_map(condition, prefix)
-    net = mx.sym.concat(cond, _noise(nz), dim=1,
-                        name=prefix + "concat")  # (B, 10+nz, 1, 1)
+    # Joined as vectors, then reshaped: oneDNN cannot split the gradient of a 4-D concat whose
+    # channel count is a multiple of 8 back into an embedding ("could not construct a sub-memory").
+    net = mx.sym.concat(_condition_vector(condition, prefix), mx.sym.flatten(_noise(nz)), dim=1,
+                        name=prefix + "concat")  # (B, 10+nz)
+    net = mx.sym.reshape(net, shape=(0, 0, 1, 1), name=prefix + "concat_map")  # (B, 10+nz, 1, 1)
     layers = [(ngf[0], 4, 1, 0),  # (B, ngf[0], 4, 4)
               (ngf[1], 3, 2, 1),  # (B, ngf[1], 7, 7)
               (ngf[2], 4, 2, 1),  # (B, ngf[2], 14, 14)

@@ -7,6 +7,8 @@ from mxgan import checkpoint, fit, symbols, train
 from mxgan.dcgan import ModuleGAN
 from mxgan.iters import image_iter, to_unit_range
 
+from gradcheck import assert_matches_finite_differences, float64_d_loss
+
 BATCH = 8
 
 
@@ -22,39 +24,14 @@ def _params(trainer, name="generator"):
     return {k: v.asnumpy() for k, v in arg_params.items()}
 
 
-def _d_loss_of_images(trainer, images64, label):
-    """Summed BCE of D (its current weights, train-mode BatchNorm) on float64 images."""
-    _, discriminator = symbols.get_network("dcgan28", channels=1, ngf=4, ndf=4, nz=8)
-    arg_params, aux_params = trainer.mod_d.get_params()
-    executor = discriminator.simple_bind(mx.cpu(), grad_req="null", data=images64.shape,
-                                         label=(len(images64),), type_dict={"data": np.float64})
-    for name, value in arg_params.items():
-        executor.arg_dict[name][:] = value.asnumpy().astype(np.float64)
-    executor.arg_dict["label"][:] = label
-
-    def loss(images):
-        executor.arg_dict["data"][:] = images
-        prob = executor.forward(is_train=True)[0].asnumpy()[:, 0]
-        return -np.sum(np.log(prob if label == 1 else 1 - prob))
-    return loss
-
-
 def test_input_gradient_handed_to_g_matches_finite_differences():
     trainer = make_trainer()
-    rng = np.random.RandomState(0)
-    images = np.tanh(rng.normal(size=(BATCH, 1, 28, 28)))  # what a tanh generator emits
+    images = np.tanh(np.random.RandomState(0).normal(size=(BATCH, 1, 28, 28)))  # like G's output
     trainer._d_forward_backward(mx.nd.array(images), label=1)
     handed = trainer.mod_d.get_input_grads()[0].asnumpy()
-    loss = _d_loss_of_images(trainer, images, label=1)
-    # Directional derivatives along random directions cover every pixel at once. The float64
-    # graph still carries ~1e-9 of rounding in the loss (some CPU kernels accumulate in float32),
-    # so eps is 1e-4 and the tolerance 0.5%; a wrong gradient (e.g. without BatchNorm's coupling
-    # across the batch) is off by tens of percent.
-    eps = 1e-4
-    for _ in range(3):
-        direction = rng.normal(size=images.shape)
-        numeric = (loss(images + eps * direction) - loss(images - eps * direction)) / (2 * eps)
-        assert np.sum(handed * direction) == pytest.approx(numeric, rel=5e-3)
+    loss = float64_d_loss(trainer.mod_d.symbol, trainer.mod_d.get_params()[0], 1,
+                          data=images, label=np.ones(BATCH))
+    assert_matches_finite_differences(handed, loss, images)
 
 
 def test_summed_d_gradient_equals_copy_and_add_reference(real_u8):

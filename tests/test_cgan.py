@@ -1,0 +1,88 @@
+"""The executor-level conditional GAN: shared-array executor, gradients, updates, sampling."""
+import mxnet as mx
+import numpy as np
+import pytest
+
+from mxgan import checkpoint, generate, symbols
+from mxgan.cgan import ExecutorGAN
+from mxgan.iters import encode_digits
+
+from gradcheck import assert_matches_finite_differences, float64_d_loss
+
+BATCH = 8
+
+
+def make_trainer(condition="onehot", seed=0):
+    mx.random.seed(seed)
+    generator, discriminator = symbols.get_network(
+        "cgan28", condition=condition, nz=6, ngf=(16, 8, 8), ndf=(4, 4, 8))
+    return ExecutorGAN(generator, discriminator, batch_size=BATCH, nz=6, condition=condition,
+                       context=mx.cpu())
+
+
+def _batch(real_u8, condition):
+    digits = np.arange(BATCH) % 10
+    return (mx.nd.array(real_u8[:BATCH], dtype=np.uint8),
+            mx.nd.array(encode_digits(digits, condition)))
+
+
+def test_input_gradient_executor_matches_finite_differences(condition="onehot"):
+    # One-hot only: mx.sym.Embedding emits float32 whatever its input, so the embedding graph
+    # cannot be bound in float64; the input-gradient executor is the same code for both.
+    trainer = make_trainer(condition)
+    rng = np.random.RandomState(1)
+    images = np.tanh(rng.normal(size=(BATCH, 1, 28, 28)))
+    cond = encode_digits(rng.randint(0, 10, BATCH), condition)
+    trainer._d_input_gradient(mx.nd.array(images), mx.nd.array(cond))
+    handed = trainer.exec_d_input.grad_dict["data"].asnumpy()
+    params = {name: trainer.exec_d.arg_dict[name] for name in trainer._params[trainer.exec_d]}
+    loss = float64_d_loss(trainer._symbols[trainer.exec_d], params, 1, data=images, cond=cond,
+                          label=np.ones(BATCH))
+    assert_matches_finite_differences(handed, loss, images)
+
+
+def test_input_gradient_executor_sees_the_same_network_as_d():
+    """It shares D's arrays and runs BatchNorm on batch statistics, exactly like D's executor."""
+    trainer = make_trainer()
+    images = mx.nd.array(np.tanh(np.random.RandomState(2).normal(size=(BATCH, 1, 28, 28))))
+    cond = mx.nd.array(encode_digits(np.arange(BATCH) % 10, "onehot"))
+    via_d = trainer._d_forward_backward(images, cond, label=1)
+    via_input = trainer._d_input_gradient(images, cond)
+    np.testing.assert_array_equal(via_d.asnumpy(), via_input.asnumpy())
+
+
+def test_one_step_moves_every_trainable_weight(real_u8):
+    trainer = make_trainer()
+    names = {ex: [n for n in trainer._params[ex] if n.endswith(("weight", "bias"))]
+             for ex in (trainer.exec_g, trainer.exec_d)}
+    before = {(ex, n): ex.arg_dict[n].asnumpy().copy() for ex, ns in names.items() for n in ns}
+    metrics = trainer.step(*_batch(real_u8, "onehot")).asnumpy()
+    assert np.all(np.isfinite(metrics))
+    for (executor, name), value in before.items():
+        assert not np.array_equal(executor.arg_dict[name].asnumpy(), value), name
+
+
+def test_monitor_grid_has_a_row_per_digit_with_shared_noise():
+    images, columns = make_trainer().monitor()
+    assert images.shape == (100, 1, 28, 28) and columns == 10
+    assert images.min() >= -1 and images.max() <= 1
+    rows = images.reshape(10, 10, -1)
+    assert not np.allclose(rows[0], rows[1])  # the digit changes the picture
+
+
+@pytest.mark.parametrize("condition", ["onehot", "embedding"])
+def test_checkpoint_round_trip_and_sampling_a_run(tmp_path, real_u8, condition):
+    trainer = make_trainer(condition)
+    trainer.step(*_batch(real_u8, condition))
+    config = {"model": "cgan", "condition": condition, "nz": 6, "batch_size": BATCH,
+              "dataset": "mnist", "seed": 0}
+    ckpt = checkpoint.save(tmp_path, 1, trainer.nets(), {"config": config})
+    restored = make_trainer(condition, seed=5)
+    restored.restore(ckpt)
+    np.testing.assert_array_equal(restored.monitor()[0], trainer.monitor()[0])
+    images, digits, dataset = generate.sample_run(tmp_path, 25, seed=3)
+    assert images.shape == (25, 1, 28, 28) and images.dtype == np.float32
+    assert np.abs(images).max() <= 1 and dataset == "mnist"
+    np.testing.assert_array_equal(digits, np.arange(25) % 10)
+    again, _, _ = generate.sample_run(tmp_path, 25, seed=3)
+    np.testing.assert_array_equal(images, again)
