@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mxgan import cli, fit, generate, symbols
+from mxgan import checkpoint, cli, generate, symbols
 from mxgan.cgan import ExecutorGAN
 from mxgan.data import prepare_images
 from mxgan.iters import CONDITIONS, image_iter
@@ -45,13 +45,8 @@ def resolve_config(args, contexts):
     """Flags plus the device profile's defaults, as one JSON-able dict."""
     if len(contexts) > 1:
         raise cli.UsageError("the executor-level CGAN trains on one device; pass one --ctx")
-    profile = "dry-run" if args.dry_run else contexts[0].device_type
-    config = dict(PROFILES[profile], model="cgan", dataset=args.dataset, condition=args.condition,
-                  nz=args.nz, lr=args.lr, beta1=args.beta1, seed=args.seed, ctx=str(contexts[0]))
-    for key in ("batch_size", "epochs", "max_iters"):
-        if getattr(args, key) is not None:
-            config[key] = getattr(args, key)
-    return config
+    return cli.resolve_config(PROFILES, args, contexts, ("batch_size", "epochs", "max_iters"),
+                              model="cgan", condition=args.condition, nz=args.nz)
 
 
 def parse_digit(text):
@@ -66,32 +61,32 @@ def infer(args, run_dir):
     ckpt = args.checkpoint or cli.require_checkpoint(run_dir, TRAIN_COMMAND)
     if not (Path(ckpt) / "meta.json").exists():
         raise cli.UsageError("no trained model at %s: train it first with %s" % (ckpt, TRAIN_COMMAND))
-    if generate.checkpoint.load_meta(ckpt)["config"].get("model") != "cgan":
+    if checkpoint.load_meta(ckpt)["config"].get("model") != "cgan":
         raise cli.UsageError("%s is not a conditional generator checkpoint (train one with %s)"
                              % (ckpt, TRAIN_COMMAND))
     images, _, _ = generate.sample_run(run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt,
                                        digits=np.full(args.num, digit))
     png, npy = generate.write_samples(images[:, 0], run_dir, "infer_%d" % digit)
     print("wrote %s and %s" % (png, npy))
+    return 0
 
 
-def train(args, config, contexts, run_dir):
-    images, labels = prepare_images(config["dataset"], "train", offline=args.offline or None)
-    if args.dry_run:
-        images, labels = images[:config["batch_size"] * 2], labels[:config["batch_size"] * 2]
-    data = image_iter(images, config["batch_size"], labels=labels,
-                      condition=config["condition"], seed=config["seed"])
-    total = config["epochs"] * data.batches_per_epoch if config["epochs"] else config["max_iters"]
-    config["iterations"] = min(total, config["max_iters"] or total)
-    cli.announce(config, run_dir)
-    generator, discriminator = symbols.get_network("cgan28", condition=config["condition"],
-                                                   nz=config["nz"])
-    trainer = ExecutorGAN(generator, discriminator, batch_size=config["batch_size"],
-                          nz=config["nz"], condition=config["condition"], context=contexts[0],
-                          lr=config["lr"], beta1=config["beta1"], monitor_seed=config["seed"])
-    return fit.fit(trainer, data, run_dir=run_dir, config=config,
-                   max_iters=config["iterations"], sample_every=args.sample_every,
-                   checkpoint_every=args.checkpoint_every, resume=args.resume)
+def build(args, contexts):
+    """A function of the config that loads the labelled data and binds the executors."""
+    def trainer_and_data(config):
+        images, labels = prepare_images(config["dataset"], "train", offline=args.offline or None)
+        if args.dry_run:
+            images, labels = images[:config["batch_size"] * 2], labels[:config["batch_size"] * 2]
+        generator, discriminator = symbols.get_network("cgan28", condition=config["condition"],
+                                                       nz=config["nz"])
+        trainer = ExecutorGAN(generator, discriminator, batch_size=config["batch_size"],
+                              nz=config["nz"], condition=config["condition"],
+                              context=contexts[0], lr=config["lr"], beta1=config["beta1"],
+                              monitor_seed=config["seed"])
+        data = image_iter(images, config["batch_size"], labels=labels,
+                          condition=config["condition"], seed=config["seed"])
+        return trainer, data
+    return trainer_and_data
 
 
 @cli.main_guard
@@ -102,18 +97,9 @@ def main(argv=None):
     run_dir = args.out or Path("runs") / ("cgan-" + args.dataset)
     if args.infer is not None:
         return infer(args, run_dir)
-    config = resolve_config(args, contexts)
-    if args.resume:
-        cli.check_same_architecture(cli.require_checkpoint(run_dir, TRAIN_COMMAND), config,
-                                    ARCHITECTURE)
-    iteration, interrupted = train(args, config, contexts, run_dir)
-    if interrupted:
-        print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
-        return 130
-    print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))
-    if not args.no_eval and not args.dry_run:
-        cli.report_scores(run_dir)
-    return 0
+    return cli.train_and_report(args, resolve_config(args, contexts), run_dir,
+                                build=build(args, contexts), train_command=TRAIN_COMMAND,
+                                architecture=ARCHITECTURE)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ Everything lands in the run directory (default runs/dcgan-<dataset>/).
 import sys
 from pathlib import Path
 
-from mxgan import cli, fit, generate, symbols
+from mxgan import cli, generate, symbols
 from mxgan.data import prepare_images
 from mxgan.dcgan import ModuleGAN
 from mxgan.iters import image_iter
@@ -44,36 +44,37 @@ def build_parser():
 
 def resolve_config(args, contexts):
     """Flags plus the device profile's defaults, as one JSON-able dict."""
-    profile = "dry-run" if args.dry_run else contexts[0].device_type
-    config = dict(PROFILES[profile], model="dcgan", dataset=args.dataset, nz=args.nz, lr=args.lr,
-                  beta1=args.beta1, seed=args.seed, ctx=[str(c) for c in contexts])
-    for key in ("image_size", "channels", "ngf", "ndf", "batch_size", "epochs", "max_iters"):
-        if getattr(args, key) is not None:
-            config[key] = getattr(args, key)
+    config = cli.resolve_config(PROFILES, args, contexts, ("image_size", "channels", "ngf", "ndf",
+                                "batch_size", "epochs", "max_iters"), model="dcgan", nz=args.nz)
     if config["image_size"] not in symbols.DCGAN_SIZES:
         raise cli.UsageError("--image-size must be 28 or 64, got %d" % config["image_size"])
     return config
 
 
-def train(args, config, contexts, run_dir):
-    images, _ = prepare_images(config["dataset"], "train", size=config["image_size"],
-                               offline=args.offline or None)
-    if args.dry_run:
-        images = images[:config["batch_size"] * 2]
-    data = image_iter(images, config["batch_size"], seed=config["seed"])
-    total = config["epochs"] * data.batches_per_epoch if config["epochs"] else config["max_iters"]
-    config["iterations"] = min(total, config["max_iters"] or total)
-    cli.announce(config, run_dir)
-    generator, discriminator = symbols.get_network(
-        "dcgan%d" % config["image_size"], channels=config["channels"], nz=config["nz"],
-        ngf=config["ngf"], ndf=config["ndf"])
-    trainer = ModuleGAN(generator, discriminator, batch_size=config["batch_size"],
-                        nz=config["nz"], image_shape=(config["channels"],) + images.shape[2:],
-                        context=contexts, lr=config["lr"], beta1=config["beta1"],
-                        monitor_seed=config["seed"])
-    return fit.fit(trainer, data, run_dir=run_dir, config=config,
-                   max_iters=config["iterations"], sample_every=args.sample_every,
-                   checkpoint_every=args.checkpoint_every, resume=args.resume)
+def build(args, contexts):
+    """A function of the config that loads the data and binds the Module trainer."""
+    def trainer_and_data(config):
+        images, _ = prepare_images(config["dataset"], "train", size=config["image_size"],
+                                   offline=args.offline or None)
+        if args.dry_run:
+            images = images[:config["batch_size"] * 2]
+        generator, discriminator = symbols.get_network(
+            "dcgan%d" % config["image_size"], channels=config["channels"], nz=config["nz"],
+            ngf=config["ngf"], ndf=config["ndf"])
+        trainer = ModuleGAN(generator, discriminator, batch_size=config["batch_size"],
+                            nz=config["nz"], image_shape=(config["channels"],) + images.shape[2:],
+                            context=contexts, lr=config["lr"], beta1=config["beta1"],
+                            monitor_seed=config["seed"])
+        return trainer, image_iter(images, config["batch_size"], seed=config["seed"])
+    return trainer_and_data
+
+
+def write_generated(args, run_dir):
+    ckpt = cli.require_checkpoint(run_dir, TRAIN_COMMAND)
+    images, _, _ = generate.sample_run(run_dir, args.generate, seed=args.seed, checkpoint_dir=ckpt)
+    png, npy = generate.write_samples(images, run_dir, "generated")
+    print("wrote %s and %s" % (png, npy))
+    return 0
 
 
 @cli.main_guard
@@ -84,22 +85,9 @@ def main(argv=None):
     config = resolve_config(args, contexts)
     run_dir = args.out or Path("runs") / ("dcgan-" + args.dataset)
     if args.generate:
-        ckpt = cli.require_checkpoint(run_dir, TRAIN_COMMAND)
-        images, _, _ = generate.sample_run(run_dir, args.generate, seed=args.seed, checkpoint_dir=ckpt)
-        png, npy = generate.write_samples(images, run_dir, "generated")
-        print("wrote %s and %s" % (png, npy))
-        return 0
-    if args.resume:
-        cli.check_same_architecture(cli.require_checkpoint(run_dir, TRAIN_COMMAND), config,
-                                    ARCHITECTURE)
-    iteration, interrupted = train(args, config, contexts, run_dir)
-    if interrupted:
-        print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
-        return 130
-    print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))
-    if not args.no_eval and not args.dry_run:
-        cli.report_scores(run_dir)
-    return 0
+        return write_generated(args, run_dir)
+    return cli.train_and_report(args, config, run_dir, build=build(args, contexts),
+                                train_command=TRAIN_COMMAND, architecture=ARCHITECTURE)
 
 
 if __name__ == "__main__":

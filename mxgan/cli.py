@@ -11,7 +11,7 @@ from pathlib import Path
 
 import mxnet as mx
 
-from . import checkpoint
+from . import checkpoint, fit, generate
 from .data import DATASETS, DatasetError
 
 
@@ -127,3 +127,41 @@ def announce(config, run_dir):
     (Path(run_dir) / "config.json").write_text(text + "\n")
     print("configuration (saved to %s):\n%s" % (Path(run_dir) / "config.json", text),
           file=sys.stderr)
+
+
+def resolve_config(profiles, args, contexts, keys, **fixed):
+    """The device's profile (or the dry-run one), overridden by the ``keys`` flags given."""
+    profile = "dry-run" if args.dry_run else contexts[0].device_type
+    config = dict(profiles[profile], dataset=args.dataset, lr=args.lr, beta1=args.beta1,
+                  seed=args.seed, ctx=[str(c) for c in contexts], **fixed)
+    config.update({key: getattr(args, key) for key in keys if getattr(args, key) is not None})
+    return config
+
+
+def train_and_report(args, config, run_dir, *, build, train_command, architecture):
+    """Check a resume, train ``build(config)`` -> (trainer, data), report; returns the exit code."""
+    if args.resume:
+        check_same_architecture(require_checkpoint(run_dir, train_command), config, architecture)
+    trainer, data = build(config)
+    total = config["epochs"] * data.batches_per_epoch if config["epochs"] else config["max_iters"]
+    config["iterations"] = min(total, config["max_iters"] or total)
+    announce(config, run_dir)
+    iteration, interrupted = fit.fit(
+        trainer, data, run_dir=run_dir, config=config, max_iters=config["iterations"],
+        sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
+        resume=args.resume)
+    if interrupted:
+        print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
+        return 130
+    print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))
+    if not (args.no_eval or args.dry_run):
+        report_scores(run_dir)
+    return 0
+
+
+def report_scores(run_dir, num=1000):
+    """Score ``num`` samples of a trained run against real digits: scores.json and one line."""
+    from .evaluate import evaluate_and_report, summary_line  # loads the classifier only now
+    images, labels, dataset = generate.sample_run(run_dir, num)
+    scores = evaluate_and_report(images, labels, dataset, Path(run_dir) / "scores.json")
+    print("scores (%d samples): %s" % (num, summary_line(scores)))

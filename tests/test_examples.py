@@ -1,0 +1,131 @@
+"""The two example CLIs: --dry-run writes every artefact; sampling works; user mistakes exit 2."""
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / (name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+dcgan, cgan = _load("dcgan_mnist"), _load("cgan_mnist")
+
+RUN_FILES = ["config.json", "metrics.jsonl", "loss_curves.png", "fake_vs_real.png",
+             "samples/latest.png", "samples/iter-000004.png"]
+CHECKPOINT_FILES = ["meta.json"] + ["%s-%s" % (net, suffix)
+                                    for net in ("generator", "discriminator")
+                                    for suffix in ("symbol.json", "0004.params", "0004.states")]
+
+
+@pytest.fixture(scope="module")
+def dcgan_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("dcgan")
+    assert dcgan.main(["--dry-run", "--out", str(run_dir)]) == 0
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def cgan_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("cgan")
+    assert cgan.main(["--dry-run", "--out", str(run_dir)]) == 0
+    return run_dir
+
+
+@pytest.mark.parametrize("run", ["dcgan_run", "cgan_run"])
+def test_dry_run_writes_every_artefact(run, request):
+    run_dir = request.getfixturevalue(run)
+    for name in RUN_FILES + ["checkpoints/iter-000004/" + f for f in CHECKPOINT_FILES]:
+        assert (run_dir / name).is_file(), name
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [row["iteration"] for row in rows] == [1, 2, 3, 4]
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "images_per_s"} <= set(rows[0])
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["iterations"] == 4 and config["batch_size"] == 8
+
+
+def test_dcgan_generate_writes_grid_and_array(dcgan_run):
+    assert dcgan.main(["--dry-run", "--out", str(dcgan_run), "--generate", "10"]) == 0
+    images = np.load(dcgan_run / "generated.npy")
+    assert images.shape == (10, 1, 28, 28) and images.dtype == np.float32
+    assert -1 <= images.min() and images.max() <= 1
+    assert (dcgan_run / "generated.png").is_file()
+
+
+def test_dcgan_resume_continues_from_the_checkpoint(dcgan_run, tmp_path):
+    run_dir = tmp_path / "run"
+    __import__("shutil").copytree(dcgan_run, run_dir)
+    assert dcgan.main(["--dry-run", "--out", str(run_dir), "--resume", "--max-iters", "6"]) == 0
+    rows = (run_dir / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(r)["iteration"] for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert (run_dir / "checkpoints" / "iter-000006" / "meta.json").is_file()
+
+
+def test_cgan_infer_draws_the_asked_digit_shapes(cgan_run):
+    assert cgan.main(["--out", str(cgan_run), "--infer", "9", "--num", "12"]) == 0
+    images = np.load(cgan_run / "infer_9.npy")
+    assert images.shape == (12, 28, 28) and images.dtype == np.float32
+    assert -1 <= images.min() and images.max() <= 1
+    assert (cgan_run / "infer_9.png").is_file()
+
+
+def _exit_message(main, argv, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--dataset", "cifar"], "unknown dataset 'cifar'"),
+    (["--image-size", "32"], "--image-size must be 28 or 64"),
+    (["--batch-size", "1"], "--batch-size must be at least 2"),
+    (["--ctx", "gpu"], "GPU(s) visible to MXNet"),
+    (["--ctx", "tpu"], "--ctx must be auto, cpu, gpu"),
+    (["--resume"], "no trained model at"),
+    (["--generate", "4"], "no trained model at"),
+])
+def test_dcgan_refuses_bad_input(argv, message, capsys, tmp_path):
+    line = _exit_message(dcgan.main, argv + ["--out", str(tmp_path / "none")], capsys)
+    assert line.startswith("error: ") and message in line
+
+
+def test_dcgan_refuses_a_checkpoint_of_another_architecture(dcgan_run, capsys):
+    line = _exit_message(dcgan.main, ["--dry-run", "--out", str(dcgan_run), "--resume",
+                                      "--ngf", "8"], capsys)
+    assert "does not match the flags: ngf (checkpoint 4, now 8)" in line
+
+
+@pytest.mark.parametrize("digit", ["x", "10", "-1", "4.5"])
+def test_cgan_refuses_a_digit_outside_0_to_9(digit, capsys, cgan_run):
+    line = _exit_message(cgan.main, ["--out", str(cgan_run), "--infer", digit], capsys)
+    assert "--infer takes one digit from 0 to 9" in line
+
+
+def test_cgan_infer_without_a_model_says_how_to_train(capsys, tmp_path):
+    line = _exit_message(cgan.main, ["--out", str(tmp_path), "--infer", "9"], capsys)
+    assert line == ("error: no trained model at %s: train it first with "
+                    "python examples/cgan_mnist.py" % tmp_path)
+
+
+def test_cgan_infer_refuses_an_unconditional_checkpoint(capsys, dcgan_run):
+    line = _exit_message(cgan.main, ["--out", str(dcgan_run), "--infer", "3"], capsys)
+    assert "is not a conditional generator checkpoint" in line
+
+
+def test_user_error_is_one_line_without_traceback(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "cgan_mnist.py"),
+                             "--out", str(tmp_path), "--infer", "nine"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: --infer takes one digit")
