@@ -18,7 +18,7 @@ from . import checkpoint, viz
 from .iters import batch_by_name
 from .train import METRICS
 
-LOG_EVERY = 10  # metrics are copied off the device in blocks, not every step
+LOG_EVERY = 10  # steps per block of metrics copied off the device (see MetricsLog)
 
 
 def reseed(seed, iteration):
@@ -51,21 +51,41 @@ class StopRequest:
 
 
 class MetricsLog:
-    """Per-iteration metrics as JSON lines in ``metrics.jsonl``; resuming drops rows logged after
-    the checkpoint (the killed run got further than it saved)."""
+    """Per-step metrics as JSON lines in ``metrics.jsonl``.
 
-    def __init__(self, path, start_iteration):
-        self.path = Path(path)
+    Steps arrive as device arrays in blocks of `LOG_EVERY`, and a block is copied to the host
+    only when the next one arrives: waiting for the steps just queued would drain MXNet's
+    engine every block (measured: 385 -> 287 images/s on 2 cores). Resuming drops rows logged
+    after the checkpoint (the killed run got further than it saved).
+    """
+
+    def __init__(self, path, start_iteration, batch_size):
+        self.path, self.batch_size = Path(path), batch_size
         self.rows = [row for row in self._read() if row["iteration"] <= start_iteration]
         self.path.write_text("".join(json.dumps(row) + "\n" for row in self.rows))
+        self._held, self._tick = None, time.perf_counter()
 
     def _read(self):
         if not self.path.exists():
             return []
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
 
-    def extend(self, first_iteration, values, images_per_s):
-        """Append rows for consecutive iterations from a (K, len(METRICS)) array."""
+    def push(self, first_iteration, metrics):
+        """Hold a block (list of `METRICS` NDArrays); write the previous one; return its last row."""
+        previous, self._held = self._held, (first_iteration, mx.nd.stack(*metrics))
+        return self._write(*previous) if previous else None
+
+    def flush(self):
+        """Write the held block, waiting for its steps."""
+        if self._held:
+            self._write(*self._held)
+            self._held = None
+
+    def _write(self, first_iteration, block):
+        values = block.asnumpy()
+        now = time.perf_counter()
+        images_per_s = len(values) * self.batch_size / (now - self._tick)
+        self._tick = now
         new = []
         for offset, row in enumerate(values):
             record = {"iteration": first_iteration + offset, **dict(zip(METRICS, map(float, row)))}
@@ -107,25 +127,25 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
     start = _restore(trainer, run_dir) if resume else 0
     reseed(config["seed"], start)
     batches = Batches(data_iter, start)
-    log = MetricsLog(run_dir / "metrics.jsonl", start)
+    log = MetricsLog(run_dir / "metrics.jsonl", start, trainer.batch_size)
     iteration = start
     with StopRequest() as stop, tqdm(total=max_iters, initial=start, unit="it",
                                      dynamic_ncols=True, file=sys.stderr) as bar:
-        pending, tick = [], time.perf_counter()
+        pending = []
         while iteration < max_iters and not stop.requested:
             pending.append(trainer.step(**batches.next()))
             iteration += 1
             bar.update(1)
             if len(pending) == LOG_EVERY or iteration == max_iters or stop.requested:
-                values = mx.nd.stack(*pending).asnumpy()  # waits for the queued steps
-                rate = len(pending) * trainer.batch_size / (time.perf_counter() - tick)
-                last = log.extend(iteration - len(pending) + 1, values, rate)
-                bar.set_postfix(D="%.3f" % last["d_loss"], G="%.3f" % last["g_loss"],
-                                img_s="%.0f" % rate)
-                pending, tick = [], time.perf_counter()
+                last = log.push(iteration - len(pending) + 1, pending)
+                pending = []
+                if last:
+                    bar.set_postfix(D="%.3f" % last["d_loss"], G="%.3f" % last["g_loss"],
+                                    img_s="%.0f" % last["images_per_s"])
             if iteration % sample_every == 0:
                 write_monitor_grid(trainer, run_dir, iteration)
             if iteration % checkpoint_every == 0 or stop.requested or iteration == max_iters:
+                log.flush()  # the log never lags behind a checkpoint
                 save_checkpoint(trainer, run_dir, iteration, config)
     write_monitor_grid(trainer, run_dir, iteration)
     write_summary_pictures(trainer, run_dir, log.rows, batches)

@@ -135,5 +135,5 @@ def test_resumed_run_matches_uninterrupted_run(tmp_path, real_u8):
         a, b = _params(straight, name), _params(resumed, name)
         for key in a:
             np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6, err_msg=key)
-    rows = [r["iteration"] for r in fit.MetricsLog(tmp_path / "resumed" / "metrics.jsonl", 99).rows]
+    rows = [r["iteration"] for r in fit.MetricsLog(tmp_path / "resumed" / "metrics.jsonl", 99, BATCH).rows]
     assert rows == list(range(1, 8))
