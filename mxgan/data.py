@@ -15,6 +15,7 @@ import logging
 import math
 import operator
 import os
+import urllib.error
 import urllib.request
 import warnings
 import zlib
@@ -74,6 +75,7 @@ _MAX_IDX_RANK = 4
 _SPLIT_PREFIX = {"train": "train", "test": "t10k"}
 
 _log = logging.getLogger(__name__)
+_NETWORK = {"unreachable": False}  # set by the first failed download, so later loads fail fast
 
 
 class DatasetError(Exception):
@@ -241,6 +243,9 @@ def _download_idx_pair(name, split, directory, offline, tried):
     if offline:
         tried.append("download: skipped (offline; unset MXGAN_OFFLINE or pass offline=False)")
         return None
+    if _NETWORK["unreachable"]:
+        tried.append("download: skipped (the network was unreachable earlier in this process)")
+        return None
     paths = []
     for stem in _idx_stems(split):
         path = (_find_idx_file(directory, stem)
@@ -262,7 +267,18 @@ def _download_idx(name, filename, directory, tried):
         except (OSError, http.client.HTTPException, DatasetError) as err:
             _log.warning("download failed: %s (%s)", url, err)
             tried.append(f"download {url}: {err}")
+            if _is_unreachable(err):
+                _NETWORK["unreachable"] = True
+                return None
     return None
+
+
+def _is_unreachable(err):
+    """True when an error says no host can be reached (no DNS, no route, timeout), not that one
+    mirror lacks the file or sent a bad one."""
+    if isinstance(err, (urllib.error.HTTPError, http.client.HTTPException, DatasetError)):
+        return False
+    return isinstance(getattr(err, "reason", err), OSError)
 
 
 def _download_verified(url, destination, md5):

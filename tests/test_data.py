@@ -2,6 +2,7 @@
 import gzip
 import hashlib
 import io
+import socket
 import struct
 import urllib.error
 import urllib.request
@@ -62,7 +63,22 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
     monkeypatch.delenv("MXGAN_OFFLINE", raising=False)
+    monkeypatch.setitem(data._NETWORK, "unreachable", False)
     return asked
+
+
+def test_unreachable_network_is_tried_once_per_process(monkeypatch, tmp_path, no_network):
+    def no_dns(url, *args, **kwargs):
+        no_network.append(url)
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_dns)
+    with pytest.warns(UserWarning, match="offline sample"):
+        data.load_dataset("mnist", "train", data_dir=tmp_path)
+    assert len(no_network) == 1  # the first file of the first mirror told us enough
+    with pytest.warns(UserWarning, match="offline sample"):
+        data.load_dataset("mnist", "test", data_dir=tmp_path)
+    assert len(no_network) == 1
 
 
 @pytest.fixture
