@@ -1,12 +1,16 @@
 """The two example CLIs: --dry-run writes every artefact; sampling works; user mistakes exit 2."""
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from mxgan import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,3 +133,27 @@ def test_user_error_is_one_line_without_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: --infer takes one digit")
+
+
+def _wait_for_content(path, child, timeout=90):
+    """Wait until ``path`` has content (training is under way) while ``child`` runs."""
+    deadline = time.time() + timeout
+    while not (path.exists() and path.stat().st_size):
+        assert child.poll() is None and time.time() < deadline, "training never started"
+        time.sleep(0.2)
+
+
+def test_ctrl_c_saves_a_checkpoint_and_stops_cleanly(tmp_path):
+    command = [sys.executable, str(ROOT / "examples" / "dcgan_mnist.py"), "--dry-run",
+               "--max-iters", "100000", "--out", str(tmp_path)]
+    child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_content(tmp_path / "metrics.jsonl", child)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 130
+    assert "Traceback" not in stderr and "resume with --resume" in stderr
+    saved = checkpoint.latest(tmp_path)
+    assert saved is not None and checkpoint.load_meta(saved)["iteration"] >= 20
