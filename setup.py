@@ -29,5 +29,6 @@ setup(
         "matplotlib>=3.5,<3.11",
         "tqdm>=4.60",
     ],
-    extras_require={"test": ["pytest>=7"]},
+    extras_require={"test": ["pytest>=7"],
+                    "bench": ["torch==2.13.0"]},  # PyTorch twins in benchmarks/, never at runtime
 )

@@ -69,15 +69,32 @@ def _noise(nz):
     return mx.sym.Variable("rand", shape=(0, nz, 1, 1))
 
 
-def _upsample_to_image(data, layers, *, prefix):
-    """Deconvolutions from `layers` of (num_filter, kernel, stride, pad); BN + ReLU, tanh out."""
-    net = data
-    for index, (num_filter, kernel, stride, pad) in enumerate(layers, start=1):
+def _project(code, *, in_channels, num_filter, kernel, name):
+    """A k x k Deconvolution of a 1 x 1 input, computed as the matrix product it is.
+
+    out[b, o, i, j] = sum_c code[b, c] W[c, o, i, j], with W named and shaped as the Deconvolution
+    weight (in, out, k, k), so the maths and the checkpoints are the Deconvolution's. oneDNN's
+    deconvolution weight gradient for a 1 x 1 input is slow: 57 ms against 7.6 ms for this
+    (forward + backward, 106 -> 384 x 4 x 4, batch 64, 2 cores).
+    """
+    weight = mx.sym.Variable(name + "_weight", shape=(in_channels, num_filter, kernel, kernel))
+    product = mx.sym.dot(code, mx.sym.reshape(weight, shape=(in_channels, -1)),
+                         name=name)  # (B, out*k*k)
+    return mx.sym.reshape(product, shape=(0, num_filter, kernel, kernel),
+                          name=name + "_map")  # (B, out, k, k)
+
+
+def _upsample_to_image(code, layers, *, in_channels, prefix):
+    """Project the code vector (B, in_channels) to the first layer of `layers`, then deconvolve
+    through the rest; each entry is (num_filter, kernel, stride, pad); BN + ReLU, tanh out."""
+    (num_filter, kernel, _, _), rest = layers[0], layers[1:]
+    net = _project(code, in_channels=in_channels, num_filter=num_filter, kernel=kernel,
+                   name=prefix + "deconv1")
+    for index, (num_filter, kernel, stride, pad) in enumerate(rest, start=2):
+        net = _batch_norm(net, name="%sbn%d" % (prefix, index - 1))
+        net = mx.sym.Activation(net, act_type="relu", name="%srelu%d" % (prefix, index - 1))
         net = _deconvolution(net, num_filter=num_filter, kernel=kernel, stride=stride, pad=pad,
                              name="%sdeconv%d" % (prefix, index))
-        if index < len(layers):
-            net = _batch_norm(net, name="%sbn%d" % (prefix, index))
-            net = mx.sym.Activation(net, act_type="relu", name="%srelu%d" % (prefix, index))
     return mx.sym.Activation(net, act_type="tanh", name=prefix + "tanh")
 
 
@@ -119,7 +136,7 @@ def dcgan_generator(*, size=64, nz=100, ngf=None, channels=3, prefix="g_"):
     _check_choice("size", size, DCGAN_SIZES)
     ngf = _DCGAN_DEFAULT_FILTERS[size] if ngf is None else ngf
     layers = _dcgan_generator_layers(size, ngf, channels)
-    return _upsample_to_image(_noise(nz), layers, prefix=prefix)
+    return _upsample_to_image(mx.sym.flatten(_noise(nz)), layers, in_channels=nz, prefix=prefix)
 
 
 def _downsample(data, layers, *, prefix):
@@ -204,16 +221,15 @@ def cgan_generator(*, nz=96, ngf=(384, 192, 96), condition="onehot", prefix="g_"
     mx.sym.Symbol
     """
     _check_three_filters("ngf", ngf)
-    # Joined as vectors, then reshaped: oneDNN cannot split the gradient of a 4-D concat whose
-    # channel count is a multiple of 8 back into an embedding ("could not construct a sub-memory").
-    net = mx.sym.concat(_condition_vector(condition, prefix), mx.sym.flatten(_noise(nz)), dim=1,
-                        name=prefix + "concat")  # (B, 10+nz)
-    net = mx.sym.reshape(net, shape=(0, 0, 1, 1), name=prefix + "concat_map")  # (B, 10+nz, 1, 1)
+    # Joined as vectors: oneDNN cannot split the gradient of a 4-D concat whose channel count is
+    # a multiple of 8 back into an embedding ("could not construct a sub-memory").
+    code = mx.sym.concat(_condition_vector(condition, prefix), mx.sym.flatten(_noise(nz)), dim=1,
+                         name=prefix + "concat")  # (B, 10+nz)
     layers = [(ngf[0], 4, 1, 0),  # (B, ngf[0], 4, 4)
               (ngf[1], 3, 2, 1),  # (B, ngf[1], 7, 7)
               (ngf[2], 4, 2, 1),  # (B, ngf[2], 14, 14)
               (1, 4, 2, 1)]  # (B, 1, 28, 28)
-    return _upsample_to_image(net, layers, prefix=prefix)
+    return _upsample_to_image(code, layers, in_channels=NUM_CLASSES + nz, prefix=prefix)
 
 
 def _conv_bn_elu(data, *, num_filter, kernel, stride, index, prefix):

@@ -277,3 +277,25 @@ def test_single_filter_workaround_matches_the_plain_layer(tmp_path):
     weight_grad = actual["layer_weight_grad"]
     _assert_float32_close(weight_grad[:, :1], expected["layer_weight_grad"])
     assert not weight_grad[:, 1:].any()  # the spare filter never learns
+
+
+def test_projection_equals_the_deconvolution_it_replaces():
+    """The first generator layer is a matrix product with a Deconvolution's weight and maths."""
+    rng = np.random.RandomState(0)
+    code, weight = rng.normal(size=(5, 7)), rng.normal(size=(7, 3, 4, 4))
+    out_grad = rng.normal(size=(5, 3, 4, 4))
+    projected = symbols._project(mx.sym.Variable("code"), in_channels=7, num_filter=3, kernel=4,
+                                 name="p")
+    plain = mx.sym.Deconvolution(mx.sym.reshape(mx.sym.Variable("code"), shape=(0, 0, 1, 1)),
+                                 num_filter=3, kernel=(4, 4), no_bias=True, name="p")
+    results = []
+    for symbol in (projected, plain):
+        executor = symbol.simple_bind(mx.cpu(), code=code.shape, p_weight=weight.shape)
+        executor.arg_dict["code"][:] = code
+        executor.arg_dict["p_weight"][:] = weight
+        executor.forward(is_train=True)
+        executor.backward(mx.nd.array(out_grad))
+        results.append([executor.outputs[0].asnumpy(), executor.grad_dict["code"].asnumpy(),
+                        executor.grad_dict["p_weight"].asnumpy()])
+    for got, expected in zip(*results):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)

@@ -1,0 +1,37 @@
+"""MXNet pieces shared by the mxgan and naive implementations: device, graphs and real batch."""
+import mxnet as mx
+import numpy as np
+
+from mxgan import symbols
+from mxgan.iters import encode_digits
+
+from .workloads import real_batch
+
+
+def context(device):
+    """The MXNet context of ``device`` ("cpu" or "gpu")."""
+    return mx.gpu(0) if device == "gpu" else mx.cpu()
+
+
+def networks(workload):
+    """(generator, discriminator with its logistic head) from `mxgan.symbols`."""
+    return symbols.get_network(workload.name, **workload.network_options())
+
+
+def real_inputs(workload):
+    """The fixed real batch as an iterator hands it over: uint8 images, plus one-hot digits for
+    the CGAN, on the CPU."""
+    images, digits = real_batch(workload)
+    data = mx.nd.array(images, dtype=np.uint8)
+    if not workload.conditional:
+        return (data,)
+    return data, mx.nd.array(encode_digits(digits, "onehot"))
+
+
+class MXNetStepper:
+    """Base of the MXNet implementations: ``sync`` drains MXNet's asynchronous engine."""
+
+    @staticmethod
+    def sync():
+        """Wait for every queued operator."""
+        mx.nd.waitall()

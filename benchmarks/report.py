@@ -1,0 +1,75 @@
+"""Turn the children's JSON results into per-(workload, impl) figures, ratios and a table."""
+import os
+import platform
+import statistics
+from collections import defaultdict
+
+from .harness import images_per_second
+
+RATIOS = (("mxgan", "naive"), ("mxgan", "torch"))
+
+
+def summarize(runs):
+    """One row per (workload, impl): images/s of the median step over all repeats, the spread of
+    the per-repeat figures, and the largest peak RSS of its processes."""
+    grouped = defaultdict(list)
+    for run in runs:
+        grouped[run["workload"], run["impl"]].append(run)
+    return [_row(workload, impl, group) for (workload, impl), group in grouped.items()]
+
+
+def _row(workload, impl, group):
+    step_times = [t for run in group for t in run["step_s"]]
+    batch_size = group[0]["batch_size"]
+    return {"workload": workload, "impl": impl, "batch_size": batch_size,
+            "images_per_s": images_per_second(batch_size, step_times),
+            "median_step_ms": 1000 * statistics.median(step_times),
+            "per_repeat_images_per_s": [run["images_per_s"] for run in group],
+            "peak_rss_mib": max(run["peak_rss_mib"] for run in group),
+            "framework_version": group[0]["framework_version"]}
+
+
+def ratios(rows):
+    """Per workload, images/s of each pair in `RATIOS` (e.g. "mxgan/naive"), where both ran."""
+    speed = {(row["workload"], row["impl"]): row["images_per_s"] for row in rows}
+    result = defaultdict(dict)
+    for workload, _ in speed:
+        for mine, theirs in RATIOS:
+            if (workload, mine) in speed and (workload, theirs) in speed:
+                result[workload]["%s/%s" % (mine, theirs)] = (
+                    speed[workload, mine] / speed[workload, theirs])
+    return dict(result)
+
+
+def format_table(rows, ratio_table):
+    """The rows and ratios as fixed-width text."""
+    lines = ["%-8s %-6s %6s %10s %9s %18s %9s" % ("workload", "impl", "batch", "images/s",
+                                                  "step ms", "per repeat", "peak MiB")]
+    for row in rows:
+        spread = " ".join("%.0f" % value for value in row["per_repeat_images_per_s"])
+        lines.append("%-8s %-6s %6d %10.1f %9.1f %18s %9.0f" % (
+            row["workload"], row["impl"], row["batch_size"], row["images_per_s"],
+            row["median_step_ms"], spread, row["peak_rss_mib"]))
+    lines.append("")
+    pairs = ["%s/%s" % pair for pair in RATIOS]
+    lines.append("%-8s " % "workload" + " ".join("%12s" % pair for pair in pairs))
+    for workload, values in ratio_table.items():
+        cells = ("%12s" % ("%.2fx" % values[p] if p in values else "-") for p in pairs)
+        lines.append("%-8s " % workload + " ".join(cells))
+    return "\n".join(lines)
+
+
+def machine():
+    """What the figures were measured on."""
+    return {"platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
+            "load_average_1min": os.getloadavg()[0]}
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as info:
+            names = [line.split(":", 1)[1].strip() for line in info
+                     if line.startswith("model name")]
+    except OSError:
+        names = []
+    return names[0] if names else platform.processor()

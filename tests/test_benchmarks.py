@@ -1,0 +1,140 @@
+"""The benchmarks: every implementation steps, the naive loop is mxgan's maths, the torch twins
+are the MXNet nets, and run.py writes its table and JSON (tiny workloads, seconds on 2 cores)."""
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import mxnet as mx
+import numpy as np
+import pytest
+
+from benchmarks import harness, mx_common, mxgan_impl, naive_impl
+from benchmarks.workloads import make_workload
+from mxgan.train import module_grad_arrays
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = dict(batch_size=8, filters=4)
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+IMPLS = ["mxgan", "naive", pytest.param("torch", marks=pytest.mark.skipif(
+    not HAS_TORCH, reason="torch is not installed"))]
+
+
+@pytest.mark.parametrize("workload", ["dcgan28", "cgan28"])
+@pytest.mark.parametrize("impl", IMPLS)
+def test_each_implementation_measures_positive_throughput(impl, workload):
+    gan = harness.load_implementation(impl).build(make_workload(workload, **TINY), "cpu")
+    result = harness.measure(gan, batch_size=8, warmup=1, steps=2)
+    assert len(result["step_s"]) == 2
+    assert result["images_per_s"] > 0 and result["peak_rss_mib"] > 0
+
+
+def test_missing_torch_is_skipped_with_an_install_hint(monkeypatch):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert "pip install torch" in harness.missing_requirement("torch")
+    assert harness.missing_requirement("mxgan") is None
+
+
+# ---- the naive loop is the same maths as mxgan's trainer ------------------------------------
+def _d_gradients_at_update(gan, trainer):
+    """Run one step with D's update replaced by a recorder; return the gradients it was handed."""
+    recorded = {}
+    if hasattr(trainer, "mod_d"):  # Module-based: read D's gradient arrays when update is called
+        trainer.mod_d.update = lambda: recorded.update(
+            enumerate(grad.asnumpy() for grad in module_grad_arrays(trainer.mod_d)))
+    else:  # executor-based: the updater gets (indices, grads, weights), lists or one at a time
+        def record(indices, grads, weights):
+            one_at_a_time = not isinstance(indices, (list, tuple))
+            pairs = [(indices, grads)] if one_at_a_time else zip(indices, grads)
+            recorded.update((index, grad.asnumpy()) for index, grad in pairs)
+        trainer.updater_d = record
+    mx.random.seed(7)  # the same noise and digits for both loops
+    gan.step()
+    return recorded
+
+
+def _all_params(trainer):
+    nets = trainer.nets().values()
+    return ({k: v for net in nets for k, v in net.arg_params.items()},
+            {k: v for net in nets for k, v in net.aux_params.items()})
+
+
+@pytest.mark.parametrize("workload", ["dcgan28", "cgan28"])
+def test_naive_loop_hands_d_the_same_gradients_as_mxgan(workload):
+    spec = make_workload(workload, **TINY)
+    ours, naive = mxgan_impl.build(spec, "cpu"), naive_impl.build(spec, "cpu")
+    naive.set_params(*_all_params(ours.trainer))
+    expected = _d_gradients_at_update(ours, ours.trainer)
+    got = _d_gradients_at_update(naive, naive)
+    assert sorted(got) == sorted(expected)
+    assert sum(np.abs(grad).max() > 0 for grad in expected.values()) > 3  # fixed gammas get 0
+    for index, grad in expected.items():
+        np.testing.assert_allclose(got[index], grad, rtol=1e-4, atol=1e-6)
+
+
+# ---- the torch twins are the MXNet nets ------------------------------------------------------
+def _mxnet_outputs(symbol, params, inputs):
+    """Training-mode outputs of ``symbol`` (bound with gradients: no oneDNN inference rewrite)."""
+    executor = symbol.simple_bind(mx.cpu(), grad_req="write",
+                                  **{name: array.shape for name, array in inputs.items()})
+    executor.copy_params_from({k: mx.nd.array(v) for k, v in params.items()},
+                              allow_extra_params=True)
+    for name, array in inputs.items():
+        executor.arg_dict[name][:] = array
+    return executor.forward(is_train=True)[0].asnumpy()
+
+
+def _shared_params(symbol, net, inputs, rng):
+    """Random MXNet parameters, copied into ``net`` in layer order (gamma fixed at 1).
+
+    MXNet's one-filter output deconvolution holds a spare second filter; the twin takes the first.
+    """
+    import torch
+    names = [n for n in symbol.list_arguments() if n not in tuple(inputs) + ("label",)]
+    shapes = dict(zip(symbol.list_arguments(), symbol.infer_shape(
+        **{name: array.shape for name, array in inputs.items()})[0]))
+    params = {name: np.ones(shapes[name], np.float32) if name.endswith("gamma")
+              else rng.normal(0, 0.1, shapes[name]).astype(np.float32) for name in names}
+    twin_params = list(net.parameters())
+    assert len(twin_params) == len(names)
+    with torch.no_grad():
+        for name, param in zip(names, twin_params):
+            param.copy_(torch.from_numpy(params[name][tuple(slice(0, n) for n in param.shape)]))
+    return params
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+@pytest.mark.parametrize("workload", ["dcgan64", "dcgan28", "cgan28"])
+def test_torch_twin_computes_the_mxnet_networks(workload):
+    import torch
+    from benchmarks import torch_impl
+    spec = make_workload(workload, batch_size=4, filters=4)
+    generator, discriminator = mx_common.networks(spec)
+    logits = discriminator.get_children()[0]  # D without its logistic head
+    twin = torch_impl.build(spec, "cpu")
+    rng = np.random.RandomState(0)
+    cond = {"cond": np.eye(10, dtype=np.float32)[[1, 3, 5, 7]][:, :, None, None]} \
+        if spec.conditional else {}
+    g_inputs = dict(rand=rng.normal(size=(4, spec.nz, 1, 1)).astype(np.float32), **cond)
+    d_inputs = dict(data=rng.uniform(-1, 1, (4,) + spec.image_shape).astype(np.float32), **cond)
+    for symbol, net, inputs in ((generator, twin.net_g, g_inputs), (logits, twin.net_d, d_inputs)):
+        params = _shared_params(symbol, net, inputs, rng)
+        expected = _mxnet_outputs(symbol, params, inputs)
+        got = net(*(torch.from_numpy(array) for array in inputs.values())).detach().numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+# ---- the command --------------------------------------------------------------------------
+def test_run_prints_a_table_and_writes_json(tmp_path):
+    out = tmp_path / "results.json"
+    command = [sys.executable, "benchmarks/run.py", "--workloads", "dcgan28", "--impls", "mxgan",
+               "naive", "--steps", "2", "--warmup", "1", "--repeats", "1", "--batch-size", "8",
+               "--filters", "4", "--out", str(out)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "mxgan/naive" in done.stdout
+    results = json.loads(out.read_text())
+    assert {row["impl"] for row in results["results"]} == {"mxgan", "naive"}
+    assert all(row["images_per_s"] > 0 for row in results["results"])
+    assert results["ratios"]["dcgan28"]["mxgan/naive"] > 0
