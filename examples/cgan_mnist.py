@@ -19,9 +19,9 @@ from mxgan.iters import CONDITIONS, image_iter
 
 # The reference network (MXNet's R CGAN example) on every device; the CPU budget is iterations.
 PROFILES = {
-    "gpu": dict(batch_size=64, epochs=25, max_iters=None),
-    "cpu": dict(batch_size=64, epochs=None, max_iters=1500),
-    "dry-run": dict(batch_size=8, epochs=None, max_iters=4),
+    "gpu": dict(batch_size=64, epochs=25, max_iters=None, real_label=1.0),
+    "cpu": dict(batch_size=64, epochs=None, max_iters=1500, real_label=1.0),
+    "dry-run": dict(batch_size=8, epochs=None, max_iters=4, real_label=1.0),
 }
 ARCHITECTURE = ("model", "condition", "nz")
 TRAIN_COMMAND = "python examples/cgan_mnist.py"
@@ -45,8 +45,8 @@ def resolve_config(args, contexts):
     """Flags plus the device profile's defaults, as one JSON-able dict."""
     if len(contexts) > 1:
         raise cli.UsageError("the executor-level CGAN trains on one device; pass one --ctx")
-    return cli.resolve_config(PROFILES, args, contexts, ("batch_size", "epochs", "max_iters"),
-                              model="cgan", condition=args.condition, nz=args.nz)
+    return cli.resolve_config(PROFILES, args, contexts, (), model="cgan",
+                              condition=args.condition, nz=args.nz)
 
 
 def parse_digit(text):
@@ -82,7 +82,7 @@ def build(args, contexts):
         trainer = ExecutorGAN(generator, discriminator, batch_size=config["batch_size"],
                               nz=config["nz"], condition=config["condition"],
                               context=contexts[0], lr=config["lr"], beta1=config["beta1"],
-                              monitor_seed=config["seed"])
+                              real_label=config["real_label"], monitor_seed=config["seed"])
         data = image_iter(images, config["batch_size"], labels=labels,
                           condition=config["condition"], seed=config["seed"])
         return trainer, data

@@ -19,11 +19,11 @@ from mxgan.iters import image_iter
 # finish in under 10 minutes on 2 cores with recognisable digits.
 PROFILES = {
     "gpu": dict(image_size=64, channels=3, ngf=128, ndf=128, batch_size=64, epochs=5,
-                max_iters=None),
+                max_iters=None, real_label=1.0),
     "cpu": dict(image_size=28, channels=1, ngf=28, ndf=28, batch_size=64, epochs=None,
-                max_iters=2000),
+                max_iters=2000, real_label=0.9),
     "dry-run": dict(image_size=28, channels=1, ngf=4, ndf=4, batch_size=8, epochs=None,
-                    max_iters=4),
+                    max_iters=4, real_label=1.0),
 }
 ARCHITECTURE = ("model", "image_size", "channels", "ngf", "ndf", "nz")
 TRAIN_COMMAND = "python examples/dcgan_mnist.py"
@@ -44,8 +44,8 @@ def build_parser():
 
 def resolve_config(args, contexts):
     """Flags plus the device profile's defaults, as one JSON-able dict."""
-    config = cli.resolve_config(PROFILES, args, contexts, ("image_size", "channels", "ngf", "ndf",
-                                "batch_size", "epochs", "max_iters"), model="dcgan", nz=args.nz)
+    config = cli.resolve_config(PROFILES, args, contexts, ("image_size", "channels", "ngf", "ndf"),
+                                model="dcgan", nz=args.nz)
     if config["image_size"] not in symbols.DCGAN_SIZES:
         raise cli.UsageError("--image-size must be 28 or 64, got %d" % config["image_size"])
     return config
@@ -64,7 +64,7 @@ def build(args, contexts):
         trainer = ModuleGAN(generator, discriminator, batch_size=config["batch_size"],
                             nz=config["nz"], image_shape=(config["channels"],) + images.shape[2:],
                             context=contexts, lr=config["lr"], beta1=config["beta1"],
-                            monitor_seed=config["seed"])
+                            real_label=config["real_label"], monitor_seed=config["seed"])
         return trainer, image_iter(images, config["batch_size"], seed=config["seed"])
     return trainer_and_data
 

@@ -30,11 +30,15 @@ class ExecutorGAN:
     condition : {"onehot", "embedding"}
         How ``cond`` encodes the digit.
     context : mx.Context
+    real_label : float
+        D's target for real images; below 1 is one-sided label smoothing.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, condition, context,
-                 image_shape=(1, 28, 28), lr=2e-4, beta1=0.5, sigma=0.02, monitor_seed=0):
+                 image_shape=(1, 28, 28), lr=2e-4, beta1=0.5, sigma=0.02, real_label=1.0,
+                 monitor_seed=0):
         self.batch_size, self.condition, self.context = batch_size, condition, context
+        self.real_label = real_label
         self.noise = ConditionalRandIter(batch_size, nz, context, condition=condition)
         cond_shape = condition_shape(batch_size, condition)
         self.exec_g = self._bind(generator, "write", rand=(batch_size, nz, 1, 1), cond=cond_shape)
@@ -95,7 +99,7 @@ class ExecutorGAN:
         train.zero(self._d_grads)
         prob_fake = self._d_forward_backward(fake, cond_fake, label=0)
         prob_real = self._d_forward_backward(to_unit_range(data, self._d_input("data")), cond,
-                                             label=1)
+                                             label=self.real_label)
         self._update(self.exec_d, self.updater_d)
         # (2) G learns to make D accept (fake, asked digit) through D's input gradient.
         prob_gen = self._d_input_gradient(fake, cond_fake)

@@ -78,6 +78,9 @@ def add_training_args(parser, *, default_dataset="mnist"):
     fit.add_argument("--batch-size", type=int, help="global batch (default: per device)")
     fit.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate")
     fit.add_argument("--beta1", type=float, default=0.5, help="Adam beta1")
+    fit.add_argument("--real-label", type=float,
+                     help="D's target for real images; 0.9 is one-sided label smoothing "
+                          "(default: per device)")
     fit.add_argument("--seed", type=int, default=0, help="seeds data order, noise and init")
     fit.add_argument("--ctx", default="auto", help="auto | cpu | gpu | gpu:0,1 | cpu:0,1")
     out = parser.add_argument_group("output")
@@ -97,6 +100,8 @@ def check_common(args):
     """Validate the shared flags that argparse cannot; raises `UsageError`."""
     if args.dataset not in DATASETS:
         raise UsageError("unknown dataset %r: choose one of %s" % (args.dataset, ", ".join(DATASETS)))
+    if args.real_label is not None and not 0.5 < args.real_label <= 1:
+        raise UsageError("--real-label must be in (0.5, 1], got %g" % args.real_label)
     if args.batch_size is not None and args.batch_size < 2:
         raise UsageError("--batch-size must be at least 2 (BatchNorm needs a batch), got %d"
                          % args.batch_size)
@@ -130,10 +135,12 @@ def announce(config, run_dir):
 
 
 def resolve_config(profiles, args, contexts, keys, **fixed):
-    """The device's profile (or the dry-run one), overridden by the ``keys`` flags given."""
+    """The device's profile (or the dry-run one), overridden by the flags given: the shared
+    training flags and the example's own ``keys``."""
     profile = "dry-run" if args.dry_run else contexts[0].device_type
     config = dict(profiles[profile], dataset=args.dataset, lr=args.lr, beta1=args.beta1,
                   seed=args.seed, ctx=[str(c) for c in contexts], **fixed)
+    keys = tuple(keys) + ("real_label", "batch_size", "epochs", "max_iters")
     config.update({key: getattr(args, key) for key in keys if getattr(args, key) is not None})
     return config
 

@@ -27,12 +27,15 @@ class ModuleGAN:
     image_shape : tuple
         (C, H, W) of the images D sees.
     context : list of mx.Context
+    real_label : float
+        D's target for real images; 0.9 is one-sided label smoothing (G's target stays 1).
     monitor_seed : int
         Seeds the fixed noise batch that `monitor` renders all run long.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, image_shape, context,
-                 lr=2e-4, beta1=0.5, sigma=0.02, kvstore="local", monitor_seed=0):
+                 lr=2e-4, beta1=0.5, sigma=0.02, real_label=1.0, kvstore="local",
+                 monitor_seed=0):
         self.batch_size = batch_size
         self.context = context
         self.noise = RandIter(batch_size, nz, context[0])
@@ -49,7 +52,9 @@ class ModuleGAN:
             mod.init_optimizer(kvstore=kvstore, optimizer=train.adam(batch_size, lr, beta1))
         self._d_grads = train.module_grad_arrays(self.mod_d)
         self._real = mx.nd.zeros((batch_size,) + tuple(image_shape), ctx=context[0])
-        self._labels = {value: mx.nd.full((batch_size,), value, ctx=context[0]) for value in (0, 1)}
+        self._labels = {value: mx.nd.full((batch_size,), value, ctx=context[0])
+                        for value in {0, 1, real_label}}
+        self.real_label = real_label
         fixed = np.random.RandomState(monitor_seed).normal(size=self.noise.provide_data[0].shape)
         self._fixed_noise = mx.nd.array(fixed, ctx=context[0])
 
@@ -67,7 +72,8 @@ class ModuleGAN:
         # (1) D maximises log D(x) + log(1 - D(G(z))): both gradients summed, then one update.
         train.zero(self._d_grads)
         prob_fake = self._d_forward_backward(fake, label=0)
-        prob_real = self._d_forward_backward(to_unit_range(data, self._real), label=1)
+        prob_real = self._d_forward_backward(to_unit_range(data, self._real),
+                                             label=self.real_label)
         self.mod_d.update()
         # (2) G maximises log D(G(z)) through the updated D: D's input gradient is G's out-grad.
         prob_gen = self._d_forward_backward(fake, label=1)

@@ -93,6 +93,7 @@ def _exit_message(main, argv, capsys):
     (["--dataset", "cifar"], "unknown dataset 'cifar'"),
     (["--image-size", "32"], "--image-size must be 28 or 64"),
     (["--batch-size", "1"], "--batch-size must be at least 2"),
+    (["--real-label", "1.5"], "--real-label must be in (0.5, 1]"),
     (["--ctx", "gpu"], "GPU(s) visible to MXNet"),
     (["--ctx", "tpu"], "--ctx must be auto, cpu, gpu"),
     (["--resume"], "no trained model at"),
