@@ -20,7 +20,7 @@ from mxgan.iters import CONDITIONS, image_iter
 # The reference network (MXNet's R CGAN example) on every device; the CPU budget is iterations.
 PROFILES = {
     "gpu": dict(batch_size=64, epochs=25, max_iters=None, real_label=1.0),
-    "cpu": dict(batch_size=64, epochs=None, max_iters=1500, real_label=1.0),
+    "cpu": dict(batch_size=64, epochs=None, max_iters=2000, real_label=1.0),
     "dry-run": dict(batch_size=8, epochs=None, max_iters=4, real_label=1.0),
 }
 ARCHITECTURE = ("model", "condition", "nz")

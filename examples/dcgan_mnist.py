@@ -21,7 +21,7 @@ PROFILES = {
     "gpu": dict(image_size=64, channels=3, ngf=128, ndf=128, batch_size=64, epochs=5,
                 max_iters=None, real_label=1.0),
     "cpu": dict(image_size=28, channels=1, ngf=28, ndf=28, batch_size=64, epochs=None,
-                max_iters=2000, real_label=0.9),
+                max_iters=3000, real_label=0.9),
     "dry-run": dict(image_size=28, channels=1, ngf=4, ndf=4, batch_size=8, epochs=None,
                     max_iters=4, real_label=1.0),
 }

@@ -3,9 +3,26 @@
 Importing the package checks the environment first, so a wrong Python, numpy or MXNet fails with
 one message that says what to install instead of a traceback from deep inside MXNet.
 """
+import os
 import sys
 
 __version__ = "0.1.0"
+
+
+def _physical_cores():
+    """Cores this process may run on, counting hyperthread siblings once."""
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count())
+    siblings = set()
+    for cpu in allowed:
+        path = "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list" % cpu
+        siblings.add(open(path).read().strip() if os.path.exists(path) else str(cpu))
+    return max(1, len(siblings))
+
+
+# MXNet sizes its OpenMP pool to half the processors on x86, assuming hyperthreads; on machines
+# without them (most VMs) that leaves half the cores idle: 125 -> 212 images/s for the CGAN on
+# 2 cores. Count physical cores instead, unless the user chose (this must precede `import mxnet`).
+os.environ.setdefault("OMP_NUM_THREADS", str(_physical_cores()))
 
 
 def _environment_problem():
