@@ -138,3 +138,14 @@ def test_run_prints_a_table_and_writes_json(tmp_path):
     assert {row["impl"] for row in results["results"]} == {"mxgan", "naive"}
     assert all(row["images_per_s"] > 0 for row in results["results"])
     assert results["ratios"]["dcgan28"]["mxgan/naive"] > 0
+
+
+def test_time_to_quality_reads_grids_back_exactly(tmp_path):
+    from benchmarks.time_to_quality import grid_images
+    from mxgan import viz
+    images = np.random.RandomState(0).randint(0, 256, (23, 1, 28, 28)).astype(np.float32)
+    images = images / 127.5 - 1
+    viz.write_png(tmp_path / "grid.png", viz.make_grid(images, 10))
+    cells, cols = grid_images(tmp_path / "grid.png")
+    assert cols == 10 and cells.shape == (30, 28, 28)
+    np.testing.assert_allclose(cells[:23], images[:, 0], atol=1 / 127.5)
