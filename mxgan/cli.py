@@ -149,6 +149,9 @@ def train_and_report(args, config, run_dir, *, build, train_command, architectur
     """Check a resume, train ``build(config)`` -> (trainer, data), report; returns the exit code."""
     if args.resume:
         check_same_architecture(require_checkpoint(run_dir, train_command), config, architecture)
+    elif checkpoint.latest(run_dir) is not None:
+        raise UsageError("%s already holds a trained run (%s): pass --resume to continue it, or "
+                         "--out DIR to start another" % (run_dir, checkpoint.latest(run_dir).name))
     trainer, data = build(config)
     total = config["epochs"] * data.batches_per_epoch if config["epochs"] else config["max_iters"]
     config["iterations"] = min(total, config["max_iters"] or total)

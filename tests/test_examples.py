@@ -104,6 +104,11 @@ def test_dcgan_refuses_bad_input(argv, message, capsys, tmp_path):
     assert line.startswith("error: ") and message in line
 
 
+def test_a_new_run_never_overwrites_a_saved_one(dcgan_run, capsys):
+    line = _exit_message(dcgan.main, ["--dry-run", "--out", str(dcgan_run)], capsys)
+    assert "already holds a trained run (iter-000004): pass --resume" in line
+
+
 def test_dcgan_refuses_a_checkpoint_of_another_architecture(dcgan_run, capsys):
     line = _exit_message(dcgan.main, ["--dry-run", "--out", str(dcgan_run), "--resume",
                                       "--ngf", "8"], capsys)
