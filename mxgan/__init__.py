@@ -41,7 +41,7 @@ def _environment_problem():
                 "`pip install \"numpy<1.24\"`." % numpy.__version__)
     try:
         import mxnet  # noqa: F401
-    except Exception as err:  # a broken build raises OSError or AttributeError, not only ImportError
+    except Exception as err:  # a broken build raises OSError or AttributeError too
         return ("MXNet cannot be imported (%s: %s): run `pip install mxnet==1.9.1`, or "
                 "mxnet-cu112==1.9.1 for a CUDA 11.2 GPU." % (type(err).__name__, err))
     return None

@@ -9,7 +9,8 @@ import numpy as np
 
 from . import checkpoint, train
 from .checkpoint import NetState
-from .iters import NUM_CLASSES, ConditionalRandIter, condition_shape, encode_digits, to_unit_range
+from .iters import (NUM_CLASSES, ConditionalRandIter, condition_shape, encode_digits,
+                    fill_unit_range)
 
 _INPUTS = ("rand", "cond", "data", "label")
 MONITOR_COLUMNS = 10
@@ -46,9 +47,10 @@ class ExecutorGAN:
         self.exec_d = self._bind(discriminator, "add", data=(batch_size,) + tuple(image_shape),
                                  cond=cond_shape, label=(batch_size,))
         self.exec_d_input = self._bind_input_gradient(discriminator)
-        self.updater_g, self.updater_d = (mx.optimizer.get_updater(train.adam(batch_size, lr, beta1))
-                                          for _ in range(2))
-        self._params = {self.exec_g: _param_names(generator), self.exec_d: _param_names(discriminator)}
+        self.updater_g, self.updater_d = (
+            mx.optimizer.get_updater(train.adam(batch_size, lr, beta1)) for _ in range(2))
+        self._params = {self.exec_g: _param_names(generator),
+                        self.exec_d: _param_names(discriminator)}
         self._symbols = {self.exec_g: generator, self.exec_d: discriminator}
         self._init_params(sigma)
         self._d_grads = [self.exec_d.grad_dict[name] for name in self._params[self.exec_d]]
@@ -98,8 +100,8 @@ class ExecutorGAN:
         # (1) D learns to accept (real image, its digit) and reject (fake, asked digit).
         train.zero(self._d_grads)
         prob_fake = self._d_forward_backward(fake, cond_fake, label=0)
-        prob_real = self._d_forward_backward(to_unit_range(data, self._d_input("data")), cond,
-                                             label=self.real_label)
+        real = fill_unit_range(data, self._d_input("data"))
+        prob_real = self._d_forward_backward(real, cond, label=self.real_label)
         self._update(self.exec_d, self.updater_d)
         # (2) G learns to make D accept (fake, asked digit) through D's input gradient.
         prob_gen = self._d_input_gradient(fake, cond_fake)
@@ -149,7 +151,8 @@ class ExecutorGAN:
         """
         chunks = []
         for start in range(0, len(self._monitor_noise), self.batch_size):
-            rand, cond = (np.resize(a[start:start + self.batch_size], (self.batch_size,) + a.shape[1:])
+            rand, cond = (np.resize(a[start:start + self.batch_size],
+                                    (self.batch_size,) + a.shape[1:])
                           for a in (self._monitor_noise, self._monitor_cond))
             chunks.append(self._generate(mx.nd.array(rand), mx.nd.array(cond)).asnumpy())
         return np.concatenate(chunks)[:len(self._monitor_noise)], MONITOR_COLUMNS

@@ -73,7 +73,8 @@ def add_training_args(parser, *, default_dataset="mnist"):
     data.add_argument("--offline", action="store_true",
                       help="never download; use local files (or MNIST's offline sample)")
     fit = parser.add_argument_group("training")
-    fit.add_argument("--epochs", type=positive_int, help="passes over the data (default: per device)")
+    fit.add_argument("--epochs", type=positive_int,
+                     help="passes over the data (default: per device)")
     fit.add_argument("--max-iters", type=positive_int, help="stop after this many steps")
     fit.add_argument("--batch-size", type=int, help="global batch (default: per device)")
     fit.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate")
@@ -99,7 +100,8 @@ def add_training_args(parser, *, default_dataset="mnist"):
 def check_common(args):
     """Validate the shared flags that argparse cannot; raises `UsageError`."""
     if args.dataset not in DATASETS:
-        raise UsageError("unknown dataset %r: choose one of %s" % (args.dataset, ", ".join(DATASETS)))
+        raise UsageError("unknown dataset %r: choose one of %s"
+                         % (args.dataset, ", ".join(DATASETS)))
     if args.real_label is not None and not 0.5 < args.real_label <= 1:
         raise UsageError("--real-label must be in (0.5, 1], got %g" % args.real_label)
     if args.batch_size is not None and args.batch_size < 2:
@@ -111,7 +113,8 @@ def require_checkpoint(run_dir, train_command):
     """The latest checkpoint of ``run_dir``; a `UsageError` naming the command if none exists."""
     found = checkpoint.latest(run_dir)
     if found is None:
-        raise UsageError("no trained model at %s: train it first with %s" % (run_dir, train_command))
+        raise UsageError("no trained model at %s: train it first with %s"
+                         % (run_dir, train_command))
     return found
 
 

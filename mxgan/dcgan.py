@@ -9,7 +9,7 @@ import numpy as np
 
 from . import checkpoint, train
 from .checkpoint import NetState
-from .iters import RandIter, to_unit_range
+from .iters import RandIter, fill_unit_range
 
 
 class ModuleGAN:
@@ -67,12 +67,12 @@ class ModuleGAN:
 
     # ---- the step ---------------------------------------------------------------------------
     def step(self, data):
-        """One adversarial step on ``data``, a uint8 batch of real images; returns `train.METRICS`."""
+        """One adversarial step on ``data``, uint8 real images; returns `train.METRICS`."""
         fake = self._generate()
         # (1) D maximises log D(x) + log(1 - D(G(z))): both gradients summed, then one update.
         train.zero(self._d_grads)
         prob_fake = self._d_forward_backward(fake, label=0)
-        prob_real = self._d_forward_backward(to_unit_range(data, self._real),
+        prob_real = self._d_forward_backward(fill_unit_range(data, self._real),
                                              label=self.real_label)
         self.mod_d.update()
         # (2) G maximises log D(G(z)) through the updated D: D's input gradient is G's out-grad.

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import mxnet as mx
-import numpy as np
 from tqdm import tqdm
 
 from . import checkpoint, viz
+from .data import to_unit_range
 from .iters import batch_by_name
 from .train import METRICS
 
@@ -71,7 +71,7 @@ class MetricsLog:
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
 
     def push(self, first_iteration, metrics):
-        """Hold a block (list of `METRICS` NDArrays); write the previous one; return its last row."""
+        """Hold a block (`METRICS` NDArrays); write the previous one and return its last row."""
         previous, self._held = self._held, (first_iteration, mx.nd.stack(*metrics))
         return self._write(*previous) if previous else None
 
@@ -178,5 +178,4 @@ def write_summary_pictures(trainer, run_dir, rows, batches):
         viz.loss_curve_figure(rows, run_dir / "loss_curves.png")
     images, _ = trainer.monitor()
     real = batches.next()["data"].asnumpy()[:len(images)]
-    viz.fake_vs_real_figure(images, real.astype(np.float32) / 127.5 - 1.0,
-                            run_dir / "fake_vs_real.png")
+    viz.fake_vs_real_figure(images, to_unit_range(real), run_dir / "fake_vs_real.png")

@@ -143,7 +143,8 @@ class ImageIter(mx.io.NDArrayIter):
         # Overrides NDArrayIter's private hook, which would shuffle with numpy's global RNG.
         self.epoch += 1
         order = np.random.RandomState(self.seed + self.epoch).permutation(self.num_data)
-        self.data = [(name, mx.nd.array(self._sources[name][order], dtype=self._sources[name].dtype))
+        self.data = [(name, mx.nd.array(self._sources[name][order],
+                                        dtype=self._sources[name].dtype))
                      for name, _ in self.data]
 
 
@@ -172,7 +173,7 @@ def batch_by_name(data_iter, batch):
     return {desc.name: array for desc, array in zip(data_iter.provide_data, batch.data)}
 
 
-def to_unit_range(batch_u8, out):
+def fill_unit_range(batch_u8, out):
     """Write uint8 pixels (B, c, H, W) into float32 ``out`` (B, C, H, W) as [-1, 1], tiling c to C."""
     pixels = batch_u8.as_in_context(out.context).astype(np.float32)
     mx.nd.broadcast_to(pixels / 127.5 - 1.0, shape=out.shape, out=out)

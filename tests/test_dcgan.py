@@ -5,7 +5,7 @@ import pytest
 
 from mxgan import checkpoint, fit, symbols, train
 from mxgan.dcgan import ModuleGAN
-from mxgan.iters import image_iter, to_unit_range
+from mxgan.iters import fill_unit_range, image_iter
 
 from gradcheck import assert_matches_finite_differences, float64_d_loss
 
@@ -41,7 +41,8 @@ def test_summed_d_gradient_equals_copy_and_add_reference(real_u8):
                    inputs_need_grad=True)  # plain grad_req="write"
     reference.set_params(*trainer.mod_d.get_params())
     fake = trainer._generate()
-    real = to_unit_range(mx.nd.array(real_u8[:BATCH], dtype=np.uint8), mx.nd.zeros(fake.shape))
+    real = fill_unit_range(mx.nd.array(real_u8[:BATCH], dtype=np.uint8),
+                           mx.nd.zeros(fake.shape))
     kept = []
     for images, label in ((fake, 0), (real, 1)):
         reference.forward(mx.io.DataBatch([images], [mx.nd.full((BATCH,), label)]), is_train=True)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mxgan.iters import (ConditionalRandIter, RandIter, batch_by_name, encode_digits, image_iter,
-                         to_unit_range)
+                         fill_unit_range)
 
 
 def test_rand_iter_is_a_dataiter_with_standard_normal_noise():
@@ -109,7 +109,7 @@ def test_encode_digits_onehot():
 
 def test_to_unit_range_scales_and_tiles_channels():
     pixels = mx.nd.array([[[[0, 255], [127.5, 51]]]], dtype=np.uint8)
-    out = to_unit_range(pixels, mx.nd.zeros((1, 3, 2, 2)))
+    out = fill_unit_range(pixels, mx.nd.zeros((1, 3, 2, 2)))
     np.testing.assert_allclose(out.asnumpy()[0, 2], [[-1, 1], [127 / 127.5 - 1, 51 / 127.5 - 1]],
                                rtol=1e-6)
     np.testing.assert_array_equal(out.asnumpy()[0, 0], out.asnumpy()[0, 2])
