@@ -58,9 +58,7 @@ def parse_digit(text):
 
 def infer(args, run_dir):
     digit = parse_digit(args.infer)
-    ckpt = args.checkpoint or cli.require_checkpoint(run_dir, TRAIN_COMMAND)
-    if not (Path(ckpt) / "meta.json").exists():
-        raise cli.UsageError("no trained model at %s: train it first with %s" % (ckpt, TRAIN_COMMAND))
+    ckpt = cli.require_checkpoint(run_dir, TRAIN_COMMAND, args.checkpoint)
     if checkpoint.load_meta(ckpt)["config"].get("model") != "cgan":
         raise cli.UsageError("%s is not a conditional generator checkpoint (train one with %s)"
                              % (ckpt, TRAIN_COMMAND))

@@ -109,12 +109,15 @@ def check_common(args):
                          % args.batch_size)
 
 
-def require_checkpoint(run_dir, train_command):
-    """The latest checkpoint of ``run_dir``; a `UsageError` naming the command if none exists."""
-    found = checkpoint.latest(run_dir)
-    if found is None:
+def require_checkpoint(run_dir, train_command, checkpoint_dir=None):
+    """``checkpoint_dir``, else the latest checkpoint of ``run_dir``, checked to be readable;
+    a `UsageError` naming the training command otherwise."""
+    found = Path(checkpoint_dir) if checkpoint_dir else checkpoint.latest(run_dir)
+    try:
+        checkpoint.load_meta(found)
+    except (TypeError, OSError, ValueError):  # no checkpoint, no meta.json, or unreadable JSON
         raise UsageError("no trained model at %s: train it first with %s"
-                         % (run_dir, train_command))
+                         % (checkpoint_dir or run_dir, train_command)) from None
     return found
 
 

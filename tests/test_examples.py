@@ -163,3 +163,9 @@ def test_ctrl_c_saves_a_checkpoint_and_stops_cleanly(tmp_path):
     assert "Traceback" not in stderr and "resume with --resume" in stderr
     saved = checkpoint.latest(tmp_path)
     assert saved is not None and checkpoint.load_meta(saved)["iteration"] >= 20
+
+
+def test_cgan_infer_from_a_missing_checkpoint_path_says_so(capsys, tmp_path):
+    line = _exit_message(cgan.main, ["--out", str(tmp_path), "--infer", "9",
+                                     "--checkpoint", str(tmp_path / "nope")], capsys)
+    assert line.startswith("error: no trained model at %s" % (tmp_path / "nope"))
