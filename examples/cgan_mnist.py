@@ -43,8 +43,6 @@ def build_parser():
 
 def resolve_config(args, contexts):
     """Flags plus the device profile's defaults, as one JSON-able dict."""
-    if len(contexts) > 1:
-        raise cli.UsageError("the executor-level CGAN trains on one device; pass one --ctx")
     return cli.resolve_config(PROFILES, args, contexts, (), model="cgan",
                               condition=args.condition, nz=args.nz)
 
@@ -70,18 +68,21 @@ def infer(args, run_dir):
 
 
 def build(args, contexts):
-    """A function of the config that loads the labelled data and binds the executors."""
-    def trainer_and_data(config):
+    """A function of the config and cluster that loads this worker's labelled data and binds
+    the executors."""
+    def trainer_and_data(config, cluster):
         images, labels = prepare_images(config["dataset"], "train", offline=args.offline or None)
         if args.dry_run:
             images, labels = images[:config["batch_size"] * 2], labels[:config["batch_size"] * 2]
+        images, labels = cluster.shard(images, labels)
         generator, discriminator = symbols.get_network("cgan28", condition=config["condition"],
                                                        nz=config["nz"])
         trainer = ExecutorGAN(generator, discriminator, batch_size=config["batch_size"],
                               nz=config["nz"], condition=config["condition"],
-                              context=contexts[0], lr=config["lr"], beta1=config["beta1"],
-                              real_label=config["real_label"], monitor_seed=config["seed"])
-        data = image_iter(images, config["batch_size"], labels=labels,
+                              context=contexts, cluster=cluster, lr=config["lr"],
+                              beta1=config["beta1"], real_label=config["real_label"],
+                              monitor_seed=config["seed"])
+        data = image_iter(images, trainer.worker_batch, labels=labels,
                           condition=config["condition"], seed=config["seed"])
         return trainer, data
     return trainer_and_data

@@ -52,20 +52,22 @@ def resolve_config(args, contexts):
 
 
 def build(args, contexts):
-    """A function of the config that loads the data and binds the Module trainer."""
-    def trainer_and_data(config):
+    """A function of the config and cluster that loads this worker's data and binds the trainer."""
+    def trainer_and_data(config, cluster):
         images, _ = prepare_images(config["dataset"], "train", size=config["image_size"],
                                    offline=args.offline or None)
         if args.dry_run:
             images = images[:config["batch_size"] * 2]
+        images, = cluster.shard(images)
         generator, discriminator = symbols.get_network(
             "dcgan%d" % config["image_size"], channels=config["channels"], nz=config["nz"],
             ngf=config["ngf"], ndf=config["ndf"])
         trainer = ModuleGAN(generator, discriminator, batch_size=config["batch_size"],
                             nz=config["nz"], image_shape=(config["channels"],) + images.shape[2:],
-                            context=contexts, lr=config["lr"], beta1=config["beta1"],
-                            real_label=config["real_label"], monitor_seed=config["seed"])
-        return trainer, image_iter(images, config["batch_size"], seed=config["seed"])
+                            context=contexts, cluster=cluster, lr=config["lr"],
+                            beta1=config["beta1"], real_label=config["real_label"],
+                            monitor_seed=config["seed"])
+        return trainer, image_iter(images, trainer.worker_batch, seed=config["seed"])
     return trainer_and_data
 
 

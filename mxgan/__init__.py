@@ -22,6 +22,7 @@ def _physical_cores():
 # MXNet sizes its OpenMP pool to half the processors on x86, assuming hyperthreads; on machines
 # without them (most VMs) that leaves half the cores idle: 125 -> 212 images/s for the CGAN on
 # 2 cores. Count physical cores instead, unless the user chose (this must precede `import mxnet`).
+USER_SET_OMP_THREADS = "OMP_NUM_THREADS" in os.environ
 os.environ.setdefault("OMP_NUM_THREADS", str(_physical_cores()))
 
 

@@ -22,11 +22,15 @@ KEEP = 2  # older checkpoints are deleted once a newer one is complete
 
 
 class NetState:
-    """What a checkpoint stores for one network: its graph, parameters and optimiser updater."""
+    """What a checkpoint stores for one network: its graph, parameters and optimiser updater.
 
-    def __init__(self, symbol, arg_params, aux_params, updater=None):
+    ``device_ids`` are the devices holding the trainer's copies of each parameter, in order
+    (the updater keeps copy k of parameter i at index ``i * len(device_ids) + k``).
+    """
+
+    def __init__(self, symbol, arg_params, aux_params, updater=None, device_ids=(0,)):
         self.symbol, self.arg_params, self.aux_params = symbol, arg_params, aux_params
-        self.updater = updater
+        self.updater, self.device_ids = updater, tuple(device_ids)
 
 
 def save(run_dir, iteration, nets, meta):
@@ -52,9 +56,23 @@ def _write_net(prefix, iteration, net):
     mx.model.save_checkpoint(str(prefix), iteration, net.symbol, net.arg_params, net.aux_params)
     if net.updater is None:
         return None
+    states, counts = _first_copy(net.updater, net.device_ids)
     with open("%s-%04d.states" % (prefix, iteration), "wb") as f:
-        f.write(pickle.dumps(_to_cpu(net.updater.states)))
-    return _optimizer_counts(net.updater.optimizer)
+        f.write(pickle.dumps(_to_cpu(states)))
+    return {"num_update": net.updater.optimizer.num_update, "counts": sorted(counts.items())}
+
+
+def _first_copy(updater, device_ids):
+    """Optimiser state and step count of each parameter's first copy, keyed by parameter.
+
+    Every copy holds the same values (they see the same summed gradients), so one is saved
+    and a checkpoint resumes on any number of devices.
+    """
+    copies = len(device_ids)
+    counts = updater.optimizer._all_index_update_counts.get(device_ids[0], {})
+    return ({index // copies: state for index, state in updater.states.items()
+             if index % copies == 0},
+            {index // copies: count for index, count in counts.items() if index % copies == 0})
 
 
 def _prune(root):
@@ -87,38 +105,36 @@ def load_net(ckpt_dir, name):
     return mx.model.load_checkpoint(str(Path(ckpt_dir) / name), iteration)
 
 
-def restore_updater(ckpt_dir, name, updater):
-    """Load network ``name``'s optimiser state and step counts into ``updater``."""
+def restore_updater(ckpt_dir, name, updater, device_ids=(0,)):
+    """Load network ``name``'s optimiser state and step counts into ``updater``, one copy per
+    device of ``device_ids`` (see `NetState`)."""
     meta = load_meta(ckpt_dir)
     with open(Path(ckpt_dir) / ("%s-%04d.states" % (name, meta["iteration"])), "rb") as f:
-        updater.set_states(f.read())  # arrays move to the weights' device on first use
-    _restore_optimizer_counts(updater.optimizer, meta["optimizer_counts"][name])
+        states = pickle.load(f)
+    copies = len(device_ids)
+    updater.set_states(pickle.dumps({index * copies + k: _to_cpu(state, copy=True)
+                                     for index, state in states.items() for k in range(copies)}))
+    saved = meta["optimizer_counts"][name]
+    _set_optimizer_counts(updater.optimizer, saved["num_update"], {
+        device: {index * copies + k: count for index, count in saved["counts"]}
+        for k, device in enumerate(device_ids)})
 
 
-def _to_cpu(state):
-    """Optimiser state (nested tuples/dicts of NDArrays) copied to the CPU for pickling."""
+def _to_cpu(state, copy=False):
+    """Optimiser state (nested tuples/dicts of NDArrays) on the CPU; ``copy`` forces new arrays
+    (each device's copy of the state must own its arrays)."""
     if isinstance(state, mx.nd.NDArray):
-        return state.as_in_context(mx.cpu())
+        return state.copyto(mx.cpu()) if copy else state.as_in_context(mx.cpu())
     if isinstance(state, dict):
-        return {key: _to_cpu(value) for key, value in state.items()}
+        return {key: _to_cpu(value, copy) for key, value in state.items()}
     if isinstance(state, (tuple, list)):
-        return type(state)(_to_cpu(value) for value in state)
+        return type(state)(_to_cpu(value, copy) for value in state)
     return state
 
 
-def _optimizer_counts(optimizer):
-    """Per-parameter update counts (Adam's bias correction needs them); private in MXNet.
-
-    Keys are parameter indices or, when a KVStore runs the optimiser, names: stored as
-    [key, count] pairs so JSON keeps their type.
-    """
-    return {"num_update": optimizer.num_update,
-            "per_device": [[dev, sorted(counts.items(), key=str)]
-                           for dev, counts in optimizer._all_index_update_counts.items()]}
-
-
-def _restore_optimizer_counts(optimizer, saved):
-    optimizer.num_update = saved["num_update"]
-    optimizer._all_index_update_counts = {dev: {key: n for key, n in counts}
-                                          for dev, counts in saved["per_device"]}
-    optimizer._index_update_count = optimizer._all_index_update_counts.setdefault(0, {})
+def _set_optimizer_counts(optimizer, num_update, per_device):
+    """Restore the per-device, per-index update counts Adam's bias correction uses (private in
+    MXNet, so touched only here)."""
+    optimizer.num_update = num_update
+    optimizer._all_index_update_counts = per_device
+    optimizer._index_update_count = per_device.setdefault(0, {})

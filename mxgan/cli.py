@@ -13,6 +13,7 @@ import mxnet as mx
 
 from . import checkpoint, fit, generate
 from .data import DATASETS, DatasetError
+from .parallel import KVSTORES, Cluster
 
 
 class UsageError(Exception):
@@ -83,7 +84,12 @@ def add_training_args(parser, *, default_dataset="mnist"):
                      help="D's target for real images; 0.9 is one-sided label smoothing "
                           "(default: per device)")
     fit.add_argument("--seed", type=int, default=0, help="seeds data order, noise and init")
-    fit.add_argument("--ctx", default="auto", help="auto | cpu | gpu | gpu:0,1 | cpu:0,1")
+    fit.add_argument("--ctx", default="auto",
+                     help="auto | cpu | gpu | gpu:0,1 | cpu:0,1 (several: data parallel)")
+    fit.add_argument("--kvstore", choices=KVSTORES, default="local",
+                     help="how gradients are summed: over this process's devices (local, "
+                          "device) or over the workers of a job started by mxgan.launch "
+                          "(dist_sync, dist_device_sync)")
     out = parser.add_argument_group("output")
     out.add_argument("--out", type=Path, help="run directory (default: runs/<model>-<dataset>)")
     out.add_argument("--sample-every", type=positive_int, default=100,
@@ -145,23 +151,37 @@ def resolve_config(profiles, args, contexts, keys, **fixed):
     training flags and the example's own ``keys``."""
     profile = "dry-run" if args.dry_run else contexts[0].device_type
     config = dict(profiles[profile], dataset=args.dataset, lr=args.lr, beta1=args.beta1,
-                  seed=args.seed, ctx=[str(c) for c in contexts], **fixed)
+                  seed=args.seed, ctx=[str(c) for c in contexts], kvstore=args.kvstore, **fixed)
     keys = tuple(keys) + ("real_label", "batch_size", "epochs", "max_iters")
     config.update({key: getattr(args, key) for key in keys if getattr(args, key) is not None})
     return config
 
 
+def join_cluster(config):
+    """This process's place in the job ``config`` describes; a `UsageError` if it cannot be."""
+    try:
+        cluster = Cluster.join(config["kvstore"])
+        cluster.worker_batch(config["batch_size"], len(config["ctx"]))
+    except (ValueError, RuntimeError) as err:
+        raise UsageError(str(err)) from None
+    config["num_workers"] = cluster.num_workers
+    return cluster
+
+
 def train_and_report(args, config, run_dir, *, build, train_command, architecture):
-    """Check a resume, train ``build(config)`` -> (trainer, data), report; returns the exit code."""
+    """Check a resume, train ``build(config, cluster)`` -> (trainer, data), report; returns the
+    exit code. In a multi-process job, rank 0 alone prints and writes."""
     if args.resume:
         check_same_architecture(require_checkpoint(run_dir, train_command), config, architecture)
     elif checkpoint.latest(run_dir) is not None:
         raise UsageError("%s already holds a trained run (%s): pass --resume to continue it, or "
                          "--out DIR to start another" % (run_dir, checkpoint.latest(run_dir).name))
-    trainer, data = build(config)
+    cluster = join_cluster(config)
+    trainer, data = build(config, cluster)
     total = config["epochs"] * data.batches_per_epoch if config["epochs"] else config["max_iters"]
     config["iterations"] = min(total, config["max_iters"] or total)
-    announce(config, run_dir)
+    if cluster.is_chief:
+        announce(config, run_dir)
     iteration, interrupted = fit.fit(
         trainer, data, run_dir=run_dir, config=config, max_iters=config["iterations"],
         sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
@@ -169,9 +189,10 @@ def train_and_report(args, config, run_dir, *, build, train_command, architectur
     if interrupted:
         print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
         return 130
-    print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))
-    if not (args.no_eval or args.dry_run):
-        report_scores(run_dir)
+    if cluster.is_chief:
+        print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))
+        if not (args.no_eval or args.dry_run):
+            report_scores(run_dir)
     return 0
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from . import checkpoint, train
 from .checkpoint import NetState
 from .iters import RandIter, fill_unit_range
+from .parallel import Cluster, init_module_optimizer
 
 
 class ModuleGAN:
@@ -21,12 +22,15 @@ class ModuleGAN:
         G maps ``rand`` (B, nz, 1, 1) to images; D maps ``data`` to a logistic output with a
         ``label`` input (see `mxgan.symbols.get_network`).
     batch_size : int
-        The global batch; a context list splits it across devices (data parallel).
+        The global batch: split across the workers of ``cluster``, then across the devices of
+        ``context`` (data parallel); gradients are means over all of it.
     nz : int
         Noise size.
     image_shape : tuple
         (C, H, W) of the images D sees.
     context : list of mx.Context
+    cluster : mxgan.parallel.Cluster, optional
+        This process's place in a multi-process job (default: a job of one process).
     real_label : float
         D's target for real images; 0.9 is one-sided label smoothing (G's target stays 1).
     monitor_seed : int
@@ -34,25 +38,25 @@ class ModuleGAN:
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, image_shape, context,
-                 lr=2e-4, beta1=0.5, sigma=0.02, real_label=1.0, kvstore="local",
-                 monitor_seed=0):
-        self.batch_size = batch_size
-        self.context = context
-        self.noise = RandIter(batch_size, nz, context[0])
+                 cluster=None, lr=2e-4, beta1=0.5, sigma=0.02, real_label=1.0, monitor_seed=0):
+        self.batch_size, self.context = batch_size, context
+        self.cluster = cluster or Cluster()
+        self.worker_batch = worker_batch = self.cluster.worker_batch(batch_size, len(context))
+        self.noise = RandIter(worker_batch, nz, context[0])
         self.mod_g = mx.mod.Module(generator, data_names=("rand",), label_names=None,
                                    context=context)
         self.mod_g.bind(data_shapes=self.noise.provide_data)
         self.mod_d = mx.mod.Module(discriminator, data_names=("data",), label_names=("label",),
                                    context=context)
-        self.mod_d.bind(data_shapes=[("data", (batch_size,) + tuple(image_shape))],
-                        label_shapes=[("label", (batch_size,))], inputs_need_grad=True,
+        self.mod_d.bind(data_shapes=[("data", (worker_batch,) + tuple(image_shape))],
+                        label_shapes=[("label", (worker_batch,))], inputs_need_grad=True,
                         grad_req=self._accumulating_grad_req(discriminator))
         for mod in (self.mod_g, self.mod_d):
             mod.init_params(initializer=train.initializer(sigma))
-            mod.init_optimizer(kvstore=kvstore, optimizer=train.adam(batch_size, lr, beta1))
+            init_module_optimizer(mod, self.cluster, train.adam(batch_size, lr, beta1))
         self._d_grads = train.module_grad_arrays(self.mod_d)
-        self._real = mx.nd.zeros((batch_size,) + tuple(image_shape), ctx=context[0])
-        self._labels = {value: mx.nd.full((batch_size,), value, ctx=context[0])
+        self._real = mx.nd.zeros((worker_batch,) + tuple(image_shape), ctx=context[0])
+        self._labels = {value: mx.nd.full((worker_batch,), value, ctx=context[0])
                         for value in {0, 1, real_label}}
         self.real_label = real_label
         fixed = np.random.RandomState(monitor_seed).normal(size=self.noise.provide_data[0].shape)
@@ -116,7 +120,8 @@ class ModuleGAN:
 
     def nets(self):
         """Parameters and optimiser state of both networks, for `mxgan.checkpoint.save`."""
-        return {name: NetState(mod.symbol, *mod.get_params(), updater=train.module_updater(mod))
+        return {name: NetState(mod.symbol, *mod.get_params(), updater=train.module_updater(mod),
+                               device_ids=self._device_ids)
                 for name, mod in self.modules.items()}
 
     def restore(self, ckpt_dir):
@@ -124,4 +129,8 @@ class ModuleGAN:
         for name, mod in self.modules.items():
             _, arg_params, aux_params = checkpoint.load_net(ckpt_dir, name)
             mod.set_params(arg_params, aux_params)
-            checkpoint.restore_updater(ckpt_dir, name, train.module_updater(mod))
+            checkpoint.restore_updater(ckpt_dir, name, train.module_updater(mod), self._device_ids)
+
+    @property
+    def _device_ids(self):
+        return [ctx.device_id for ctx in self.context]

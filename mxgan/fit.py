@@ -1,9 +1,11 @@
 """The training loop both examples share: batches in, pictures, logs and checkpoints out.
 
 A trainer (`mxgan.dcgan.ModuleGAN` or `mxgan.cgan.ExecutorGAN`) supplies ``step(**arrays)``,
-``monitor()``, ``nets()`` and ``restore(ckpt_dir)``; this module owns iteration counting,
-resumption, Ctrl-C, the progress bar and everything written into the run directory.
+``monitor()``, ``nets()``, ``restore(ckpt_dir)`` and its ``cluster``; this module owns iteration
+counting, resumption, Ctrl-C, the progress bar and everything written into the run directory.
+In a multi-process job every worker steps in lockstep and only rank 0 writes anything.
 """
+import contextlib
 import json
 import signal
 import sys
@@ -122,46 +124,51 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
 
     ``config`` is saved with every checkpoint; its ``seed`` drives data order and noise.
     """
-    run_dir = Path(run_dir)
+    run_dir, chief = Path(run_dir), trainer.cluster.is_chief
     run_dir.mkdir(parents=True, exist_ok=True)
     start = _restore(trainer, run_dir) if resume else 0
-    reseed(config["seed"], start)
+    seed = trainer.cluster.seed(config["seed"])
+    reseed(seed, start)
     batches = Batches(data_iter, start)
-    log = MetricsLog(run_dir / "metrics.jsonl", start, trainer.batch_size)
+    log = MetricsLog(run_dir / "metrics.jsonl", start, trainer.batch_size) if chief else None
     iteration = start
-    with StopRequest() as stop, tqdm(total=max_iters, initial=start, unit="it",
-                                     dynamic_ncols=True, file=sys.stderr) as bar:
+    with _stop_request(trainer.cluster) as stop, tqdm(
+            total=max_iters, initial=start, unit="it", dynamic_ncols=True, file=sys.stderr,
+            disable=not chief) as bar:
         pending = []
         while iteration < max_iters and not stop.requested:
             pending.append(trainer.step(**batches.next()))
             iteration += 1
             bar.update(1)
-            if len(pending) == LOG_EVERY or iteration == max_iters or stop.requested:
+            if chief and (len(pending) == LOG_EVERY or iteration == max_iters or stop.requested):
                 last = log.push(iteration - len(pending) + 1, pending)
                 pending = []
                 if last:
                     bar.set_postfix(D="%.3f" % last["d_loss"], G="%.3f" % last["g_loss"],
                                     img_s="%.0f" % last["images_per_s"])
-            if iteration % sample_every == 0:
+            if chief and iteration % sample_every == 0:
                 write_monitor_grid(trainer, run_dir, iteration)
             if iteration % checkpoint_every == 0 or stop.requested or iteration == max_iters:
-                log.flush()  # the log never lags behind a checkpoint
-                save_checkpoint(trainer, run_dir, iteration, config)
-    write_monitor_grid(trainer, run_dir, iteration)
-    write_summary_pictures(trainer, run_dir, log.rows, batches)
+                if chief:
+                    log.flush()  # the log never lags behind a checkpoint
+                    checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config})
+                reseed(seed, iteration)  # the continuation does not depend on where a run started
+    if chief:
+        write_monitor_grid(trainer, run_dir, iteration)
+        write_summary_pictures(trainer, run_dir, log.rows, batches)
     return iteration, stop.requested
+
+
+def _stop_request(cluster):
+    """Ctrl-C handling: checkpoint-and-stop for a single process. Workers of a multi-process
+    job keep the default (they must stop together, so `mxgan.launch` ends the whole job)."""
+    return contextlib.nullcontext(StopRequest()) if cluster.distributed else StopRequest()
 
 
 def _restore(trainer, run_dir):
     ckpt = checkpoint.latest(run_dir)
     trainer.restore(ckpt)
     return checkpoint.load_meta(ckpt)["iteration"]
-
-
-def save_checkpoint(trainer, run_dir, iteration, config):
-    """Checkpoint, then reseed so the continuation does not depend on where a run started."""
-    checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config})
-    reseed(config["seed"], iteration)
 
 
 def write_monitor_grid(trainer, run_dir, iteration):

@@ -55,10 +55,6 @@ def module_grad_arrays(module):
 
 
 def module_updater(module):
-    """The `mx.optimizer.Updater` that holds a Module's optimiser state.
-
-    With one device Module keeps it; with several, the local KVStore runs the optimiser.
-    """
-    if module._updater is not None:
-        return module._updater
-    return module._kvstore._updater
+    """The `mx.optimizer.Updater` that holds a Module's optimiser state (mxgan always keeps the
+    optimiser in the Module, see `mxgan.parallel`)."""
+    return module._updater

@@ -33,10 +33,11 @@ def test_input_gradient_executor_matches_finite_differences(condition="onehot"):
     rng = np.random.RandomState(1)
     images = np.tanh(rng.normal(size=(BATCH, 1, 28, 28)))
     cond = encode_digits(rng.randint(0, 10, BATCH), condition)
-    trainer._d_input_gradient(mx.nd.array(images), mx.nd.array(cond))
-    handed = trainer.exec_d_input.grad_dict["data"].asnumpy()
-    params = {name: trainer.exec_d.arg_dict[name] for name in trainer._params[trainer.exec_d]}
-    loss = float64_d_loss(trainer._symbols[trainer.exec_d], params, 1, data=images, cond=cond,
+    replica = trainer.replicas[0]
+    replica.d_input_gradient(mx.nd.array(images), mx.nd.array(cond))
+    handed = replica.exec_d_input.grad_dict["data"].asnumpy()
+    params = {name: replica.exec_d.arg_dict[name] for name in trainer._names["discriminator"]}
+    loss = float64_d_loss(trainer._symbols["discriminator"], params, 1, data=images, cond=cond,
                           label=np.ones(BATCH))
     assert_matches_finite_differences(handed, loss, images)
 
@@ -46,16 +47,17 @@ def test_input_gradient_executor_sees_the_same_network_as_d():
     trainer = make_trainer()
     images = mx.nd.array(np.tanh(np.random.RandomState(2).normal(size=(BATCH, 1, 28, 28))))
     cond = mx.nd.array(encode_digits(np.arange(BATCH) % 10, "onehot"))
-    via_d = trainer._d_forward_backward(images, cond, label=1)
-    via_input = trainer._d_input_gradient(images, cond)
+    via_d = trainer.replicas[0].d_forward_backward(images, cond, label=1)
+    via_input = trainer.replicas[0].d_input_gradient(images, cond)
     np.testing.assert_array_equal(via_d.asnumpy(), via_input.asnumpy())
 
 
 def test_one_step_moves_every_trainable_weight(real_u8):
     trainer = make_trainer()
-    names = {ex: [n for n in trainer._params[ex] if n.endswith(("weight", "bias"))]
-             for ex in (trainer.exec_g, trainer.exec_d)}
-    before = {(ex, n): ex.arg_dict[n].asnumpy().copy() for ex, ns in names.items() for n in ns}
+    executors = trainer.replicas[0].executors
+    before = {(executors[net], n): executors[net].arg_dict[n].asnumpy().copy()
+              for net, names in trainer._names.items() for n in names
+              if n.endswith(("weight", "bias"))}
     metrics = trainer.step(*_batch(real_u8, "onehot")).asnumpy()
     assert np.all(np.isfinite(metrics))
     for (executor, name), value in before.items():
