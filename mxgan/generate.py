@@ -88,3 +88,44 @@ def write_samples(images, out_dir, stem, *, ncols=None):
     np.save(out_dir / (stem + ".npy"), images.astype(np.float32))
     viz.write_png(out_dir / (stem + ".png"), viz.make_grid(images, ncols), scale=2)
     return out_dir / (stem + ".png"), out_dir / (stem + ".npy")
+
+
+def slerp(a, b, t):
+    """Spherical interpolation between codes ``a`` and ``b`` (nz,) at fractions ``t`` (K,).
+
+    Returns (K, nz) float64; ``t = 0`` gives ``a`` and ``t = 1`` gives ``b`` exactly. Why not a
+    straight line: a Gaussian code in nz dimensions lies near the sphere of radius sqrt(nz),
+    the only region G saw in training, but the midpoint of two independent codes has norm about
+    sqrt(nz / 2) (for nz = 100: 7.1 instead of 10), so a linear walk passes through atypical,
+    low-contrast codes. Slerp follows the great circle, keeping the norm between |a| and |b|.
+    """
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    t = np.asarray(t, np.float64)[:, None]
+    cos_omega = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    omega = np.arccos(np.clip(cos_omega, -1.0, 1.0))
+    if np.sin(omega) < 1e-6:  # (anti)parallel codes: no unique great circle, fall back to a line
+        return (1 - t) * a + t * b
+    weight_a, weight_b = np.sin((1 - t) * omega) / np.sin(omega), np.sin(t * omega) / np.sin(omega)
+    return weight_a * a + weight_b * b  # weights exactly (1, 0) and (0, 1) at the ends
+
+
+def from_codes(module, rand, cond=None, *, is_train=False):
+    """Images (N, C, H, W) for given noise codes ``rand`` (N, nz) and encoded conditions ``cond``.
+
+    Codes go through ``module`` in batches of its bound size (the last one padded by repeating
+    codes). The default ``is_train=False`` normalises with BatchNorm's running statistics, so
+    each image is a function of its own code alone, whatever else shares its batch; with
+    ``is_train=True`` the picture would depend on the padding and on the other codes.
+    ``cond`` holds the generator's ``cond`` input per code, e.g. `encode_digits` output or a
+    blend of two one-hot vectors.
+    """
+    batch_size, nz = module.data_shapes[0].shape[:2]
+    rand = np.asarray(rand, np.float32).reshape(len(rand), nz, 1, 1)
+    inputs = [rand] if cond is None else [rand, np.asarray(cond, np.float32)]
+    chunks = []
+    for start in range(0, len(rand), batch_size):
+        data = [mx.nd.array(np.resize(x[start:start + batch_size], (batch_size,) + x.shape[1:]))
+                for x in inputs]
+        module.forward(mx.io.DataBatch(data=data), is_train=is_train)
+        chunks.append(module.get_outputs()[0].asnumpy())
+    return np.concatenate(chunks)[:len(rand)]

@@ -1,7 +1,8 @@
-"""Pictures: pure functions lay images out as arrays; separate functions write PNG files.
+"""Pictures: pure functions lay images out as arrays; separate functions write PNG and GIF files.
 
 Nothing here opens a window: matplotlib runs on its file-only Agg backend.
 """
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -39,13 +40,114 @@ def make_grid(images, ncols=None, *, pad=2):
 
 def write_png(path, picture, *, scale=1):
     """Write a uint8 (H, W, 1|3) RGB picture as PNG, enlarged ``scale`` times, atomically."""
-    if scale > 1:
-        picture = np.repeat(np.repeat(picture, scale, axis=0), scale, axis=1)
+    picture = enlarge(picture, scale)
     bgr = picture[..., ::-1] if picture.shape[-1] == 3 else picture
     ok, encoded = cv2.imencode(".png", np.ascontiguousarray(bgr))
     if not ok:
         raise IOError("OpenCV could not encode a PNG of shape %s" % (picture.shape,))
     atomic_write_bytes(path, encoded.tobytes())
+
+
+def enlarge(picture, scale):
+    """A (H, W, C) picture with every pixel repeated ``scale`` x ``scale`` times (no blur)."""
+    if scale <= 1:
+        return picture
+    return np.repeat(np.repeat(picture, scale, axis=0), scale, axis=1)
+
+
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _text_box(text, font_scale):
+    (width, height), baseline = cv2.getTextSize(text, _FONT, font_scale, 1)
+    return width, height, baseline
+
+
+def _banner(picture, height):
+    return np.zeros((height,) + picture.shape[1:], np.uint8)
+
+
+def _put_text(banner, text, centre_x, font_scale):
+    """Draw white ``text`` centred at ``centre_x`` and vertically in ``banner`` (in place)."""
+    width, height, _ = _text_box(text, font_scale)
+    origin = (int(round(centre_x - width / 2)), (banner.shape[0] + height) // 2)
+    cv2.putText(banner, text, origin, _FONT, font_scale, (255,) * banner.shape[-1], 1,
+                cv2.LINE_AA)
+
+
+def add_caption(picture, text, *, font_scale=0.5):
+    """The picture (H, W, C) uint8 under a black strip with ``text`` centred in white."""
+    banner = _banner(picture, _text_box(text, font_scale)[1] + 12)
+    _put_text(banner, text, picture.shape[1] / 2, font_scale)
+    return np.concatenate([banner, picture])
+
+
+def add_column_labels(picture, labels, *, cell_width, pad, font_scale=0.5):
+    """A `make_grid` picture under a strip naming its columns: ``labels[i]`` over column i.
+
+    ``cell_width`` and ``pad`` are the grid's, in the picture's pixels (after `enlarge`).
+    """
+    banner = _banner(picture, max(_text_box(str(t), font_scale)[1] for t in labels) + 12)
+    for i, label in enumerate(labels):
+        _put_text(banner, str(label), pad + i * (cell_width + pad) + cell_width / 2, font_scale)
+    return np.concatenate([banner, picture])
+
+
+def side_by_side(pictures, *, gap=8, fill=255):
+    """Pictures (H_i, W_i, C) in one row, ``gap`` columns of ``fill`` between them, tops aligned
+    (shorter ones padded with ``fill`` below)."""
+    height = max(p.shape[0] for p in pictures)
+    parts = []
+    for i, picture in enumerate(pictures):
+        if i:
+            parts.append(np.full((height, gap, picture.shape[2]), fill, np.uint8))
+        below = np.full((height - picture.shape[0],) + picture.shape[1:], fill, np.uint8)
+        parts.append(np.concatenate([picture, below]))
+    return np.concatenate(parts, axis=1)
+
+
+def ping_pong(frames):
+    """Frames played forward then backward, without repeating either end (a seamless loop)."""
+    frames = list(frames)
+    return frames + frames[-2:0:-1]
+
+
+def spread(items, count):
+    """At most ``count`` items evenly spaced through ``items``, always keeping first and last."""
+    items = list(items)
+    if len(items) <= count:
+        return items
+    keep = np.unique(np.round(np.linspace(0, len(items) - 1, count)).astype(int))
+    return [items[i] for i in keep]
+
+
+def posterize(picture, levels):
+    """uint8 pixels rounded to ``levels`` evenly spaced values from 0 to 255 (both kept)."""
+    step = 255.0 / (levels - 1)
+    return (np.round(np.round(picture / step) * step)).astype(np.uint8)
+
+
+def gif_bytes(frames, *, duration_ms, loop=0, levels=16):
+    """An animated GIF of uint8 (H, W, 1|3) frames, each shown ``duration_ms`` (int or list).
+
+    Pixels are first rounded to ``levels`` values per channel (`posterize`): for antialiased
+    digits 16 grey levels look the same as 256 and make the file about a third of the size
+    (a GIF's LZW codes grow with the palette). Colour frames are then quantised by Pillow.
+    Pillow merges identical consecutive frames, adding their durations.
+    """
+    from PIL import Image  # Pillow comes with matplotlib
+
+    frames = [posterize(f, levels) for f in frames]
+    images = [Image.fromarray(f.squeeze(-1) if f.shape[-1] == 1 else f) for f in frames]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],
+                   duration=duration_ms, loop=loop, optimize=False, disposal=1)
+    return buffer.getvalue()
+
+
+def write_gif(path, frames, *, duration_ms=100, loop=0, levels=16):
+    """Write frames as an animated GIF (see `gif_bytes`) atomically; loops forever by default."""
+    atomic_write_bytes(path, gif_bytes(frames, duration_ms=duration_ms, loop=loop, levels=levels))
 
 
 def atomic_write_bytes(path, payload):
