@@ -92,7 +92,7 @@ def build(args, contexts):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     cli.check_common(args)
-    contexts = cli.parse_context(args.ctx)
+    contexts = cli.training_contexts(args.ctx, command_line=argv is None)
     run_dir = args.out or Path("runs") / ("cgan-" + args.dataset)
     if args.infer is not None:
         return infer(args, run_dir)

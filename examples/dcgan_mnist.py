@@ -83,7 +83,7 @@ def write_generated(args, run_dir):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     cli.check_common(args)
-    contexts = cli.parse_context(args.ctx)
+    contexts = cli.training_contexts(args.ctx, command_line=argv is None)
     config = resolve_config(args, contexts)
     run_dir = args.out or Path("runs") / ("dcgan-" + args.dataset)
     if args.generate:

@@ -6,6 +6,7 @@ stderr and exit code 2, never a traceback.
 import argparse
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -50,6 +51,25 @@ def parse_context(spec):
             raise UsageError("--ctx %s: this machine has %d GPU(s) visible to MXNet; use --ctx cpu "
                              "or install a CUDA build (e.g. mxnet-cu112)" % (spec, num_gpus))
     return [mx.Context(kind, i) for i in devices]
+
+
+def training_contexts(spec, *, command_line):
+    """`parse_context`, restarting a command-line run with one OpenMP thread when it asks for
+    several CPU contexts.
+
+    MXNet 1.9.1's oneDNN kernels deadlock when two CPU contexts of one process each run more
+    than one OpenMP thread (seen: ``--ctx cpu:0,1`` hangs within 20 steps on 2 threads, runs on
+    1). MXNet fixes its thread count when it loads, so only a fresh process can change it;
+    in-process callers (``command_line=False``) get the contexts as they are.
+    """
+    contexts = parse_context(spec)
+    cpus = sum(ctx.device_type == "cpu" for ctx in contexts)
+    if command_line and cpus > 1 and os.environ.get("OMP_NUM_THREADS") != "1":
+        print("note: %d CPU contexts: restarting with OMP_NUM_THREADS=1 (MXNet's oneDNN "
+              "deadlocks with more threads per context)" % cpus, file=sys.stderr, flush=True)
+        os.execve(sys.executable, [sys.executable] + sys.argv,
+                  dict(os.environ, OMP_NUM_THREADS="1"))
+    return contexts
 
 
 def positive_int(text):

@@ -48,7 +48,10 @@ def _d_gradients_at_update(gan, trainer):
             one_at_a_time = not isinstance(indices, (list, tuple))
             pairs = [(indices, grads)] if one_at_a_time else zip(indices, grads)
             recorded.update((index, grad.asnumpy()) for index, grad in pairs)
-        trainer.updater_d = record
+        if hasattr(trainer, "_updaters"):  # mxgan's ExecutorGAN
+            trainer._updaters["discriminator"] = record
+        else:
+            trainer.updater_d = record
     mx.random.seed(7)  # the same noise and digits for both loops
     gan.step()
     return recorded

@@ -1,6 +1,7 @@
 """The two example CLIs: --dry-run writes every artefact; sampling works; user mistakes exit 2."""
 import importlib.util
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -98,6 +99,8 @@ def _exit_message(main, argv, capsys):
     (["--ctx", "tpu"], "--ctx must be auto, cpu, gpu"),
     (["--resume"], "no trained model at"),
     (["--generate", "4"], "no trained model at"),
+    (["--kvstore", "dist_sync"], "start the job with python -m mxgan.launch"),
+    (["--dry-run", "--batch-size", "7", "--ctx", "cpu:0,1"], "choose a multiple of 2"),
 ])
 def test_dcgan_refuses_bad_input(argv, message, capsys, tmp_path):
     line = _exit_message(dcgan.main, argv + ["--out", str(tmp_path / "none")], capsys)
@@ -169,3 +172,17 @@ def test_cgan_infer_from_a_missing_checkpoint_path_says_so(capsys, tmp_path):
     line = _exit_message(cgan.main, ["--out", str(tmp_path), "--infer", "9",
                                      "--checkpoint", str(tmp_path / "nope")], capsys)
     assert line.startswith("error: no trained model at %s" % (tmp_path / "nope"))
+
+
+@pytest.mark.parametrize("example", ["dcgan_mnist.py", "cgan_mnist.py"])
+def test_two_cpu_contexts_train_from_the_command_line(tmp_path, example):
+    """Data parallel over cpu:0,1 as a user runs it: the process restarts itself with one
+    OpenMP thread (more deadlock MXNet's oneDNN across CPU contexts) and finishes."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / example), "--dry-run",
+                             "--ctx", "cpu:0,1", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "restarting with OMP_NUM_THREADS=1" in result.stderr
+    meta = checkpoint.load_meta(checkpoint.latest(tmp_path))
+    assert meta["config"]["ctx"] == ["cpu(0)", "cpu(1)"] and meta["iteration"] == 4
