@@ -27,6 +27,7 @@ setup(
         "numpy>=1.21,<1.24",
         "opencv-python-headless>=4.5,<4.12",
         "matplotlib>=3.5,<3.11",
+        "pillow>=8",  # GIFs (mxgan.showcase); matplotlib needs it too
         "tqdm>=4.60",
     ],
     extras_require={"test": ["pytest>=7"],

@@ -3,6 +3,7 @@
 
     python examples/cgan_mnist.py                  # train (defaults fit the device)
     python examples/cgan_mnist.py --infer 9        # draw nines with the trained generator
+    python examples/cgan_mnist.py --interpolate    # each noise code as every digit (PNG, GIF)
     python examples/cgan_mnist.py --resume         # continue the latest checkpoint
 
 Everything lands in the run directory (default runs/cgan-<dataset>/).
@@ -36,6 +37,7 @@ def build_parser():
     infer = parser.add_argument_group("inference")
     infer.add_argument("--infer", metavar="DIGIT", help="draw this digit (0-9) instead of training")
     infer.add_argument("--num", type=cli.positive_int, default=64, help="images to draw")
+    cli.add_interpolate_arg(infer)
     infer.add_argument("--checkpoint", type=Path,
                        help="checkpoint directory to draw from (default: the run's latest)")
     return parser
@@ -96,6 +98,9 @@ def main(argv=None):
     run_dir = args.out or Path("runs") / ("cgan-" + args.dataset)
     if args.infer is not None:
         return infer(args, run_dir)
+    if args.interpolate:
+        return cli.write_interpolations(run_dir, TRAIN_COMMAND, checkpoint_dir=args.checkpoint,
+                                        seed=args.seed)
     return cli.train_and_report(args, resolve_config(args, contexts), run_dir,
                                 build=build(args, contexts), train_command=TRAIN_COMMAND,
                                 architecture=ARCHITECTURE)

@@ -4,6 +4,7 @@
     python examples/dcgan_mnist.py                 # train (defaults fit the device)
     python examples/dcgan_mnist.py --resume        # continue the latest checkpoint
     python examples/dcgan_mnist.py --generate 64   # sample the trained generator
+    python examples/dcgan_mnist.py --interpolate   # walk its latent space (PNG and GIF)
 
 Everything lands in the run directory (default runs/dcgan-<dataset>/).
 """
@@ -37,8 +38,10 @@ def build_parser():
     net.add_argument("--ngf", type=cli.positive_int, help="generator width")
     net.add_argument("--ndf", type=cli.positive_int, help="discriminator width")
     net.add_argument("--nz", type=cli.positive_int, default=100, help="noise size")
-    parser.add_argument("--generate", type=cli.positive_int, metavar="N",
-                        help="sample N images from the trained model instead of training")
+    sampling = parser.add_argument_group("sampling")
+    sampling.add_argument("--generate", type=cli.positive_int, metavar="N",
+                          help="sample N images from the trained model instead of training")
+    cli.add_interpolate_arg(sampling)
     return parser
 
 
@@ -88,6 +91,8 @@ def main(argv=None):
     run_dir = args.out or Path("runs") / ("dcgan-" + args.dataset)
     if args.generate:
         return write_generated(args, run_dir)
+    if args.interpolate:
+        return cli.write_interpolations(run_dir, TRAIN_COMMAND, seed=args.seed)
     return cli.train_and_report(args, config, run_dir, build=build(args, contexts),
                                 train_command=TRAIN_COMMAND, architecture=ARCHITECTURE)
 

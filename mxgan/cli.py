@@ -210,9 +210,27 @@ def train_and_report(args, config, run_dir, *, build, train_command, architectur
         print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
         return 130
     if cluster.is_chief:
+        from .showcase import timeline_pictures  # showcase builds on this module
+        timeline_pictures(run_dir)
         print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))
         if not (args.no_eval or args.dry_run):
             report_scores(run_dir)
+    return 0
+
+
+def add_interpolate_arg(parser):
+    """``--interpolate``: draw walks through a trained generator's latent space."""
+    parser.add_argument("--interpolate", action="store_true",
+                        help="instead of training, draw latent walks (and, for a CGAN, each noise "
+                             "code as every digit) from the trained model into RUN_DIR/showcase")
+
+
+def write_interpolations(run_dir, train_command, *, checkpoint_dir=None, seed=0):
+    """The ``--interpolate`` action: showcase pictures of a trained run; returns the exit code."""
+    from .showcase import interpolate_run
+    ckpt = require_checkpoint(run_dir, train_command, checkpoint_dir)
+    for path in interpolate_run(run_dir, checkpoint_dir=ckpt, seed=seed):
+        print("wrote %s" % path)
     return 0
 
 

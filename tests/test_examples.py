@@ -26,7 +26,8 @@ def _load(name):
 dcgan, cgan = _load("dcgan_mnist"), _load("cgan_mnist")
 
 RUN_FILES = ["config.json", "metrics.jsonl", "loss_curves.png", "fake_vs_real.png",
-             "samples/latest.png", "samples/iter-000004.png"]
+             "samples/latest.png", "samples/iter-000004.png", "showcase/timeline.png",
+             "showcase/timeline.gif"]
 CHECKPOINT_FILES = ["meta.json"] + ["%s-%s" % (net, suffix)
                                     for net in ("generator", "discriminator")
                                     for suffix in ("symbol.json", "0004.params", "0004.states")]
@@ -186,3 +187,24 @@ def test_two_cpu_contexts_train_from_the_command_line(tmp_path, example):
     assert "restarting with OMP_NUM_THREADS=1" in result.stderr
     meta = checkpoint.load_meta(checkpoint.latest(tmp_path))
     assert meta["config"]["ctx"] == ["cpu(0)", "cpu(1)"] and meta["iteration"] == 4
+
+
+@pytest.mark.parametrize("example, fixture, pictures", [
+    ("dcgan", "dcgan_run", ["interpolation.png", "interpolation.gif"]),
+    ("cgan", "cgan_run", ["interpolation.png", "interpolation.gif", "digits.png", "digits.gif"]),
+])
+def test_interpolate_draws_the_showcase_pictures_of_a_trained_run(example, fixture, pictures,
+                                                                   request, capsys):
+    run_dir = request.getfixturevalue(fixture)
+    main = {"dcgan": dcgan, "cgan": cgan}[example].main
+    assert main(["--out", str(run_dir), "--interpolate"]) == 0
+    written = capsys.readouterr().out
+    for name in pictures:
+        path = run_dir / "showcase" / name
+        assert path.stat().st_size > 0 and str(path) in written
+
+
+def test_interpolate_without_a_model_says_how_to_train(capsys, tmp_path):
+    line = _exit_message(dcgan.main, ["--out", str(tmp_path), "--interpolate"], capsys)
+    assert "no trained model at %s: train it first with python examples/dcgan_mnist.py" % tmp_path \
+        in line
