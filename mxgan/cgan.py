@@ -115,28 +115,38 @@ class ExecutorGAN:
         self.batch_size, self.condition, self.real_label = batch_size, condition, real_label
         self.context = context if isinstance(context, (list, tuple)) else [context]
         self.cluster = cluster or Cluster()
-        self.worker_batch = worker_batch = self.cluster.worker_batch(batch_size,
-                                                                     len(self.context))
-        self.noise = ConditionalRandIter(worker_batch, nz, self.context[0], condition=condition)
-        per_device = worker_batch // len(self.context)
-        self._slices = [slice(k * per_device, (k + 1) * per_device)
-                        for k in range(len(self.context))]
-        self.replicas = [_Replica(generator, discriminator, ctx, batch_size=per_device, nz=nz,
-                                  cond_shape=condition_shape(per_device, condition),
-                                  image_shape=image_shape) for ctx in self.context]
+        self.worker_batch = self.cluster.worker_batch(batch_size, len(self.context))
+        self.noise = ConditionalRandIter(self.worker_batch, nz, self.context[0],
+                                         condition=condition)
         self._symbols = dict(zip(NETS, (generator, discriminator)))
         self._names = {net: _param_names(symbol) for net, symbol in self._symbols.items()}
+        self.replicas = self._bind_replicas(nz, image_shape)
         self._updaters = {net: mx.optimizer.get_updater(train.adam(batch_size, lr, beta1))
                           for net in NETS}
         self._init_params(sigma)
-        self._store = parallel.create_store(self.cluster, len(self.context))
-        if self._store is not None:
-            for net in NETS:
-                parallel.share_initial_params(self._store, self._names[net],
-                                              self._per_device(net, "arg_dict"))
+        self._store = self._connect_store()
         self._d_grads = [grad for grads in self._per_device("discriminator", "grad_dict")
                          for grad in grads]
         self._monitor_noise, self._monitor_cond = self._monitor_inputs(nz, monitor_seed)
+
+    def _bind_replicas(self, nz, image_shape):
+        """One `_Replica` per device, each for an equal slice of the worker batch."""
+        per_device = self.worker_batch // len(self.context)
+        self._slices = [slice(k * per_device, (k + 1) * per_device)
+                        for k in range(len(self.context))]
+        return [_Replica(*self._symbols.values(), ctx, batch_size=per_device, nz=nz,
+                         cond_shape=condition_shape(per_device, self.condition),
+                         image_shape=image_shape) for ctx in self.context]
+
+    def _connect_store(self):
+        """The KVStore that sums gradients (None for one device in one process), after giving
+        every device rank 0's initial parameters through it."""
+        store = parallel.create_store(self.cluster, len(self.context))
+        if store is not None:
+            for net in NETS:
+                parallel.share_initial_params(store, self._names[net],
+                                              self._per_device(net, "arg_dict"))
+        return store
 
     def _per_device(self, net, arrays):
         """[parameter][device] arrays of ``net`` from each executor's ``arrays`` dict."""
