@@ -7,12 +7,14 @@ import pytest
 os.environ.setdefault("MXGAN_OFFLINE", "1")  # tests never touch the network
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def real_u8():
-    """A deterministic batch source: 64 uint8 'digits' (N, 1, 28, 28) with blobs of ink."""
+    """A deterministic batch source: 64 uint8 'digits' (N, 1, 28, 28) with blobs of ink
+    (read-only: every test shares it)."""
     rng = np.random.RandomState(0)
     images = np.zeros((64, 1, 28, 28), np.uint8)
     for image in images:
         top, left = rng.randint(4, 16, size=2)
         image[0, top:top + 10, left:left + 6] = 255
+    images.flags.writeable = False
     return images

@@ -31,14 +31,14 @@ def _block_column(frame):
 
 
 @pytest.fixture(scope="module")
-def dcgan_run(tmp_path_factory, real_u8_module):
+def dcgan_run(tmp_path_factory, real_u8):
     run_dir = tmp_path_factory.mktemp("dcgan-run")
     mx.random.seed(0)
     generator, discriminator = symbols.get_network("dcgan28", channels=1, ngf=4, ndf=4, nz=8)
     trainer = ModuleGAN(generator, discriminator, batch_size=BATCH, nz=8,
                         image_shape=(1, 28, 28), context=[mx.cpu()])
     for _ in range(2):  # moves the BatchNorm running statistics off their initial values
-        trainer.step(mx.nd.array(real_u8_module[:BATCH], dtype=np.uint8))
+        trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8))
     config = {"model": "dcgan", "nz": 8, "batch_size": BATCH, "dataset": "mnist", "seed": 0}
     _settle_batchnorm(checkpoint.save(run_dir, 2, trainer.nets(), {"config": config}))
     _fake_grids(run_dir)
@@ -87,20 +87,9 @@ def _cgan_run(run_dir, real_u8, condition):
 
 
 @pytest.fixture(scope="module", params=["onehot", "embedding"])
-def cgan_run(request, tmp_path_factory, real_u8_module):
-    return _cgan_run(tmp_path_factory.mktemp("cgan-" + request.param), real_u8_module,
+def cgan_run(request, tmp_path_factory, real_u8):
+    return _cgan_run(tmp_path_factory.mktemp("cgan-" + request.param), real_u8,
                      request.param)
-
-
-@pytest.fixture(scope="module")
-def real_u8_module():
-    """conftest's `real_u8` blobs, for module-scoped runs."""
-    rng = np.random.RandomState(0)
-    images = np.zeros((64, 1, 28, 28), np.uint8)
-    for image in images:
-        top, left = rng.randint(4, 16, size=2)
-        image[0, top:top + 10, left:left + 6] = 255
-    return images
 
 
 def _direct(module, rand, cond=None):
