@@ -81,7 +81,8 @@ class Job:
             for name, proc in self.procs:
                 code = proc.poll()
                 if code:
-                    raise JobFailed("%s exited with code %d%s" % (name, code, _signal_name(code)))
+                    raise JobFailed("%s (pid %d) exited with code %d%s"
+                                    % (name, proc.pid, code, _signal_name(code)))
             time.sleep(POLL_S)
 
     def _workers_done(self):

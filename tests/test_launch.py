@@ -4,8 +4,11 @@ Every job runs on 127.0.0.1 with a fresh port and a time limit; each test checks
 process of its job outlives it.
 """
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +79,24 @@ def test_a_failing_worker_ends_the_job_with_a_clear_message(tmp_path):
                        "try: os.close(os.open(%r, os.O_CREAT | os.O_EXCL)); sys.exit(3)\n"
                        "except FileExistsError: mx.kv.create('dist_sync')" % str(flag))
     assert result.returncode == 1
-    assert "exited with code 3; stopping the other processes of the job" in result.stderr
+    assert re.search(r"worker \d \(pid \d+\) exited with code 3; stopping the other processes "
+                     r"of the job", result.stderr)
+
+
+def test_ctrl_c_ends_every_process_of_the_job():
+    port = free_port()
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "mxgan.launch", "-n", "2", "--port", str(port), "--",
+         sys.executable, "-c", "import time; time.sleep(120)"],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(_processes_of_job(port)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)  # scheduler, server and two workers running
+    assert len(_processes_of_job(port)) == 4
+    launcher.send_signal(signal.SIGINT)
+    assert launcher.wait(timeout=30) == 130
+    assert "interrupted; stopping the job" in launcher.stderr.read()
+    assert not _processes_of_job(port)
 
 
 def test_launcher_without_a_command_explains_usage():
