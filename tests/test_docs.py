@@ -1,0 +1,271 @@
+"""The docs cannot rot: their figures are made from runs, their links and names resolve, their
+tables are the code's, and their commands parse with the programs' own argument parsers."""
+import functools
+import importlib
+import importlib.util
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+IMG = DOCS / "img"
+PAGES = {"dcgan": DOCS / "dcgan.md", "cgan": DOCS / "cgan.md"}  # model -> its page
+ALL_PAGES = sorted(DOCS.glob("*.md"), key=lambda page: page.name)
+MAX_IMG_BYTES = 3 * 1024 * 1024
+
+
+@functools.lru_cache(maxsize=None)
+def load_file(path):
+    """A Python file outside the package (example, docs script, test module) as a module."""
+    path = Path(path).resolve()
+    name = "docs_check_" + "_".join(path.relative_to(ROOT).with_suffix("").parts)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_figures = load_file(DOCS / "make_figures.py")
+EXAMPLES = {model: load_file(ROOT / "examples" / ("%s_mnist.py" % model)) for model in PAGES}
+_page_ids = [page.name for page in ALL_PAGES]
+
+
+# ---- reading the Markdown ----------------------------------------------------------------------
+
+_FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+def prose(page):
+    """A page's text without its fenced code blocks."""
+    return _FENCE.sub("", page.read_text())
+
+
+def links(page):
+    """(is_image, text, target) of every Markdown link in a page's prose."""
+    return [(bang == "!", text, target) for bang, text, target in _LINK.findall(prose(page))]
+
+
+def code_blocks(page, language):
+    """The contents of a page's fenced code blocks in ``language``."""
+    return re.findall(r"^```%s\n(.*?)^```" % language, page.read_text(), re.S | re.M)
+
+
+def slug(heading):
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(markdown_file):
+    """The anchors of a Markdown file's headings."""
+    lines = _FENCE.sub("", markdown_file.read_text()).splitlines()
+    return {slug(line.lstrip("#")) for line in lines if re.match(r"^#{1,6} ", line)}
+
+
+def attributed_names(page):
+    """(source file, dotted name) for links such as [`ModuleGAN.step`](../mxgan/dcgan.py)."""
+    pairs = []
+    for is_image, text, target in links(page):
+        name = re.sub(r"\(\)$", "", text.strip("`"))
+        if not is_image and target.endswith(".py") and _IDENTIFIER.match(name) \
+                and not name.endswith(".py"):
+            pairs.append(((page.parent / target).resolve(), name))
+    return pairs
+
+
+def module_of(path):
+    """The module a source file defines: imported by name inside the package, else loaded."""
+    path = Path(path).resolve()
+    if path.parent == ROOT / "mxgan":
+        return importlib.import_module("mxgan." + path.stem)
+    return load_file(path)
+
+
+def missing_names(pairs):
+    """The (file, name) pairs whose name is not an attribute of the file's module."""
+    missing = []
+    for path, name in pairs:
+        try:
+            functools.reduce(getattr, name.split("."), module_of(path))
+        except AttributeError:
+            missing.append("%s in %s" % (name, path.relative_to(ROOT)))
+    return missing
+
+
+def table_lines(text):
+    return [line for line in text.splitlines() if line.startswith("| ")]
+
+
+# ---- (a) the figures are made from real runs ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dry_runs(tmp_path_factory):
+    """Tiny runs of both examples (4 steps, --dry-run), as a reader would make them."""
+    runs = {}
+    for model, example in EXAMPLES.items():
+        runs[model] = tmp_path_factory.mktemp(model)
+        assert example.main(["--dry-run", "--out", str(runs[model])]) == 0
+    return runs
+
+
+@pytest.fixture(scope="module")
+def figures(dry_runs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("img")
+    make_figures.main(["--dcgan", str(dry_runs["dcgan"]), "--cgan", str(dry_runs["cgan"]),
+                       "--out", str(out)])
+    return out
+
+
+@pytest.mark.parametrize("model", PAGES)
+def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
+    for name in make_figures.FIGURES[model]:
+        with Image.open(figures / model / name) as image:
+            assert image.format == name.rsplit(".", 1)[1].upper() and min(image.size) > 50, name
+    tables = (figures / model / make_figures.TABLES).read_text()
+    assert "## generator" in tables and "## discriminator" in tables and "## scores" in tables
+
+
+def test_a_missing_run_directory_is_one_error_line_and_exit_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        make_figures.main(["--dcgan", str(tmp_path / "nowhere"), "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no run directory") and err.count("\n") == 1
+
+
+def test_a_run_of_the_other_model_is_refused(dry_runs, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        make_figures.main(["--dcgan", str(dry_runs["cgan"]), "--cgan", str(dry_runs["cgan"]),
+                           "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "not a dcgan run" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # checked before anything is drawn
+
+
+# ---- (b) the pages show exactly those figures, and they are committed --------------------------
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
+def test_every_embedded_image_is_committed_and_made_by_make_figures(page):
+    for target in (target for is_image, _, target in links(page) if is_image):
+        parts = Path(target).parts
+        assert len(parts) == 3 and parts[0] == "img" and parts[1] in make_figures.FIGURES, target
+        assert parts[2] in make_figures.FIGURES[parts[1]], target
+        assert (page.parent / target).is_file(), target
+
+
+@pytest.mark.parametrize("model", PAGES)
+def test_a_models_page_shows_all_its_figures_and_docs_img_holds_nothing_else(model):
+    shown = {Path(target).name for is_image, _, target in links(PAGES[model]) if is_image}
+    assert shown == set(make_figures.FIGURES[model])
+    committed = {p.name for p in (IMG / model).iterdir()}
+    assert committed == set(make_figures.FIGURES[model]) | {make_figures.TABLES}
+    assert {p.name for p in IMG.iterdir()} == set(make_figures.FIGURES)
+
+
+def test_docs_img_stays_small():
+    assert sum(p.stat().st_size for p in IMG.rglob("*") if p.is_file()) < MAX_IMG_BYTES
+
+
+# ---- (c) links, names, tables and commands -----------------------------------------------------
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
+def test_relative_links_and_their_anchors_resolve(page):
+    for _, _, target in links(page):
+        if re.match(r"^[a-z]+:", target):
+            continue  # an absolute URL
+        path, _, anchor = target.partition("#")
+        resolved = (page.parent / path).resolve() if path else page
+        assert resolved.exists(), target
+        if anchor:
+            assert anchor in anchors(resolved), target
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
+def test_every_name_a_page_attributes_to_a_module_exists_there(page):
+    assert missing_names(attributed_names(page)) == []
+
+
+@pytest.mark.parametrize("model", PAGES)
+def test_the_parsers_find_the_names_and_commands_of_a_models_page(model):
+    assert len(attributed_names(PAGES[model])) > 30
+    assert len([line for block in code_blocks(PAGES[model], "sh") for line in block.splitlines()
+                if line.startswith("python ")]) >= 5
+
+
+def test_the_name_check_catches_a_renamed_function():
+    pairs = [(ROOT / "mxgan" / "dcgan.py", "ModuleGAN.step"),
+             (ROOT / "mxgan" / "dcgan.py", "ModuleGAN.stepp"),
+             (DOCS / "make_figures.py", "no_such_function")]
+    assert missing_names(pairs) == ["ModuleGAN.stepp in mxgan/dcgan.py",
+                                    "no_such_function in docs/make_figures.py"]
+
+
+def _cli_default(model, name):
+    return getattr(EXAMPLES[model].build_parser().parse_args([]), name)
+
+
+def _expected_layer_tables():
+    """{page: [Markdown tables]} for the examples' default networks, shapes from infer_shape."""
+    dcgan = [dict(EXAMPLES["dcgan"].PROFILES[device], model="dcgan",
+                  nz=_cli_default("dcgan", "nz")) for device in ("cpu", "gpu")]
+    cgan = [dict(EXAMPLES["cgan"].PROFILES["cpu"], model="cgan", nz=_cli_default("cgan", "nz"),
+                 condition=condition) for condition in ("onehot", "embedding")]
+    return {page: [make_figures.layer_table(make_figures.layer_rows(symbol, prefix, **shapes))
+                   for config in configs
+                   for _, symbol, prefix, shapes in make_figures.networks(config)]
+            for page, configs in (("dcgan", dcgan), ("cgan", cgan))}
+
+
+def test_layer_tables_are_the_ones_infer_shape_gives():
+    expected = _expected_layer_tables()
+    for model, tables in expected.items():
+        text = PAGES[model].read_text()
+        full = tables if model == "dcgan" else tables[:2]  # the embedding variant is excerpted
+        for table in full:
+            assert table in text, "%s.md lacks this table (or it changed):\n%s" % (model, table)
+        known = {line for table in tables for line in table_lines(table)}
+        shown = [line for line in table_lines(text) if re.match(r"^\| `[gd]_", line)]
+        assert len(shown) > 20 and set(shown) <= known, set(shown) - known
+
+
+@pytest.mark.parametrize("model", PAGES)
+def test_tables_quoted_from_the_run_match_those_make_figures_wrote(model):
+    text = PAGES[model].read_text()
+    quoted = table_lines((IMG / model / make_figures.TABLES).read_text())
+    assert [line for line in quoted if line not in text] == []
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
+def test_quoted_code_is_still_in_the_package(page):
+    source = {line.strip() for path in (ROOT / "mxgan").glob("*.py")
+              for line in path.read_text().splitlines()}
+    quoted = [line.strip() for block in code_blocks(page, "python") for line in block.splitlines()]
+    assert [line for line in quoted if line and line not in source] == []
+
+
+def _parser_for(argv):
+    """The argument parser of ``python PROGRAM ...`` or ``python -m MODULE ...``, and its args."""
+    if argv[0] == "-m":
+        return importlib.import_module(argv[1]).parse_args, argv[2:]
+    program = load_file(ROOT / argv[0])
+    parse = program.build_parser().parse_args if hasattr(program, "build_parser") \
+        else program.parse_args
+    return parse, argv[1:]
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
+def test_every_command_shown_parses_with_its_programs_own_parser(page):
+    commands = [shlex.split(line, comments=True) for block in code_blocks(page, "sh")
+                for line in block.splitlines() if line.strip()]
+    assert all(argv[0] == "python" for argv in commands), "only python commands are checked"
+    for argv in commands:
+        parse, args = _parser_for(argv[1:])
+        try:
+            parse(args)
+        except SystemExit:
+            pytest.fail("does not parse: %s" % " ".join(argv))
