@@ -186,7 +186,8 @@ class ExecutorGAN:
         prob_gen = self._on_replicas(_Replica.d_input_gradient, fakes, cond_fake)
         self._on_replicas(_Replica.g_backward)
         self._update("generator")
-        return train.step_metrics(*(self._gather(p) for p in (prob_real, prob_fake, prob_gen)))
+        return train.step_metrics(*(self._gather(p) for p in (prob_real, prob_fake, prob_gen)),
+                                  real_label=self.real_label)
 
     def _generate(self, rand, cond):
         """G's images for a worker batch, one slice per device."""

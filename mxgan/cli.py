@@ -147,6 +147,17 @@ def require_checkpoint(run_dir, train_command, checkpoint_dir=None):
     return found
 
 
+def train_command_for(run_dir):
+    """The command that trains ``run_dir``: the example named by its config.json (the DCGAN's
+    when there is none yet)."""
+    try:
+        model = json.loads((Path(run_dir) / "config.json").read_text()).get("model")
+    except (OSError, ValueError, AttributeError):
+        model = None
+    example = "cgan_mnist.py" if model == "cgan" else "dcgan_mnist.py"
+    return "python examples/%s --out %s" % (example, run_dir)
+
+
 def check_same_architecture(ckpt_dir, config, keys):
     """Refuse to resume a checkpoint whose architecture differs from the flags."""
     saved = checkpoint.load_meta(ckpt_dir)["config"]

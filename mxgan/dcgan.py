@@ -83,7 +83,7 @@ class ModuleGAN:
         prob_gen = self._d_forward_backward(fake, label=1)
         self.mod_g.backward(self.mod_d.get_input_grads())
         self.mod_g.update()
-        return train.step_metrics(prob_real, prob_fake, prob_gen)
+        return train.step_metrics(prob_real, prob_fake, prob_gen, self.real_label)
 
     def _generate(self):
         self.mod_g.forward(self.noise.next(), is_train=True)

@@ -24,12 +24,11 @@ import mxnet as mx
 import numpy as np
 
 from . import checkpoint, generate
-from .cli import UsageError, main_guard, new_parser, require_checkpoint
+from .cli import UsageError, main_guard, new_parser, require_checkpoint, train_command_for
 from .iters import NUM_CLASSES, encode_digits
 from .viz import atomic_write_bytes
 
 INSTALL_HINT = 'pip install -e ".[onnx]"'
-TRAIN_COMMAND = "python examples/dcgan_mnist.py"
 TOLERANCE = 1e-4  # largest |ONNX - MXNet| the CLI accepts on images in [-1, 1]
 
 
@@ -156,7 +155,7 @@ def main(argv=None):
     """Export a run's generator and compare it with MXNet: exit 0, 1 if they differ by more than
     `TOLERANCE`, 2 with one line for a user error."""
     args = parse_args(argv)
-    ckpt = require_checkpoint(args.run_dir, TRAIN_COMMAND, args.checkpoint)
+    ckpt = require_checkpoint(args.run_dir, train_command_for(args.run_dir), args.checkpoint)
     try:
         require_onnx()
     except ImportError as err:

@@ -31,7 +31,6 @@ the default CPU runs, running against batch statistics: DCGAN (3,000 steps) Frec
 22.1 against 20.4; CGAN (2,000 steps) 3.25 against 3.06 and conditional accuracy 98.1% against
 97.9% (`mxgan.generate.sample_digits`); real digits score 3.6.
 """
-import json
 import re
 from pathlib import Path
 
@@ -39,7 +38,8 @@ import cv2
 import numpy as np
 
 from . import checkpoint, generate, viz
-from .cli import UsageError, main_guard, new_parser, positive_int, require_checkpoint
+from .cli import (UsageError, main_guard, new_parser, positive_int, require_checkpoint,
+                  train_command_for)
 from .iters import NUM_CLASSES, encode_digits
 
 SHOWCASE_DIR = "showcase"
@@ -247,16 +247,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def _train_command(run_dir):
-    """The example that trains this run, guessed from its config.json."""
-    try:
-        model = json.loads(Path(run_dir, "config.json").read_text()).get("model")
-    except (OSError, ValueError, AttributeError):
-        model = None
-    example = "cgan_mnist.py" if model == "cgan" else "dcgan_mnist.py"
-    return "python examples/%s --out %s" % (example, run_dir)
-
-
 def _check_inputs(args):
     """Raise `UsageError` unless what the asked pictures need is there."""
     if not Path(args.run_dir).is_dir():
@@ -265,9 +255,9 @@ def _check_inputs(args):
     if args.only != "interpolation" and not sample_grids(args.run_dir):
         raise UsageError("no samples/iter-*.png grids in %s: train it first with %s (it writes "
                          "a grid every --sample-every steps), or pass --only interpolation"
-                         % (args.run_dir, _train_command(args.run_dir)))
+                         % (args.run_dir, train_command_for(args.run_dir)))
     if args.only != "timeline":
-        require_checkpoint(args.run_dir, _train_command(args.run_dir), args.checkpoint)
+        require_checkpoint(args.run_dir, train_command_for(args.run_dir), args.checkpoint)
     if args.steps < 2:
         raise UsageError("--steps must be at least 2 (a walk has two ends), got %d" % args.steps)
 

@@ -24,20 +24,22 @@ def initializer(sigma=0.02):
     return mx.init.Normal(sigma)
 
 
-def log_likelihood(prob, label):
-    """Mean log-likelihood of a constant ``label`` (0 or 1) under D's probabilities (an NDArray)."""
-    p = prob if label == 1 else 1 - prob
-    return mx.nd.log(mx.nd.clip(p, _EPS, 1)).mean()
+def cross_entropy(prob, target):
+    """Mean binary cross-entropy of D's probabilities (an NDArray) against a constant target:
+    the loss `LogisticRegressionOutput` descends."""
+    p = mx.nd.clip(prob, _EPS, 1 - _EPS)
+    return -(target * mx.nd.log(p) + (1 - target) * mx.nd.log(1 - p)).mean()
 
 
-def step_metrics(prob_real, prob_fake, prob_gen):
+def step_metrics(prob_real, prob_fake, prob_gen, real_label=1.0):
     """The five per-step numbers of `METRICS` as one NDArray, from D's outputs in the step.
 
     ``prob_fake`` is D's verdict on the fakes before its update, ``prob_gen`` after it (the pass
-    whose gradient trains G), so ``g_loss`` is the loss G actually descended.
+    whose gradient trains G), so ``g_loss`` is the loss G actually descended; ``d_loss_real``
+    is measured against D's target for real images (below 1 with label smoothing).
     """
-    return mx.nd.concat(-log_likelihood(prob_real, 1), -log_likelihood(prob_fake, 0),
-                        -log_likelihood(prob_gen, 1), prob_real.mean(), prob_fake.mean(), dim=0)
+    return mx.nd.concat(cross_entropy(prob_real, real_label), cross_entropy(prob_fake, 0),
+                        cross_entropy(prob_gen, 1), prob_real.mean(), prob_fake.mean(), dim=0)
 
 
 def zero(arrays):

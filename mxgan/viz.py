@@ -4,7 +4,6 @@ Nothing here opens a window: matplotlib runs on its file-only Agg backend.
 """
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import cv2
@@ -151,10 +150,14 @@ def write_gif(path, frames, *, duration_ms=100, loop=0, levels=16):
 
 
 def atomic_write_bytes(path, payload):
-    """Write ``payload`` to a temporary file beside ``path`` and rename it into place."""
+    """Write ``payload`` to a temporary file beside ``path`` and rename it into place.
+
+    The file gets the usual permissions (0666 less the umask), not ``mkstemp``'s owner-only 0600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    tmp = path.with_name(".tmp-%d-%s" % (os.getpid(), path.name))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)

@@ -142,3 +142,15 @@ def test_resumed_run_matches_uninterrupted_run(tmp_path, real_u8):
             np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6, err_msg=key)
     rows = [r["iteration"] for r in fit.MetricsLog(tmp_path / "resumed" / "metrics.jsonl", 99, BATCH).rows]
     assert rows == list(range(1, 8))
+
+
+def test_step_metrics_are_the_cross_entropies_each_network_descends():
+    prob_real, prob_fake, prob_gen = (np.array([[0.8], [0.6]]), np.array([[0.3], [0.1]]),
+                                      np.array([[0.4], [0.5]]))
+    got = train.step_metrics(*map(mx.nd.array, (prob_real, prob_fake, prob_gen)),
+                             real_label=0.9).asnumpy()
+
+    def bce(p, y):
+        return -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()
+    expected = [bce(prob_real, 0.9), bce(prob_fake, 0), bce(prob_gen, 1), 0.7, 0.2]
+    np.testing.assert_allclose(got, expected, rtol=1e-5)

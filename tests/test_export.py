@@ -1,5 +1,6 @@
 """ONNX export: onnxruntime reproduces MXNet's inference-mode output for every generator."""
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -168,13 +169,16 @@ def test_cli_exports_and_prints_the_difference(tmp_path, capsys):
     assert (tmp_path / "out" / "g.onnx").is_file()
 
 
-def test_cli_without_a_checkpoint_exits_2_with_one_line(tmp_path):
+@pytest.mark.parametrize("model, example", [(None, "dcgan_mnist.py"), ("cgan", "cgan_mnist.py")])
+def test_cli_without_a_checkpoint_exits_2_naming_the_training_command(tmp_path, model, example):
+    if model:  # a run that has started (config.json) but saved no checkpoint yet
+        (tmp_path / "config.json").write_text(json.dumps({"model": model}))
     result = subprocess.run([sys.executable, "-m", "mxgan.export", str(tmp_path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: no trained model at %s: train it first with python examples/dcgan_mnist.py"
-        % tmp_path)
+        "error: no trained model at %s: train it first with python examples/%s --out %s"
+        % (tmp_path, example, tmp_path))
     assert not (tmp_path / "generator.onnx").exists()
 
 

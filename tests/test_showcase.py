@@ -1,4 +1,6 @@
 """Showcase pictures: the timeline of saved grids, latent walks, digit rows, and the CLI."""
+import os
+
 import mxnet as mx
 import numpy as np
 import pytest
@@ -268,3 +270,13 @@ def test_cli_writes_the_four_pictures_of_a_dcgan_run(capsys, dcgan_run):
     assert names == ["interpolation.gif", "interpolation.png", "timeline.gif", "timeline.png"]
     assert all(p.parent == dcgan_run / "showcase" and p.stat().st_size > 0 for p in paths)
     assert capsys.readouterr().out.count("KiB") == 4
+
+
+def test_pictures_are_written_atomically_with_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        viz.write_png(tmp_path / "a.png", np.zeros((4, 4, 1), np.uint8))
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "a.png").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]  # no temporary file left
