@@ -27,8 +27,8 @@ def _params(trainer, name="generator"):
 def test_input_gradient_handed_to_g_matches_finite_differences():
     trainer = make_trainer()
     images = np.tanh(np.random.RandomState(0).normal(size=(BATCH, 1, 28, 28)))  # like G's output
-    trainer._d_forward_backward(mx.nd.array(images), label=1)
-    handed = trainer.mod_d.get_input_grads()[0].asnumpy()
+    trainer._d_forward_backward(mx.nd.array(images), label=1, module=trainer.mod_d_input)
+    handed = trainer.mod_d_input.get_input_grads()[0].asnumpy()
     loss = float64_d_loss(trainer.mod_d.symbol, trainer.mod_d.get_params()[0], 1,
                           data=images, label=np.ones(BATCH))
     assert_matches_finite_differences(handed, loss, images)
@@ -58,7 +58,7 @@ def test_summed_d_gradient_equals_copy_and_add_reference(real_u8):
 
 def _g_loss(trainer, noise):
     trainer.mod_g.forward(mx.io.DataBatch([noise]), is_train=True)
-    prob = trainer._d_forward_backward(trainer.mod_g.get_outputs()[0], label=1)
+    prob = trainer._d_forward_backward(trainer.mod_g.get_outputs()[0], label=1, module=trainer.mod_d_input)
     return -np.log(prob.asnumpy()).mean()
 
 
@@ -66,7 +66,7 @@ def test_one_g_step_with_d_frozen_lowers_g_loss():
     trainer = make_trainer(lr=1e-3)
     noise = mx.nd.random.normal(shape=(BATCH, 8, 1, 1))
     before = _g_loss(trainer, noise)
-    trainer.mod_g.backward(trainer.mod_d.get_input_grads())
+    trainer.mod_g.backward(trainer.mod_d_input.get_input_grads())
     trainer.mod_g.update()
     assert _g_loss(trainer, noise) < before
 
