@@ -80,10 +80,20 @@ def positive_int(text):
     return value
 
 
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each flag's default, except where there is none to show (None, or an off switch);
+    those flags' help says what happens instead."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def new_parser(description):
     """An ArgumentParser that shows defaults."""
     return argparse.ArgumentParser(description=description,
-                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                   formatter_class=DefaultsHelpFormatter)
 
 
 def add_training_args(parser, *, default_dataset="mnist"):

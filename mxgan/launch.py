@@ -18,6 +18,7 @@ import sys
 import time
 
 from . import USER_SET_OMP_THREADS
+from .cli import DefaultsHelpFormatter
 
 POLL_S = 0.2
 GRACE_S = 20  # how long the scheduler and servers get to shut down after the workers
@@ -123,7 +124,7 @@ def _signal_name(code):
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m mxgan.launch", description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelpFormatter,
         usage="%(prog)s [-n WORKERS] [-s SERVERS] [--port PORT] -- COMMAND ...")
     parser.add_argument("-n", "--workers", type=int, default=2, help="worker processes")
     parser.add_argument("-s", "--servers", type=int, default=1, help="parameter servers")
