@@ -174,7 +174,8 @@ def batch_by_name(data_iter, batch):
 
 
 def fill_unit_range(batch_u8, out):
-    """Write uint8 pixels (B, c, H, W) into float32 ``out`` (B, C, H, W) as [-1, 1], tiling c to C."""
+    """Write uint8 pixels (B, c, H, W) into float32 ``out`` (B, C, H, W) as [-1, 1], tiling c
+    to C."""
     pixels = batch_u8.as_in_context(out.context).astype(np.float32)
     mx.nd.broadcast_to(pixels / 127.5 - 1.0, shape=out.shape, out=out)
     return out

@@ -195,7 +195,8 @@ def loss_curve_figure(rows, path, *, smooth=25):
     """D and G losses against iteration (moving average of ``smooth`` steps) from metric rows."""
     iters = np.array([row["iteration"] for row in rows])
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for key, label in (("d_loss", "D: -log D(x) - log(1 - D(G(z)))"), ("g_loss", "G: -log D(G(z))")):
+    curves = (("d_loss", "D: -log D(x) - log(1 - D(G(z)))"), ("g_loss", "G: -log D(G(z))"))
+    for key, label in curves:
         values = np.array([row[key] for row in rows])
         ax.plot(iters, values, alpha=0.25, linewidth=0.8)
         ax.plot(iters, _moving_average(values, smooth), color=ax.lines[-1].get_color(), label=label)

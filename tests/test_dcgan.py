@@ -58,7 +58,8 @@ def test_summed_d_gradient_equals_copy_and_add_reference(real_u8):
 
 def _g_loss(trainer, noise):
     trainer.mod_g.forward(mx.io.DataBatch([noise]), is_train=True)
-    prob = trainer._d_forward_backward(trainer.mod_g.get_outputs()[0], label=1, module=trainer.mod_d_input)
+    prob = trainer._d_forward_backward(trainer.mod_g.get_outputs()[0], label=1,
+                                       module=trainer.mod_d_input)
     return -np.log(prob.asnumpy()).mean()
 
 
@@ -140,7 +141,8 @@ def test_resumed_run_matches_uninterrupted_run(tmp_path, real_u8):
         a, b = _params(straight, name), _params(resumed, name)
         for key in a:
             np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6, err_msg=key)
-    rows = [r["iteration"] for r in fit.MetricsLog(tmp_path / "resumed" / "metrics.jsonl", 99, BATCH).rows]
+    log = fit.MetricsLog(tmp_path / "resumed" / "metrics.jsonl", 99, BATCH)
+    rows = [r["iteration"] for r in log.rows]
     assert rows == list(range(1, 8))
 
 
