@@ -38,16 +38,14 @@ def sample(module, num, *, digits=None, condition=None, seed=0, is_train=True):
     were trained; the running averages of a short run lag behind the weights.
     """
     batch_size, nz = module.data_shapes[0].shape[:2]
-    rng = np.random.RandomState(seed)
-    chunks = []
-    for start in range(0, num, batch_size):
-        data = [mx.nd.array(rng.normal(size=(batch_size, nz, 1, 1)))]
-        if digits is not None:
-            batch_digits = np.resize(digits[start:start + batch_size], batch_size)  # pad by cycling
-            data.append(mx.nd.array(encode_digits(batch_digits, condition)))
-        module.forward(mx.io.DataBatch(data=data), is_train=is_train)
-        chunks.append(module.get_outputs()[0].asnumpy())
-    return np.concatenate(chunks)[:num]
+    padded = -(-num // batch_size) * batch_size  # whole batches: padding draws its own noise
+    noise = np.random.RandomState(seed).normal(size=(padded, nz))
+    cond = None
+    if digits is not None:  # each batch's digits padded by cycling them
+        cond = encode_digits(np.concatenate([np.resize(digits[start:start + batch_size],
+                                                       batch_size)
+                                             for start in range(0, num, batch_size)]), condition)
+    return from_codes(module, noise, cond, is_train=is_train)[:num]
 
 
 def sample_digits(module, digits, *, condition, seed=0):
