@@ -106,9 +106,7 @@ def run_mxnet(ckpt_dir, inputs, *, is_train=False):
     """The checkpoint's generator in MXNet; ``is_train=False`` (running BatchNorm statistics) is
     what the ONNX model computes."""
     module = generate.load_generator(ckpt_dir, batch_size=len(inputs["rand"]))
-    module.forward(mx.io.DataBatch([mx.nd.array(inputs[name]) for name in module.data_names]),
-                   is_train=is_train)
-    return module.get_outputs()[0].asnumpy()
+    return generate.from_codes(module, inputs["rand"], inputs.get("cond"), is_train=is_train)
 
 
 def random_inputs(config, batch_size, *, seed=0):
