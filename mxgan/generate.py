@@ -61,17 +61,23 @@ def sample_digits(module, digits, *, condition, seed=0):
     return images[::NUM_CLASSES]
 
 
+def open_generator(run_dir, checkpoint_dir=None):
+    """A run's generator Module (its newest checkpoint unless given) for batches of its training
+    size, and its training config; FileNotFoundError when there is no checkpoint."""
+    ckpt = Path(checkpoint_dir) if checkpoint_dir else checkpoint.latest(run_dir)
+    if ckpt is None or not (ckpt / "meta.json").exists():
+        raise FileNotFoundError("no trained model at %s" % (checkpoint_dir or run_dir))
+    config = checkpoint.load_meta(ckpt)["config"]
+    return load_generator(ckpt, batch_size=config["batch_size"]), config
+
+
 def sample_run(run_dir, num, *, seed=0, checkpoint_dir=None, digits=None):
     """Sample a trained run: (images, asked digits or None, dataset name).
 
     A conditional run draws the given ``digits`` (default: 0-9 in turn); raises
     FileNotFoundError when the run has no checkpoint.
     """
-    ckpt = Path(checkpoint_dir) if checkpoint_dir else checkpoint.latest(run_dir)
-    if ckpt is None or not (ckpt / "meta.json").exists():
-        raise FileNotFoundError("no trained model at %s" % (checkpoint_dir or run_dir))
-    config = checkpoint.load_meta(ckpt)["config"]
-    module = load_generator(ckpt, batch_size=config["batch_size"])
+    module, config = open_generator(run_dir, checkpoint_dir)
     if config.get("condition") is None:
         return sample(module, num, seed=seed), None, config["dataset"]
     digits = np.arange(num) % NUM_CLASSES if digits is None else np.asarray(digits)

@@ -37,7 +37,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import checkpoint, generate, viz
+from . import generate, viz
 from .cli import (UsageError, main_guard, new_parser, positive_int, require_checkpoint,
                   train_command_for)
 from .iters import NUM_CLASSES, encode_digits
@@ -176,15 +176,6 @@ def _frame(images):
     return viz.enlarge(viz.make_grid(images, ncols), SCALE)
 
 
-def open_generator(run_dir, checkpoint_dir=None):
-    """The run's generator Module (newest checkpoint unless given) and its training config."""
-    ckpt = Path(checkpoint_dir) if checkpoint_dir else checkpoint.latest(run_dir)
-    if ckpt is None or not (ckpt / "meta.json").exists():
-        raise FileNotFoundError("no trained model at %s" % (checkpoint_dir or run_dir))
-    config = checkpoint.load_meta(ckpt)["config"]
-    return generate.load_generator(ckpt, batch_size=config.get("batch_size", 64)), config
-
-
 def interpolate_run(run_dir, *, checkpoint_dir=None, rows=None, steps=10, seed=0, out_dir=None):
     """Write the interpolation pictures (and, for a conditional run, the digit pictures).
 
@@ -192,7 +183,7 @@ def interpolate_run(run_dir, *, checkpoint_dir=None, rows=None, steps=10, seed=0
     per walk in the PNG. Returns the written paths (in ``out_dir``, default
     ``RUN_DIR/showcase``); raises FileNotFoundError when there is no checkpoint.
     """
-    module, config = open_generator(run_dir, checkpoint_dir)
+    module, config = generate.open_generator(run_dir, checkpoint_dir)
     condition = config.get("condition")
     rows = rows or (NUM_CLASSES if condition else 8)
     digits = None if condition is None else np.arange(rows) % NUM_CLASSES

@@ -168,7 +168,7 @@ def test_slerp_hits_both_ends_exactly_and_keeps_gaussian_norms():
 
 
 def test_walk_ends_are_the_images_of_the_end_codes(dcgan_run):
-    module, _ = showcase.open_generator(dcgan_run)
+    module, _ = generate.open_generator(dcgan_run)
     walks, ends = showcase.latent_walks(module, np.linspace(0, 1, 5), rows=3, seed=4)
     assert walks.shape == (3, 5, 1, 28, 28) and ends.shape == (3, 2, 8)
     direct = _direct(module, ends.reshape(6, 8)).reshape(3, 2, 1, 28, 28)
@@ -178,7 +178,7 @@ def test_walk_ends_are_the_images_of_the_end_codes(dcgan_run):
 
 
 def test_walk_frames_do_not_depend_on_their_batchmates(dcgan_run):
-    module, _ = showcase.open_generator(dcgan_run)
+    module, _ = generate.open_generator(dcgan_run)
     alone, _ = showcase.latent_walks(module, np.linspace(0, 1, 4), rows=1, seed=4)
     among, _ = showcase.latent_walks(module, np.linspace(0, 1, 4), rows=5, seed=4)
     np.testing.assert_allclose(alone[0], among[0], rtol=0, atol=1e-6)
@@ -199,7 +199,7 @@ def test_interpolate_run_writes_a_strip_and_a_back_and_forth_gif(dcgan_run, tmp_
 # ---- conditional runs ---------------------------------------------------------------------------
 
 def test_digit_row_d_is_direct_generation_with_that_noise_and_digit(cgan_run):
-    module, config = showcase.open_generator(cgan_run)
+    module, config = generate.open_generator(cgan_run)
     images, noise = showcase.digit_rows(module, rows=3, condition=config["condition"], seed=2)
     assert images.shape == (3, 10, 1, 28, 28) and noise.shape == (3, 6)
     for digit in range(10):
@@ -210,7 +210,7 @@ def test_digit_row_d_is_direct_generation_with_that_noise_and_digit(cgan_run):
 
 
 def test_digit_morph_passes_through_each_digit_of_the_rows(cgan_run):
-    module, config = showcase.open_generator(cgan_run)
+    module, config = generate.open_generator(cgan_run)
     condition = config["condition"]
     images, noise = showcase.digit_rows(module, rows=2, condition=condition, seed=2)
     film, labels = showcase.digit_morph(module, noise, condition=condition)
