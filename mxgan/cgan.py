@@ -125,8 +125,10 @@ class ExecutorGAN:
                           for net in NETS}
         self._init_params(sigma)
         self._store = self._connect_store()
-        self._d_grads = [grad for grads in self._per_device("discriminator", "grad_dict")
-                         for grad in grads]
+        # The executors' arrays never move, so the per-step update reads these lists.
+        self._weights = {net: self._per_device(net, "arg_dict") for net in NETS}
+        self._grads = {net: self._per_device(net, "grad_dict") for net in NETS}
+        self._d_grads = [grad for grads in self._grads["discriminator"] for grad in grads]
         self._monitor_noise, self._monitor_cond = self._monitor_inputs(nz, monitor_seed)
 
     def _bind_replicas(self, nz, image_shape):
@@ -199,6 +201,8 @@ class ExecutorGAN:
 
     def _split(self, array):
         """A worker batch's slice for each device (views, no copies)."""
+        if len(self._slices) == 1:
+            return [array]
         return [array[part] for part in self._slices]
 
     def _gather(self, per_replica):
@@ -209,8 +213,8 @@ class ExecutorGAN:
 
     def _update(self, net):
         """Sum ``net``'s gradients over devices and workers, then take one optimiser step."""
-        parallel.update(self._updaters[net], self._names[net], self._per_device(net, "arg_dict"),
-                        self._per_device(net, "grad_dict"), self._store)
+        parallel.update(self._updaters[net], self._names[net], self._weights[net],
+                        self._grads[net], self._store)
 
     # ---- sampling and checkpoints -----------------------------------------------------------
     def monitor(self):
