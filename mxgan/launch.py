@@ -68,8 +68,11 @@ class Job:
     def _spawn(self, name, role, command):
         # Each child leads its own process group, so a terminal's Ctrl-C reaches the launcher
         # alone, and stop() can end a child together with anything it started.
-        proc = subprocess.Popen(command, env=dict(self.env, DMLC_ROLE=role),
-                                start_new_session=True)
+        try:
+            proc = subprocess.Popen(command, env=dict(self.env, DMLC_ROLE=role),
+                                    start_new_session=True)
+        except OSError as err:  # e.g. a misspelt program
+            raise JobFailed("cannot start %s (%s): %s" % (name, " ".join(command), err)) from None
         self.procs.append((name, proc))
 
     def run(self):

@@ -99,6 +99,12 @@ def test_ctrl_c_ends_every_process_of_the_job():
     assert not _processes_of_job(port)
 
 
+def test_a_command_that_cannot_start_is_one_message_and_no_leftovers():
+    result, _ = launch("no-such-program-mxgan")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot start worker 0 (no-such-program-mxgan)" in result.stderr
+
+
 def test_launcher_without_a_command_explains_usage():
     result = subprocess.run([sys.executable, "-m", "mxgan.launch", "-n", "2"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
