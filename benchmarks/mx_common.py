@@ -3,7 +3,7 @@ import mxnet as mx
 import numpy as np
 
 from mxgan import symbols
-from mxgan.iters import encode_digits
+from mxgan.conditions import encode_digits
 
 from .workloads import real_batch
 

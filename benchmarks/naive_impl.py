@@ -9,8 +9,8 @@ does exactly the maths of mxgan's trainer; a test checks the D gradients match.
 import mxnet as mx
 import numpy as np
 
-from mxgan.iters import NUM_CLASSES
-from mxgan.train import module_grad_arrays
+from mxgan.conditions import NUM_CLASSES
+from mxgan.mxnet_internals import module_grad_arrays
 
 from . import mx_common
 

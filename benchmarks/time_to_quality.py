@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from mxgan import metrics
+from mxgan.classifier import load_classifier
 
 PAD, CELL = 2, 28  # the layout of mxgan.viz.make_grid for 28 x 28 images
 CGAN_TARGET, DIGITS = 0.90, 10
@@ -65,7 +66,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="finished run directories")
     args = parser.parse_args()
-    classifier = metrics.load_classifier("mnist")
+    classifier = load_classifier("mnist")
     for run_dir in args.runs:
         found = time_to_quality(run_dir, classifier)
         if found is None:

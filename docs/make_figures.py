@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mxgan import checkpoint, cli, data, generate, showcase, symbols, viz
-from mxgan.iters import NUM_CLASSES, condition_shape
+from mxgan import checkpoint, cli, generate, showcase, symbols, viz
+from mxgan.images import prepare_images, to_unit_range
+from mxgan.conditions import NUM_CLASSES, condition_shape
 from mxgan.viz import plt  # matplotlib on its file-only backend, as mxgan.viz set it up
 
 DOCS = Path(__file__).resolve().parent
@@ -40,7 +41,7 @@ def check_run(run_dir, model):
     if not Path(run_dir).is_dir():
         raise cli.UsageError("no run directory %s: train it with %s, or pass --%s RUN_DIR"
                              % (run_dir, command, model))
-    config = checkpoint.load_meta(cli.require_checkpoint(run_dir, command))["config"]
+    config = checkpoint.load_meta(cli.require_checkpoint(run_dir))["config"]
     if config.get("model") != model:
         raise cli.UsageError("%s holds a %s run, not a %s run"
                              % (run_dir, config.get("model"), model))
@@ -67,7 +68,7 @@ def loss_curves(run_dir, path):
 def real_digits(config, count, digits=None):
     """``count`` real held-out images in [-1, 1] at the run's size; with ``digits`` (count,),
     image i shows digit ``digits[i]``, so a conditional grid and its real twin line up."""
-    images, labels = data.prepare_images(config["dataset"], "test",
+    images, labels = prepare_images(config["dataset"], "test",
                                          size=config.get("image_size", 28))
     if digits is None:
         picked = np.random.RandomState(0).choice(len(images), count, replace=False)
@@ -77,7 +78,7 @@ def real_digits(config, count, digits=None):
         for digit in digits:  # the next unused test image of each asked digit
             picked.append(np.flatnonzero(labels == digit)[seen[digit]])
             seen[digit] += 1
-    return data.to_unit_range(images[np.asarray(picked)])
+    return to_unit_range(images[np.asarray(picked)])
 
 
 def fake_vs_real(run_dir, config, path):

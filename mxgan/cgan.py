@@ -1,22 +1,23 @@
 """Conditional GAN trained on bare executors (``bind`` / ``forward`` / ``backward`` / updater).
 
-The port of the MXNet R CGAN tutorial: G draws a digit asked for by ``cond``; D judges
+The port of MXNet's R CGAN tutorial: G draws a digit asked for by ``cond``; D judges
 (image, digit) pairs. D's gradient with respect to its input image comes from a second
 executor that shares D's parameter and BatchNorm arrays, and becomes G's output gradient.
-Several devices each get such a set of executors and a slice of the batch; a KVStore sums
-their gradients (see `mxgan.parallel`).
+On several devices each gets such a set of executors and a slice of the batch
+(`mxgan.parallel.Replicas`), and a KVStore sums their gradients.
 """
+import functools
+
 import mxnet as mx
 import numpy as np
 
-from . import checkpoint, parallel, train
-from .checkpoint import NetState
-from .iters import (NUM_CLASSES, ConditionalRandIter, condition_shape, encode_digits,
-                    fill_unit_range)
+from . import parallel, train
+from .conditions import NUM_CLASSES, condition_shape, encode_digits
+from .iters import ConditionalRandIter, fill_unit_range
 from .parallel import Cluster
+from .train import NETS
 
 _INPUTS = ("rand", "cond", "data", "label")
-NETS = ("generator", "discriminator")
 MONITOR_COLUMNS = 10
 
 
@@ -30,11 +31,12 @@ def _bind(symbol, ctx, param_grad_req, **input_shapes):
     return symbol.simple_bind(ctx, grad_req=grad_req, **input_shapes)
 
 
-class _Replica:
-    """One device's share of the work: G, D and D's input-gradient executor for a batch slice."""
+class _Executors:
+    """One device's executors: G, D and D's input-gradient executor, for one batch slice."""
 
-    def __init__(self, generator, discriminator, ctx, *, batch_size, nz, cond_shape, image_shape):
+    def __init__(self, generator, discriminator, ctx, batch_size, *, nz, condition, image_shape):
         self.ctx = ctx
+        cond_shape = condition_shape(batch_size, condition)
         self.exec_g = _bind(generator, ctx, "write", rand=(batch_size, nz, 1, 1), cond=cond_shape)
         # D's parameters accumulate ('add') so the fake and real gradients sum in place.
         self.exec_d = _bind(discriminator, ctx, "add", data=(batch_size,) + tuple(image_shape),
@@ -89,7 +91,7 @@ class _Replica:
         return executor.outputs[0].copy()  # the next pass overwrites the output array
 
 
-class ExecutorGAN:
+class ExecutorGAN(train.Trainer):
     """A conditional G and D bound as executors, one set per device.
 
     Parameters
@@ -113,54 +115,38 @@ class ExecutorGAN:
                  cluster=None, image_shape=(1, 28, 28), lr=2e-4, beta1=0.5, sigma=0.02,
                  real_label=1.0, monitor_seed=0):
         self.batch_size, self.condition, self.real_label = batch_size, condition, real_label
-        self.context = context if isinstance(context, (list, tuple)) else [context]
+        self.context = list(context) if isinstance(context, (list, tuple)) else [context]
         self.cluster = cluster or Cluster()
         self.worker_batch = self.cluster.worker_batch(batch_size, len(self.context))
         self.noise = ConditionalRandIter(self.worker_batch, nz, self.context[0],
                                          condition=condition)
-        self._symbols = dict(zip(NETS, (generator, discriminator)))
-        self._names = {net: _param_names(symbol) for net, symbol in self._symbols.items()}
-        self.replicas = self._bind_replicas(nz, image_shape)
-        self._updaters = {net: mx.optimizer.get_updater(train.adam(batch_size, lr, beta1))
-                          for net in NETS}
+        self.symbols = dict(zip(NETS, (generator, discriminator)))
+        self._names = {net: _param_names(symbol) for net, symbol in self.symbols.items()}
+        self.replicas = parallel.Replicas(self.context, self.worker_batch, functools.partial(
+            _Executors, generator, discriminator, nz=nz, condition=condition,
+            image_shape=image_shape))
         self._init_params(sigma)
-        self._store = self._connect_store()
-        # The executors' arrays never move, so the per-step update reads these lists.
-        self._weights = {net: self._per_device(net, "arg_dict") for net in NETS}
-        self._grads = {net: self._per_device(net, "grad_dict") for net in NETS}
-        self._d_grads = [grad for grads in self._grads["discriminator"] for grad in grads]
+        store = parallel.create_store(self.cluster, len(self.context))
+        self._params = {net: self._device_copies(net, train.adam(batch_size, lr, beta1), store)
+                        for net in NETS}
+        self._d_grads = [grad for grads in self._params["discriminator"].grads for grad in grads]
         self._monitor_noise, self._monitor_cond = self._monitor_inputs(nz, monitor_seed)
 
-    def _bind_replicas(self, nz, image_shape):
-        """One `_Replica` per device, each for an equal slice of the worker batch."""
-        per_device = self.worker_batch // len(self.context)
-        self._slices = [slice(k * per_device, (k + 1) * per_device)
-                        for k in range(len(self.context))]
-        return [_Replica(*self._symbols.values(), ctx, batch_size=per_device, nz=nz,
-                         cond_shape=condition_shape(per_device, self.condition),
-                         image_shape=image_shape) for ctx in self.context]
-
-    def _connect_store(self):
-        """The KVStore that sums gradients (None for one device in one process), after giving
-        every device rank 0's initial parameters through it."""
-        store = parallel.create_store(self.cluster, len(self.context))
-        if store is not None:
-            for net in NETS:
-                parallel.share_initial_params(store, self._names[net],
-                                              self._per_device(net, "arg_dict"))
-        return store
-
-    def _per_device(self, net, arrays):
-        """[parameter][device] arrays of ``net`` from each executor's ``arrays`` dict."""
-        return [[getattr(replica.executors[net], arrays)[name] for replica in self.replicas]
-                for name in self._names[net]]
+    def _device_copies(self, net, optimizer, store):
+        """``net``'s [parameter][device] weights and gradients with their optimiser."""
+        def per_device(arrays):
+            return [[getattr(copy.executors[net], arrays)[name] for copy in self.replicas]
+                    for name in self._names[net]]
+        return parallel.DeviceCopies(self._names[net], per_device("arg_dict"),
+                                     per_device("grad_dict"), mx.optimizer.get_updater(optimizer),
+                                     store)
 
     def _init_params(self, sigma):
         """Initialise device 0's copy as Module does: by name, honouring ``__init__`` attributes
         (the other devices receive it through the KVStore)."""
         init = train.initializer(sigma)
         for net, executor in self.replicas[0].executors.items():
-            attrs = self._symbols[net].attr_dict()
+            attrs = self.symbols[net].attr_dict()
             arrays = dict({name: executor.arg_dict[name] for name in self._names[net]},
                           **executor.aux_dict)
             for name, array in arrays.items():
@@ -176,45 +162,27 @@ class ExecutorGAN:
     # ---- the step ---------------------------------------------------------------------------
     def step(self, data, cond):
         """One step on a uint8 batch ``data`` with its digits ``cond``; returns `train.METRICS`."""
+        split, on_devices = self.replicas.split, self.replicas.map
         rand, cond_fake = self.noise.next().data
-        fakes, cond_fake = self._generate(rand, cond_fake), self._split(cond_fake)
+        fakes, cond_fake = self._generate(rand, cond_fake), split(cond_fake)
         # (1) D learns to accept (real image, its digit) and reject (fake, asked digit).
         train.zero(self._d_grads)
-        prob_fake = self._on_replicas(_Replica.d_forward_backward, fakes, cond_fake, label=0)
-        prob_real = self._on_replicas(_Replica.d_forward_backward_real, self._split(data),
-                                      self._split(cond), label=self.real_label)
-        self._update("discriminator")
+        prob_fake = on_devices(_Executors.d_forward_backward, fakes, cond_fake, label=0)
+        prob_real = on_devices(_Executors.d_forward_backward_real, split(data), split(cond),
+                               label=self.real_label)
+        self._params["discriminator"].update()
         # (2) G learns to make D accept (fake, asked digit) through D's input gradient.
-        prob_gen = self._on_replicas(_Replica.d_input_gradient, fakes, cond_fake)
-        self._on_replicas(_Replica.g_backward)
-        self._update("generator")
-        return train.step_metrics(*(self._gather(p) for p in (prob_real, prob_fake, prob_gen)),
+        prob_gen = on_devices(_Executors.d_input_gradient, fakes, cond_fake)
+        on_devices(_Executors.g_backward)
+        self._params["generator"].update()
+        gather = self.replicas.gather
+        return train.step_metrics(gather(prob_real), gather(prob_fake), gather(prob_gen),
                                   real_label=self.real_label)
 
     def _generate(self, rand, cond):
         """G's images for a worker batch, one slice per device."""
-        return self._on_replicas(_Replica.generate, self._split(rand), self._split(cond))
-
-    def _on_replicas(self, method, *per_replica_args, **kwargs):
-        return [method(replica, *args, **kwargs)
-                for replica, *args in zip(self.replicas, *per_replica_args)]
-
-    def _split(self, array):
-        """A worker batch's slice for each device (views, no copies)."""
-        if len(self._slices) == 1:
-            return [array]
-        return [array[part] for part in self._slices]
-
-    def _gather(self, per_replica):
-        """One worker batch on the first device from per-device pieces."""
-        if len(per_replica) == 1:
-            return per_replica[0]
-        return mx.nd.concat(*(a.as_in_context(self.context[0]) for a in per_replica), dim=0)
-
-    def _update(self, net):
-        """Sum ``net``'s gradients over devices and workers, then take one optimiser step."""
-        parallel.update(self._updaters[net], self._names[net], self._weights[net],
-                        self._grads[net], self._store)
+        return self.replicas.map(_Executors.generate, self.replicas.split(rand),
+                                 self.replicas.split(cond))
 
     # ---- sampling and checkpoints -----------------------------------------------------------
     def monitor(self):
@@ -229,32 +197,22 @@ class ExecutorGAN:
             rand, cond = (np.resize(a[start:start + batch], (batch,) + a.shape[1:])
                           for a in (self._monitor_noise, self._monitor_cond))
             fakes = self._generate(mx.nd.array(rand), mx.nd.array(cond))
-            chunks.append(self._gather(fakes).asnumpy())
+            chunks.append(self.replicas.gather(fakes).asnumpy())
         return np.concatenate(chunks)[:len(self._monitor_noise)], MONITOR_COLUMNS
 
-    def nets(self):
-        """Parameters and optimiser state of both networks, for `mxgan.checkpoint.save`."""
-        return {net: NetState(self._symbols[net], *self._params_on_cpu(net),
-                              updater=self._updaters[net], device_ids=self._device_ids)
-                for net in NETS}
-
-    def restore(self, ckpt_dir):
-        """Load parameters and optimiser state from a checkpoint onto every device."""
-        for net in NETS:
-            _, arg_params, aux_params = checkpoint.load_net(ckpt_dir, net)
-            for replica in self.replicas:
-                replica.executors[net].copy_params_from(arg_params, aux_params)
-            checkpoint.restore_updater(ckpt_dir, net, self._updaters[net], self._device_ids)
-
-    @property
-    def _device_ids(self):
-        return [ctx.device_id for ctx in self.context]
-
-    def _params_on_cpu(self, net):
+    def get_params(self, net):
         """Device 0's parameters (all copies are equal) and the devices' mean running
         statistics, as ``Module.get_params`` returns them."""
-        first = self.replicas[0].executors[net]
-        aux = {name: sum(r.executors[net].aux_dict[name].as_in_context(mx.cpu())
-                         for r in self.replicas) / len(self.replicas)
-               for name in first.aux_dict}
-        return {n: first.arg_dict[n].as_in_context(mx.cpu()) for n in self._names[net]}, aux
+        executors = [copy.executors[net] for copy in self.replicas]
+        args = {name: executors[0].arg_dict[name].as_in_context(mx.cpu())
+                for name in self._names[net]}
+        aux = {name: sum(e.aux_dict[name].as_in_context(mx.cpu()) for e in executors)
+               / len(executors) for name in executors[0].aux_dict}
+        return args, aux
+
+    def set_params(self, net, arg_params, aux_params):
+        for copy in self.replicas:
+            copy.executors[net].copy_params_from(arg_params, aux_params)
+
+    def updater(self, net):
+        return self._params[net].updater

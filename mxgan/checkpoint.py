@@ -1,24 +1,36 @@
-"""Checkpoints that MXNet can read and a killed run can resume from.
+"""Checkpoints that MXNet can read, that prove themselves whole, and that a killed run resumes from.
 
 A checkpoint is a directory ``RUN/checkpoints/iter-NNNNNN/`` holding, per network, MXNet's
 standard ``NAME-symbol.json`` and ``NAME-NNNN.params`` (so ``mx.mod.Module.load(prefix, N)``
-works) and ``NAME-NNNN.states`` (optimiser state, saved on the CPU so a GPU run resumes on a
-CPU), plus ``meta.json`` (config, iteration, seeds, optimiser step counts). It is written into a
-temporary directory and renamed into place: a crash mid-write never leaves a partial checkpoint.
+works) and ``NAME-NNNN.states`` (optimiser state as ``Module.save_optimizer_states`` writes it,
+on the CPU so a GPU run resumes on a CPU), plus ``meta.json`` (config, iteration, optimiser step
+counts) and, written last, ``manifest.json`` (every file's size and SHA-256). The directory is
+filled under a temporary name, synced and renamed into place (`mxgan.files`).
+
+Reading goes through `find`: the newest checkpoint whose manifest verifies is used, and a
+damaged newer one is skipped with a warning naming both. Optimiser state is unpickled by a
+loader that admits NDArrays and nothing else, so a shared checkpoint cannot run code.
 """
+import hashlib
 import json
-import os
 import pickle
 import shutil
-import tempfile
+import sys
 from pathlib import Path
 
 import mxnet as mx
 
-from . import __version__
+from . import __version__, mxnet_internals
+from .checks import UserError
+from .files import atomic_write_text, remove_staging_leftovers, staged_directory
 
 _PREFIX = "iter-"
+MANIFEST = "manifest.json"
 KEEP = 2  # older checkpoints are deleted once a newer one is complete
+
+
+class CheckpointError(UserError):
+    """A checkpoint is missing, damaged or does not fit; the message names the file or parameter."""
 
 
 class NetState:
@@ -33,21 +45,19 @@ class NetState:
         self.updater, self.device_ids = updater, tuple(device_ids)
 
 
+# ---- writing ----------------------------------------------------------------------------------
+
 def save(run_dir, iteration, nets, meta):
     """Write a checkpoint of ``nets`` (name -> `NetState`) at ``iteration``; returns its path."""
     root = Path(run_dir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
+    remove_staging_leftovers(root)
     final = root / ("%s%06d" % (_PREFIX, iteration))
-    staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
-    try:
+    with staged_directory(final) as staging:
         counts = {name: _write_net(staging / name, iteration, net) for name, net in nets.items()}
         meta = dict(meta, iteration=iteration, mxgan_version=__version__, optimizer_counts=counts)
-        (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
-        if final.exists():  # re-saving the same iteration (e.g. Ctrl-C right after a save)
-            shutil.rmtree(final)
-        os.replace(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        atomic_write_text(staging / "meta.json", json.dumps(meta, indent=2, sort_keys=True))
+        atomic_write_text(staging / MANIFEST, json.dumps(_describe_files(staging), indent=2))
     _prune(root)
     return final
 
@@ -69,10 +79,24 @@ def _first_copy(updater, device_ids):
     and a checkpoint resumes on any number of devices.
     """
     copies = len(device_ids)
-    counts = updater.optimizer._all_index_update_counts.get(device_ids[0], {})
+    counts = mxnet_internals.update_counts(updater.optimizer, device_ids[0])
     return ({index // copies: state for index, state in updater.states.items()
              if index % copies == 0},
             {index // copies: count for index, count in counts.items() if index % copies == 0})
+
+
+def _describe_files(directory):
+    """{file name: {"bytes", "sha256"}} of every file in ``directory``."""
+    return {path.name: {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+            for path in sorted(directory.iterdir()) if path.name != MANIFEST}
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _prune(root):
@@ -80,44 +104,213 @@ def _prune(root):
         shutil.rmtree(old, ignore_errors=True)
 
 
+# ---- finding and verifying --------------------------------------------------------------------
+
 def list_checkpoints(run_dir):
-    """Complete checkpoints of a run, oldest first."""
+    """A run's checkpoint directories, oldest first (whether or not they verify)."""
     root = Path(run_dir) / "checkpoints"
     if not root.is_dir():
         return []
     return sorted(p for p in root.iterdir() if p.name.startswith(_PREFIX) and p.is_dir())
 
 
-def latest(run_dir):
-    """The newest complete checkpoint directory of a run, or None."""
-    found = list_checkpoints(run_dir)
-    return found[-1] if found else None
+def verify(ckpt_dir):
+    """The checkpoint's metadata once every file is whole; `CheckpointError` saying what is not.
+
+    With a manifest, each file's size and SHA-256 must match; a checkpoint written before
+    manifests existed must have a readable ``meta.json`` and non-empty files for each network.
+    """
+    ckpt_dir = Path(ckpt_dir)
+    manifest = ckpt_dir / MANIFEST
+    if manifest.is_file():
+        _check_manifest(ckpt_dir, _read_json(manifest))
+    meta = load_meta(ckpt_dir)
+    if not manifest.is_file():
+        _check_files_present(ckpt_dir, meta)
+    return meta
+
+
+def _check_manifest(ckpt_dir, manifest):
+    if not isinstance(manifest, dict) or not manifest:
+        raise CheckpointError("%s: malformed manifest" % (ckpt_dir / MANIFEST))
+    for name, expected in manifest.items():
+        path = ckpt_dir / name
+        if not path.is_file():
+            raise CheckpointError("%s is missing" % path)
+        if path.stat().st_size != expected.get("bytes") or _sha256(path) != expected.get("sha256"):
+            raise CheckpointError("%s is damaged (its size or checksum differs from the manifest)"
+                                  % path)
+
+
+def _check_files_present(ckpt_dir, meta):
+    for name, counts in meta.get("optimizer_counts", {}).items():
+        files = ["%s-symbol.json" % name, "%s-%04d.params" % (name, meta["iteration"])]
+        if counts is not None:
+            files.append("%s-%04d.states" % (name, meta["iteration"]))
+        for path in (ckpt_dir / f for f in files):
+            if not path.is_file() or path.stat().st_size == 0:
+                raise CheckpointError("%s is missing or empty" % path)
+
+
+def _read_json(path):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise CheckpointError("%s is unreadable (%s)" % (path, err)) from None
 
 
 def load_meta(ckpt_dir):
-    """The metadata dict of a checkpoint."""
-    return json.loads((Path(ckpt_dir) / "meta.json").read_text())
+    """The metadata dict of a checkpoint: ``iteration`` (int), ``config`` (dict) and more."""
+    path = Path(ckpt_dir) / "meta.json"
+    meta = _read_json(path)
+    if (not isinstance(meta, dict) or not isinstance(meta.get("iteration"), int)
+            or not isinstance(meta.get("config"), dict)):
+        raise CheckpointError("%s lacks the iteration or config of its run" % path)
+    return meta
 
 
-def load_net(ckpt_dir, name):
-    """(symbol, arg_params, aux_params) of network ``name``, on the CPU."""
+def latest(run_dir, *, warn=True):
+    """The newest checkpoint of a run that verifies, or None; with ``warn``, each damaged newer
+    one is named on stderr with the one used instead."""
+    skipped = []
+    for candidate in reversed(list_checkpoints(run_dir)):
+        try:
+            verify(candidate)
+        except CheckpointError as err:
+            skipped.append(err)
+            continue
+        if warn:
+            for err in skipped:
+                print("warning: skipping a damaged checkpoint: %s; using %s instead"
+                      % (err, candidate), file=sys.stderr)
+        return candidate
+    return None
+
+
+def find(run_dir, checkpoint_dir=None):
+    """The checkpoint every reader uses: ``checkpoint_dir`` verified, else the run's `latest`.
+
+    Raises `CheckpointError` when the given one is damaged or the run has none that verifies.
+    """
+    if checkpoint_dir is not None:
+        if not Path(checkpoint_dir, "meta.json").exists():
+            raise CheckpointError("no checkpoint at %s" % checkpoint_dir)
+        verify(checkpoint_dir)
+        return Path(checkpoint_dir)
+    found = latest(run_dir)
+    if found is None:
+        damaged = list_checkpoints(run_dir)
+        raise CheckpointError("no trained model at %s%s" % (
+            run_dir, " (its checkpoints are all damaged)" if damaged else ""))
+    return found
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+def _net_file(ckpt_dir, name, suffix):
     iteration = load_meta(ckpt_dir)["iteration"]
-    return mx.model.load_checkpoint(str(Path(ckpt_dir) / name), iteration)
+    return Path(ckpt_dir) / ("%s-%04d.%s" % (name, iteration, suffix))
 
 
-def restore_updater(ckpt_dir, name, updater, device_ids=(0,)):
+def load_symbol(ckpt_dir, name):
+    """Network ``name``'s graph from its ``NAME-symbol.json``."""
+    path = Path(ckpt_dir) / ("%s-symbol.json" % name)
+    try:
+        return mx.sym.load(str(path))
+    except (OSError, mx.base.MXNetError) as err:
+        raise CheckpointError("%s is not a readable MXNet graph (%s)"
+                              % (path, str(err).splitlines()[0])) from None
+
+
+def load_params(ckpt_dir, name, like=None):
+    """(arg_params, aux_params) of network ``name`` on the CPU.
+
+    ``like`` (arg_params, aux_params of the network being loaded into, any values) makes it a
+    `CheckpointError`, naming the parameter, when a name is missing or extra or a shape differs.
+    """
+    path = _net_file(ckpt_dir, name, "params")
+    try:
+        saved = mx.nd.load(str(path))
+    except (OSError, mx.base.MXNetError) as err:
+        raise CheckpointError("%s is not a readable MXNet parameter file (%s)"
+                              % (path, str(err).splitlines()[0])) from None
+    params = ({}, {})
+    for key, value in saved.items():
+        kind, _, param = key.partition(":")
+        if kind not in ("arg", "aux") or not param:
+            raise CheckpointError("%s: unexpected entry %r" % (path, key))
+        params[kind == "aux"][param] = value
+    if like is not None:
+        for kind, found, expected in zip(("parameter", "statistic"), params, like):
+            _check_same_arrays(path, kind, found, expected)
+    return params
+
+
+def _check_same_arrays(path, kind, found, expected):
+    for name in expected:
+        if name not in found:
+            raise CheckpointError("%s lacks the %s %s" % (path, kind, name))
+        if found[name].shape != expected[name].shape:
+            raise CheckpointError("%s: %s %s has shape %s, the network needs %s" % (
+                path, kind, name, found[name].shape, expected[name].shape))
+    extra = sorted(set(found) - set(expected))
+    if extra:
+        raise CheckpointError("%s holds %s(s) the network does not have: %s"
+                              % (path, kind, ", ".join(extra)))
+
+
+class _StateUnpickler(pickle.Unpickler):
+    """Unpickles optimiser state and refuses every global but NDArray (and the bytearray that
+    carries its bytes): loading it cannot run code."""
+
+    _ALLOWED = {("mxnet.ndarray.ndarray", "NDArray"), ("builtins", "bytearray")}
+
+    def find_class(self, module, name):
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError("%s.%s is not optimiser state" % (module, name))
+        return super().find_class(module, name)
+
+
+def load_states(ckpt_dir, name):
+    """Network ``name``'s optimiser state {parameter index: NDArray or tuple of NDArrays}."""
+    path = _net_file(ckpt_dir, name, "states")
+    try:
+        with open(path, "rb") as f:
+            states = _StateUnpickler(f).load()
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError) as err:
+        raise CheckpointError("%s is not loadable optimiser state (%s)" % (path, err)) from None
+    if not isinstance(states, dict) or not all(isinstance(i, int) for i in states):
+        raise CheckpointError("%s is not a dict of optimiser states by index" % path)
+    return states
+
+
+def restore_updater(ckpt_dir, name, updater, device_ids=(0,), shapes=None):
     """Load network ``name``'s optimiser state and step counts into ``updater``, one copy per
-    device of ``device_ids`` (see `NetState`)."""
-    meta = load_meta(ckpt_dir)
-    with open(Path(ckpt_dir) / ("%s-%04d.states" % (name, meta["iteration"])), "rb") as f:
-        states = pickle.load(f)
+    device of ``device_ids`` (see `NetState`); ``shapes`` (the parameters' shapes in index
+    order) makes a state that does not fit its parameter a `CheckpointError`."""
+    states = load_states(ckpt_dir, name)
+    if shapes is not None:
+        _check_state_shapes(_net_file(ckpt_dir, name, "states"), states, shapes)
     copies = len(device_ids)
-    updater.set_states(pickle.dumps({index * copies + k: _to_cpu(state, copy=True)
-                                     for index, state in states.items() for k in range(copies)}))
-    saved = meta["optimizer_counts"][name]
-    _set_optimizer_counts(updater.optimizer, saved["num_update"], {
+    mxnet_internals.set_updater_states(updater, {
+        index * copies + k: _to_cpu(state, copy=True)
+        for index, state in states.items() for k in range(copies)})
+    saved = load_meta(ckpt_dir).get("optimizer_counts", {}).get(name)
+    if not saved:
+        raise CheckpointError("%s lacks the optimiser step counts of %s"
+                              % (Path(ckpt_dir) / "meta.json", name))
+    mxnet_internals.set_update_counts(updater.optimizer, saved["num_update"], {
         device: {index * copies + k: count for index, count in saved["counts"]}
         for k, device in enumerate(device_ids)})
+
+
+def _check_state_shapes(path, states, shapes):
+    for index, state in states.items():
+        arrays = state if isinstance(state, (tuple, list)) else (state,)
+        if not 0 <= index < len(shapes) or any(
+                isinstance(a, mx.nd.NDArray) and a.shape != shapes[index] for a in arrays):
+            raise CheckpointError("%s: the state of parameter %d does not fit the network"
+                                  % (path, index))
 
 
 def _to_cpu(state, copy=False):
@@ -130,11 +323,3 @@ def _to_cpu(state, copy=False):
     if isinstance(state, (tuple, list)):
         return type(state)(_to_cpu(value, copy) for value in state)
     return state
-
-
-def _set_optimizer_counts(optimizer, num_update, per_device):
-    """Restore the per-device, per-index update counts Adam's bias correction uses (private in
-    MXNet, so touched only here)."""
-    optimizer.num_update = num_update
-    optimizer._all_index_update_counts = per_device
-    optimizer._index_update_count = per_device.setdefault(0, {})

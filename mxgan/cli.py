@@ -1,37 +1,117 @@
-"""Command-line plumbing shared by the examples: flags, devices, config files and user errors.
+"""Command-line plumbing shared by the examples and the ``python -m mxgan.*`` tools: parsers,
+flag types, devices, paths and user errors.
 
-A user mistake raises `UsageError`; `main_guard` turns it (and a dataset problem) into one line on
-stderr and exit code 2, never a traceback.
+A user mistake raises `UsageError` (or another `mxgan.checks.UserError`: a dataset, checkpoint or
+busy run directory); `main_guard` turns it into one line on stderr and exit code 2, never a
+traceback. Every flag is
+checked by its argparse type or `check_common` before any data is loaded.
 """
 import argparse
 import functools
 import json
+import math
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import mxnet as mx
 
-from . import checkpoint, fit, generate
-from .data import DATASETS, DatasetError
-from .parallel import KVSTORES, Cluster
+from . import checkpoint
+from .checkpoint import CheckpointError
+from .checks import UserError
+from .data import DATASETS
+from .parallel import KVSTORES
+
+MAX_SEED = 2 ** 31 - 1
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """A problem with what the user asked for; the message says how to fix it."""
 
 
 def main_guard(main):
-    """Run ``main``; report `UsageError` / `DatasetError` as ``error: ...`` and exit 2."""
+    """Run ``main``; report a user error as ``error: ...`` on stderr and exit 2."""
     @functools.wraps(main)
     def guarded(argv=None):
         try:
             return main(argv)
-        except (UsageError, DatasetError) as err:
+        except UserError as err:
             print("error: %s" % err, file=sys.stderr)
             sys.exit(2)
     return guarded
 
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, ``error: ...``, and exit 2 (as `main_guard`)."""
+
+    def error(self, message):
+        print("error: %s (see %s --help)" % (message, self.prog), file=sys.stderr)
+        sys.exit(2)
+
+
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each flag's default, except where there is none to show (None, or an off switch);
+    those flags' help says what happens instead."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def new_parser(description, prog=None):
+    """A `Parser` that shows defaults."""
+    return Parser(description=description, prog=prog, formatter_class=DefaultsHelpFormatter)
+
+
+def add_run_args(parser, verb):
+    """A trained run's directory and ``--checkpoint``, for the tools that read a run."""
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="training run to %s" % verb)
+    parser.add_argument("--checkpoint", metavar="DIR",
+                        help="checkpoint directory to %s instead of the run's newest" % verb)
+
+
+def explicit_flags(parser, argv=None):
+    """The destinations of the flags ``argv`` (default: the command line) actually gives."""
+    unset = object()
+    probe = argparse.Namespace(**{action.dest: unset for action in parser._actions})
+    given = parser.parse_args(sys.argv[1:] if argv is None else argv, probe)
+    return {dest for dest, value in vars(given).items() if value is not unset}
+
+
+# ---- flag types -------------------------------------------------------------------------------
+
+def _number_type(convert, check, requirement):
+    """An argparse type: ``convert`` the text, then refuse values failing ``check``."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("must be %s, got %r" % (requirement, text)) from None
+        if not check(value):
+            raise argparse.ArgumentTypeError("must be %s, got %s" % (requirement, text))
+        return value
+    return parse
+
+
+positive_int = _number_type(int, lambda v: v >= 1, "an integer >= 1")
+batch_size = _number_type(int, lambda v: v >= 2, "an integer >= 2 (BatchNorm needs a batch)")
+seed = _number_type(int, lambda v: 0 <= v <= MAX_SEED, "an integer from 0 to %d" % MAX_SEED)
+learning_rate = _number_type(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
+adam_beta = _number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+real_label = _number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
+decay = _number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+def digit(text):
+    """argparse type: one digit 0-9."""
+    if not (text.isdigit() and 0 <= int(text) <= 9):
+        raise argparse.ArgumentTypeError("takes one digit from 0 to 9, got %r" % text)
+    return int(text)
+
+
+# ---- devices and paths ------------------------------------------------------------------------
 
 def parse_context(spec):
     """``auto`` | ``cpu`` | ``gpu`` | ``gpu:0,1`` | ``cpu:0,1`` to a list of `mx.Context`."""
@@ -45,11 +125,11 @@ def parse_context(spec):
         devices = [int(i) for i in ids.split(",")] if ids else [0]
     except ValueError:
         raise UsageError("--ctx device ids must be integers, as in gpu:0,1 (got %r)" % spec)
-    if kind == "gpu":
-        missing = [i for i in devices if i >= num_gpus]
-        if missing:
-            raise UsageError("--ctx %s: this machine has %d GPU(s) visible to MXNet; use --ctx cpu "
-                             "or install a CUDA build (e.g. mxnet-cu112)" % (spec, num_gpus))
+    if min(devices) < 0 or len(set(devices)) < len(devices):
+        raise UsageError("--ctx device ids must be distinct and >= 0 (got %r)" % spec)
+    if kind == "gpu" and max(devices) >= num_gpus:
+        raise UsageError("--ctx %s: this machine has %d GPU(s) visible to MXNet; use --ctx cpu "
+                         "or install a CUDA build (e.g. mxnet-cu112)" % (spec, num_gpus))
     return [mx.Context(kind, i) for i in devices]
 
 
@@ -72,29 +152,52 @@ def training_contexts(spec, *, command_line):
     return contexts
 
 
-def positive_int(text):
-    """argparse type: an integer >= 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be >= 1, got %d" % value)
-    return value
+def check_writable_dir(path, flag="--out"):
+    """``path`` as a directory this process can create or write into; a `UsageError` naming
+    ``flag`` when it is a file, lies under a file or is not writable."""
+    path = Path(path)
+    existing = next(p for p in [path, *path.parents] if p.exists())
+    if not existing.is_dir():
+        raise UsageError("%s %s: %s is a file, not a directory" % (flag, path, existing))
+    try:
+        tempfile.TemporaryFile(dir=existing).close()  # what os.access cannot tell root
+    except OSError as err:
+        raise UsageError("%s %s: cannot write in %s (%s)"
+                         % (flag, path, existing, err.strerror)) from None
+    return path
 
 
-class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each flag's default, except where there is none to show (None, or an off switch);
-    those flags' help says what happens instead."""
+def check_writable_file(path, flag="--out"):
+    """``path`` as a file this process can write; a `UsageError` naming ``flag`` otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError("%s %s is a directory: give a file name" % (flag, path))
+    check_writable_dir(path.parent, flag)
+    return path
 
-    def _get_help_string(self, action):
-        if action.default is None or action.default is False:
-            return action.help
-        return super()._get_help_string(action)
+
+def require_checkpoint(run_dir, checkpoint_dir=None, *, train_command=None):
+    """The checkpoint a reader should use (`mxgan.checkpoint.find`), or a `UsageError` saying
+    what is wrong and how to train the run (see `how_to_train`)."""
+    try:
+        return checkpoint.find(run_dir, checkpoint_dir)
+    except CheckpointError as err:
+        raise UsageError("%s: train it first with %s"
+                         % (err, how_to_train(run_dir, train_command))) from None
 
 
-def new_parser(description):
-    """An ArgumentParser that shows defaults."""
-    return argparse.ArgumentParser(description=description,
-                                   formatter_class=DefaultsHelpFormatter)
+def how_to_train(run_dir, train_command=None):
+    """The command that trains ``run_dir``: the one its config.json records, else
+    ``train_command`` (a caller's own), else a pointer to the examples."""
+    try:
+        recorded = json.loads(Path(run_dir, "config.json").read_text()).get("train_command")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    command = recorded or train_command or "one of python examples/*_mnist.py"
+    return "%s --out %s" % (command, run_dir)
 
+
+# ---- the flags every example shares -----------------------------------------------------------
 
 def add_training_args(parser, *, default_dataset="mnist"):
     """Flags every example shares, in groups: data, training, output."""
@@ -107,13 +210,13 @@ def add_training_args(parser, *, default_dataset="mnist"):
     fit.add_argument("--epochs", type=positive_int,
                      help="passes over the data (default: per device)")
     fit.add_argument("--max-iters", type=positive_int, help="stop after this many steps")
-    fit.add_argument("--batch-size", type=int, help="global batch (default: per device)")
-    fit.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate")
-    fit.add_argument("--beta1", type=float, default=0.5, help="Adam beta1")
-    fit.add_argument("--real-label", type=float,
+    fit.add_argument("--batch-size", type=batch_size, help="global batch (default: per device)")
+    fit.add_argument("--lr", type=learning_rate, default=2e-4, help="Adam learning rate")
+    fit.add_argument("--beta1", type=adam_beta, default=0.5, help="Adam beta1")
+    fit.add_argument("--real-label", type=real_label,
                      help="D's target for real images; 0.9 is one-sided label smoothing "
                           "(default: per device)")
-    fit.add_argument("--seed", type=int, default=0, help="seeds data order, noise and init")
+    fit.add_argument("--seed", type=seed, default=0, help="seeds data order, noise and init")
     fit.add_argument("--ctx", default="auto",
                      help="auto | cpu | gpu | gpu:0,1 | cpu:0,1 (several: data parallel)")
     fit.add_argument("--kvstore", choices=KVSTORES, default="local",
@@ -138,126 +241,3 @@ def check_common(args):
     if args.dataset not in DATASETS:
         raise UsageError("unknown dataset %r: choose one of %s"
                          % (args.dataset, ", ".join(DATASETS)))
-    if args.real_label is not None and not 0.5 < args.real_label <= 1:
-        raise UsageError("--real-label must be in (0.5, 1], got %g" % args.real_label)
-    if args.batch_size is not None and args.batch_size < 2:
-        raise UsageError("--batch-size must be at least 2 (BatchNorm needs a batch), got %d"
-                         % args.batch_size)
-
-
-def require_checkpoint(run_dir, train_command, checkpoint_dir=None):
-    """``checkpoint_dir``, else the latest checkpoint of ``run_dir``, checked to be readable;
-    a `UsageError` naming the training command otherwise."""
-    found = Path(checkpoint_dir) if checkpoint_dir else checkpoint.latest(run_dir)
-    try:
-        checkpoint.load_meta(found)
-    except (TypeError, OSError, ValueError):  # no checkpoint, no meta.json, or unreadable JSON
-        raise UsageError("no trained model at %s: train it first with %s"
-                         % (checkpoint_dir or run_dir, train_command)) from None
-    return found
-
-
-def train_command_for(run_dir):
-    """The command that trains ``run_dir``: the example named by its config.json (the DCGAN's
-    when there is none yet)."""
-    try:
-        model = json.loads((Path(run_dir) / "config.json").read_text()).get("model")
-    except (OSError, ValueError, AttributeError):
-        model = None
-    example = "cgan_mnist.py" if model == "cgan" else "dcgan_mnist.py"
-    return "python examples/%s --out %s" % (example, run_dir)
-
-
-def check_same_architecture(ckpt_dir, config, keys):
-    """Refuse to resume a checkpoint whose architecture differs from the flags."""
-    saved = checkpoint.load_meta(ckpt_dir)["config"]
-    different = ["%s (checkpoint %r, now %r)" % (k, saved.get(k), config[k])
-                 for k in keys if saved.get(k) != config[k]]
-    if different:
-        raise UsageError("checkpoint %s does not match the flags: %s; pass the flags it was "
-                         "trained with or choose another --out" % (ckpt_dir, "; ".join(different)))
-
-
-def announce(config, run_dir):
-    """Print the resolved configuration and save it as ``config.json`` in the run directory."""
-    Path(run_dir).mkdir(parents=True, exist_ok=True)
-    text = json.dumps(config, indent=2, sort_keys=True)
-    (Path(run_dir) / "config.json").write_text(text + "\n")
-    print("configuration (saved to %s):\n%s" % (Path(run_dir) / "config.json", text),
-          file=sys.stderr)
-
-
-def resolve_config(profiles, args, contexts, keys, **fixed):
-    """The device's profile (or the dry-run one), overridden by the flags given: the shared
-    training flags and the example's own ``keys``."""
-    profile = "dry-run" if args.dry_run else contexts[0].device_type
-    config = dict(profiles[profile], dataset=args.dataset, lr=args.lr, beta1=args.beta1,
-                  seed=args.seed, ctx=[str(c) for c in contexts], kvstore=args.kvstore, **fixed)
-    keys = tuple(keys) + ("real_label", "batch_size", "epochs", "max_iters")
-    config.update({key: getattr(args, key) for key in keys if getattr(args, key) is not None})
-    return config
-
-
-def join_cluster(config):
-    """This process's place in the job ``config`` describes; a `UsageError` if it cannot be."""
-    try:
-        cluster = Cluster.join(config["kvstore"])
-        cluster.worker_batch(config["batch_size"], len(config["ctx"]))
-    except (ValueError, RuntimeError) as err:
-        raise UsageError(str(err)) from None
-    config["num_workers"] = cluster.num_workers
-    return cluster
-
-
-def train_and_report(args, config, run_dir, *, build, train_command, architecture):
-    """Check a resume, train ``build(config, cluster)`` -> (trainer, data), report; returns the
-    exit code. In a multi-process job, rank 0 alone prints and writes."""
-    if args.resume:
-        check_same_architecture(require_checkpoint(run_dir, train_command), config, architecture)
-    elif checkpoint.latest(run_dir) is not None:
-        raise UsageError("%s already holds a trained run (%s): pass --resume to continue it, or "
-                         "--out DIR to start another" % (run_dir, checkpoint.latest(run_dir).name))
-    cluster = join_cluster(config)
-    trainer, data = build(config, cluster)
-    total = config["epochs"] * data.batches_per_epoch if config["epochs"] else config["max_iters"]
-    config["iterations"] = min(total, config["max_iters"] or total)
-    if cluster.is_chief:
-        announce(config, run_dir)
-    iteration, interrupted = fit.fit(
-        trainer, data, run_dir=run_dir, config=config, max_iters=config["iterations"],
-        sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
-        resume=args.resume)
-    if interrupted:
-        print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
-        return 130
-    if cluster.is_chief:
-        from .showcase import timeline_pictures  # showcase builds on this module
-        timeline_pictures(run_dir)
-        print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))
-        if not (args.no_eval or args.dry_run):
-            report_scores(run_dir)
-    return 0
-
-
-def add_interpolate_arg(parser):
-    """``--interpolate``: draw walks through a trained generator's latent space."""
-    parser.add_argument("--interpolate", action="store_true",
-                        help="instead of training, draw latent walks (and, for a CGAN, each noise "
-                             "code as every digit) from the trained model into RUN_DIR/showcase")
-
-
-def write_interpolations(run_dir, train_command, *, checkpoint_dir=None, seed=0):
-    """The ``--interpolate`` action: showcase pictures of a trained run; returns the exit code."""
-    from .showcase import interpolate_run
-    ckpt = require_checkpoint(run_dir, train_command, checkpoint_dir)
-    for path in interpolate_run(run_dir, checkpoint_dir=ckpt, seed=seed):
-        print("wrote %s" % path)
-    return 0
-
-
-def report_scores(run_dir, num=1000):
-    """Score ``num`` samples of a trained run against real digits: scores.json and one line."""
-    from .evaluate import evaluate_and_report, summary_line  # loads the classifier only now
-    images, labels, dataset = generate.sample_run(run_dir, num)
-    scores = evaluate_and_report(images, labels, dataset, Path(run_dir) / "scores.json")
-    print("scores (%d samples): %s" % (num, summary_line(scores)))

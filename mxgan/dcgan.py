@@ -1,4 +1,4 @@
-"""DCGAN training on ``mx.mod.Module``, one step in seed 003's order.
+"""DCGAN training on ``mx.mod.Module``, one step in the order of MXNet's DCGAN tutorial.
 
 Per batch: G draws fakes; D sees the fakes (label 0) and the reals (label 1) and takes one
 update on the summed gradient; D, now updated, judges the same fakes as real (label 1), and the
@@ -8,13 +8,13 @@ pass runs through a second D Module sharing D's arrays that computes only the in
 import mxnet as mx
 import numpy as np
 
-from . import checkpoint, train
-from .checkpoint import NetState
+from . import mxnet_internals, train
 from .iters import RandIter, fill_unit_range
 from .parallel import Cluster, init_module_optimizer
+from .train import NETS
 
 
-class ModuleGAN:
+class ModuleGAN(train.Trainer):
     """A generator and a discriminator Module bound for adversarial training.
 
     Parameters
@@ -40,30 +40,32 @@ class ModuleGAN:
 
     def __init__(self, generator, discriminator, *, batch_size, nz, image_shape, context,
                  cluster=None, lr=2e-4, beta1=0.5, sigma=0.02, real_label=1.0, monitor_seed=0):
-        self.batch_size, self.context = batch_size, context
+        self.batch_size, self.context = batch_size, list(context)
         self.cluster = cluster or Cluster()
         self.worker_batch = worker_batch = self.cluster.worker_batch(batch_size, len(context))
-        self.noise = RandIter(worker_batch, nz, context[0])
+        self.symbols = dict(zip(NETS, (generator, discriminator)))
+        self.noise = RandIter(worker_batch, nz, self.context[0])
         self.mod_g = mx.mod.Module(generator, data_names=("rand",), label_names=None,
-                                   context=context)
+                                   context=self.context)
         self.mod_g.bind(data_shapes=self.noise.provide_data)
         d_shapes = dict(data_shapes=[("data", (worker_batch,) + tuple(image_shape))],
                         label_shapes=[("label", (worker_batch,))])
         # D's parameters accumulate ('add'), so the fake and real gradients sum in place.
         self.mod_d = mx.mod.Module(discriminator, data_names=("data",), label_names=("label",),
-                                   context=context)
+                                   context=self.context)
         self.mod_d.bind(grad_req="add", **d_shapes)
-        for mod in (self.mod_g, self.mod_d):
+        self.modules = dict(zip(NETS, (self.mod_g, self.mod_d)))
+        for mod in self.modules.values():
             mod.init_params(initializer=train.initializer(sigma))
             init_module_optimizer(mod, self.cluster, train.adam(batch_size, lr, beta1))
         self.mod_d_input = self._bind_input_gradient(discriminator, d_shapes)
-        self._d_grads = train.module_grad_arrays(self.mod_d)
-        self._real = mx.nd.zeros((worker_batch,) + tuple(image_shape), ctx=context[0])
-        self._labels = {value: mx.nd.full((worker_batch,), value, ctx=context[0])
+        self._d_grads = mxnet_internals.module_grad_arrays(self.mod_d)
+        self._real = mx.nd.zeros((worker_batch,) + tuple(image_shape), ctx=self.context[0])
+        self._labels = {value: mx.nd.full((worker_batch,), value, ctx=self.context[0])
                         for value in {0, 1, real_label}}
         self.real_label = real_label
         fixed = np.random.RandomState(monitor_seed).normal(size=self.noise.provide_data[0].shape)
-        self._fixed_noise = mx.nd.array(fixed, ctx=context[0])
+        self._fixed_noise = mx.nd.array(fixed, ctx=self.context[0])
 
     def _bind_input_gradient(self, discriminator, d_shapes):
         """A second D Module over D's own parameter and BatchNorm arrays (``shared_module``)
@@ -105,7 +107,7 @@ class ModuleGAN:
         module.backward()
         return module.get_outputs()[0].copy()
 
-    # ---- sampling ---------------------------------------------------------------------------
+    # ---- sampling and checkpoints -----------------------------------------------------------
     def generate(self, noise, *, is_train=True):
         """Images for a noise batch shaped like `RandIter`'s, e.g. the fixed monitoring noise.
 
@@ -120,25 +122,11 @@ class ModuleGAN:
         """The fixed noise batch rendered by the current G: (images (B, C, H, W), grid columns)."""
         return self.generate(self._fixed_noise).asnumpy(), None
 
-    # ---- checkpoints ------------------------------------------------------------------------
-    @property
-    def modules(self):
-        """The named Modules."""
-        return {"generator": self.mod_g, "discriminator": self.mod_d}
+    def get_params(self, net):
+        return self.modules[net].get_params()
 
-    def nets(self):
-        """Parameters and optimiser state of both networks, for `mxgan.checkpoint.save`."""
-        return {name: NetState(mod.symbol, *mod.get_params(), updater=train.module_updater(mod),
-                               device_ids=self._device_ids)
-                for name, mod in self.modules.items()}
+    def set_params(self, net, arg_params, aux_params):
+        self.modules[net].set_params(arg_params, aux_params)
 
-    def restore(self, ckpt_dir):
-        """Load parameters and optimiser state from a checkpoint onto this trainer's devices."""
-        for name, mod in self.modules.items():
-            _, arg_params, aux_params = checkpoint.load_net(ckpt_dir, name)
-            mod.set_params(arg_params, aux_params)
-            checkpoint.restore_updater(ckpt_dir, name, train.module_updater(mod), self._device_ids)
-
-    @property
-    def _device_ids(self):
-        return [ctx.device_id for ctx in self.context]
+    def updater(self, net):
+        return mxnet_internals.module_updater(self.modules[net])

@@ -1,24 +1,35 @@
-"""Score GAN samples with a classifier trained on real digits, beside the real-data floor.
+"""Score GAN samples with a classifier trained on real images, beside the real-data floor.
 
     python -m mxgan.evaluate RUN_DIR                 # sample a training run's latest checkpoint
     python -m mxgan.evaluate --samples FILE.npy [--labels FILE.npy] [--dataset mnist]
 
-Prints a table (score | samples | real data floor) and writes the scores as JSON.
+Prints a table (score | samples | real data floor) and writes the scores as JSON. The Frechet
+distance is quoted as a multiple of the floor: real images score 1x (`mxgan.metrics`).
 """
 import json
 from pathlib import Path
 
 import numpy as np
 
-from . import metrics
-from .cli import UsageError, main_guard, new_parser, positive_int
-from .data import DATASETS, NUM_CLASSES
-from .viz import atomic_write_bytes
+from . import generate, metrics
+from .checkpoint import CheckpointError
+from .cli import (UsageError, check_writable_file, main_guard, new_parser, positive_int,
+                  require_checkpoint)
+from .conditions import NUM_CLASSES
+from .classifier import to_classifier_input
+from .data import DATASETS
+from .files import atomic_write_text
 
 SCORES_FILE = "scores.json"
 
+
+def _worst_digit(accuracy):
+    return min(value for value in accuracy["per_class"] if value is not None)
+
+
 # (row name, score key, formatter of its value); a row shows when the samples have its key.
 _TABLE_ROWS = (
+    ("Frechet distance / floor", "fd_ratio", lambda v: "%.2fx" % v),
     ("Frechet distance", "frechet_distance", lambda v: "%.2f" % v),
     ("precision (k-NN)", "precision", lambda v: "%.3f" % v),
     ("recall (k-NN)", "recall", lambda v: "%.3f" % v),
@@ -26,38 +37,23 @@ _TABLE_ROWS = (
      lambda v: "%d/%d" % (v["classes_covered"], NUM_CLASSES)),
     ("KL(classes || uniform)", "coverage", lambda v: "%.3f" % v["kl_to_uniform"]),
     ("conditional accuracy", "conditional_accuracy", lambda v: "%.1f%%" % (100 * v["accuracy"])),
+    ("worst digit's accuracy", "conditional_accuracy",
+     lambda v: "%.1f%%" % (100 * _worst_digit(v))),
 )
 
 
 def evaluate_and_report(images, labels, dataset, out_path):
-    """Score samples, print the table and write the scores as JSON.
-
-    Parameters
-    ----------
-    images : numpy.ndarray
-        Samples in [-1, 1], any shape `mxgan.metrics.to_classifier_input` accepts.
-    labels : numpy.ndarray or None
-        (N,) digits the samples were asked to show, for a conditional model.
-    dataset : str
-        Dataset the model was trained on.
-    out_path : str or os.PathLike
-        JSON file to write.
-
-    Returns
-    -------
-    dict
-        The scores from `mxgan.metrics.score_samples`.
-    """
+    """Score samples (`mxgan.metrics.score_samples`), print the table, write the scores as JSON
+    to ``out_path`` and return them."""
     scores = metrics.score_samples(images, labels, dataset=dataset)
     print(format_table(scores))
-    text = json.dumps(scores, indent=2) + "\n"
-    atomic_write_bytes(out_path, text.encode("utf-8"))
+    atomic_write_text(out_path, json.dumps(scores, indent=2) + "\n")
     print("scores written to %s" % out_path)
     return scores
 
 
 def format_table(scores):
-    """Return the scores as a text table: score | samples | real data floor."""
+    """The scores as a text table: score | samples | real data floor."""
     rows = [("score", "samples", "real data floor")]
     rows += [(name, cell(scores["samples"][key]), cell(scores["real"][key]))
              for name, key, cell in _TABLE_ROWS if key in scores["samples"]]
@@ -67,21 +63,26 @@ def format_table(scores):
 
 
 def _table_caption(scores):
-    """Return the line saying what was compared with what."""
-    return ("%s: %d samples and %d real test images (the floor), each against %d real training "
-            "images; classifier test accuracy %.1f%%"
-            % (scores["dataset"], scores["num_samples"], scores["num_floor"],
-               scores["num_real"], 100 * scores["classifier"]["test_accuracy"]))
+    """The lines saying what was compared with what."""
+    sets = len(scores["real"]["frechet_distance_sets"])
+    return ("%s: %d samples. Frechet distance and precision / recall compare %d of them with %d "
+            "held-out test images;\nthe floor is the same for real training images the classifier"
+            " never saw (FD: the mean over %d sets of %d).\nClassifier test accuracy %.2f%%."
+            % (scores["dataset"], scores["num_samples"], scores["num_fd"], scores["num_fd"],
+               sets, scores["num_fd"], 100 * scores["classifier"]["test_accuracy"]))
 
 
 def summary_line(scores):
-    """Return the scores on one line, e.g. ``FD 12.3 (floor 1.2) | coverage 10/10 ...``."""
+    """The scores on one line, e.g. ``FD 2.1x floor (9.8; floor 4.7) | 10/10 classes ...``."""
     fake, real = scores["samples"], scores["real"]
-    parts = ["FD %.1f (floor %.1f)" % (fake["frechet_distance"], real["frechet_distance"]),
-             "coverage %d/%d classes, KL %.2f" % (fake["coverage"]["classes_covered"],
-                                                  NUM_CLASSES, fake["coverage"]["kl_to_uniform"])]
+    parts = ["FD %.2fx floor (%.2f; floor %.2f)" % (fake["fd_ratio"], fake["frechet_distance"],
+                                                   real["frechet_distance"]),
+             "%d/%d classes, KL %.3f" % (fake["coverage"]["classes_covered"], NUM_CLASSES,
+                                         fake["coverage"]["kl_to_uniform"])]
     if "conditional_accuracy" in fake:
-        parts.append("cond. acc %.1f%%" % (100 * fake["conditional_accuracy"]["accuracy"]))
+        accuracy = fake["conditional_accuracy"]
+        parts.append("cond. acc %.1f%% (worst digit %.1f%%)"
+                     % (100 * accuracy["accuracy"], 100 * _worst_digit(accuracy)))
     parts.append("P %.2f R %.2f" % (fake["precision"], fake["recall"]))
     return " | ".join(parts)
 
@@ -94,13 +95,13 @@ def parse_args(argv=None):
                         help="training run to sample from its latest checkpoint")
     parser.add_argument("--samples", metavar="FILE.npy",
                         help="images to score instead of a run: (N, 28, 28) or (N, C, H, W), "
-                             "float in [-1, 1] or uint8")
+                             "float in [-1, 1] or uint8, N >= %d" % metrics.FD_SAMPLES)
     parser.add_argument("--labels", metavar="FILE.npy",
                         help="(N,) digits 0-9 the --samples were asked to show")
     parser.add_argument("--dataset", default="mnist",
                         help="dataset of --samples (a run knows its own): " + ", ".join(DATASETS))
-    parser.add_argument("--num", type=positive_int, default=1000,
-                        help="samples to draw from RUN_DIR")
+    parser.add_argument("--num", type=positive_int, default=metrics.FD_SAMPLES,
+                        help="samples to draw from RUN_DIR (at least %d)" % metrics.FD_SAMPLES)
     parser.add_argument("--seed", type=int, default=0, help="noise seed for RUN_DIR samples")
     parser.add_argument("--out", metavar="FILE.json",
                         help="scores file; default %s in RUN_DIR or beside --samples" % SCORES_FILE)
@@ -113,12 +114,16 @@ def main(argv=None):
     args = parse_args(argv)
     if (args.run_dir is None) == (args.samples is None):
         raise UsageError("give either RUN_DIR or --samples FILE.npy (see --help)")
+    if args.num < metrics.FD_SAMPLES:
+        raise UsageError("--num must be at least %d: the scores compare that many samples"
+                         % metrics.FD_SAMPLES)
+    default_out = (Path(args.run_dir, SCORES_FILE) if args.run_dir is not None
+                   else Path(args.samples).with_name(SCORES_FILE))
+    out_path = check_writable_file(args.out or default_out, "--out")
     if args.run_dir is not None:
         images, labels, dataset = _sample_run(args)
-        out_path = args.out or Path(args.run_dir, SCORES_FILE)
     else:
         images, labels, dataset = _read_samples(args)
-        out_path = args.out or Path(args.samples).with_name(SCORES_FILE)
     evaluate_and_report(images, labels, dataset, out_path)
 
 
@@ -126,11 +131,11 @@ def _sample_run(args):
     """Draw samples from a run's latest checkpoint: (images, asked digits or None, dataset)."""
     if args.labels is not None:
         raise UsageError("--labels goes with --samples; a run's samples carry their own digits")
-    from .generate import sample_run  # loads the generator stack only when a run is scored
+    ckpt = require_checkpoint(args.run_dir)
     try:
-        return sample_run(args.run_dir, args.num, seed=args.seed)
-    except (FileNotFoundError, ValueError) as err:
-        raise UsageError("cannot sample %s: %s" % (args.run_dir, err))
+        return generate.sample_run(args.run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt)
+    except CheckpointError as err:
+        raise UsageError(str(err)) from None
 
 
 def _read_samples(args):
@@ -139,9 +144,12 @@ def _read_samples(args):
         raise UsageError("unknown dataset %r: choose one of %s"
                          % (args.dataset, ", ".join(DATASETS)))
     try:
-        images = metrics.to_classifier_input(_load_npy(args.samples))
+        images = to_classifier_input(_load_npy(args.samples))
     except ValueError as err:
         raise UsageError("%s: %s" % (args.samples, err))
+    if len(images) < metrics.FD_SAMPLES:
+        raise UsageError("%s holds %d images; the scores compare %d, so give at least that many"
+                         % (args.samples, len(images), metrics.FD_SAMPLES))
     labels = None if args.labels is None else _load_npy(args.labels)
     if labels is not None:
         _check_labels(labels, len(images), args.labels)
@@ -149,7 +157,7 @@ def _read_samples(args):
 
 
 def _load_npy(path):
-    """Return the array in a .npy file; a `UsageError` when it cannot be read."""
+    """The array in a .npy file; a `UsageError` when it cannot be read."""
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as err:

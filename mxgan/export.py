@@ -24,9 +24,10 @@ import mxnet as mx
 import numpy as np
 
 from . import checkpoint, generate
-from .cli import UsageError, main_guard, new_parser, require_checkpoint, train_command_for
-from .iters import NUM_CLASSES, encode_digits
-from .viz import atomic_write_bytes
+from .cli import (UsageError, add_run_args, check_writable_file, main_guard, new_parser,
+                  require_checkpoint)
+from .conditions import NUM_CLASSES, encode_digits
+from .files import atomic_write_bytes
 
 INSTALL_HINT = 'pip install -e ".[onnx]"'
 TOLERANCE = 1e-4  # largest |ONNX - MXNet| the CLI accepts on images in [-1, 1]
@@ -36,8 +37,10 @@ def export_generator(ckpt_dir, out_path, *, batch_size=None):
     """Write a checkpoint's generator to ``out_path`` as ONNX (batch axis dynamic unless
     ``batch_size`` is given); returns the path."""
     onnx = require_onnx()[0]
-    symbol, arg_params, aux_params = checkpoint.load_net(ckpt_dir, "generator")
-    shapes = input_shapes(symbol, checkpoint.load_meta(ckpt_dir)["config"], batch_size or 1)
+    symbol = checkpoint.load_symbol(ckpt_dir, "generator")
+    arg_params, aux_params = checkpoint.load_params(ckpt_dir, "generator")
+    shapes = generate.input_shapes(checkpoint.load_meta(ckpt_dir)["config"], batch_size or 1)
+    shapes = {name: shapes[name] for name in symbol.list_arguments() if name in shapes}
     dynamic = None if batch_size else [(None,) + shape[1:] for shape in shapes.values()]
     with tempfile.TemporaryDirectory() as tmp, _quiet_dot_warning():
         raw = mx.onnx.export_model(symbol, [_fix_gamma(symbol, arg_params), aux_params],
@@ -47,14 +50,6 @@ def export_generator(ckpt_dir, out_path, *, batch_size=None):
         model = _without_weight_inputs(onnx.load(raw))
     atomic_write_bytes(out_path, model.SerializeToString())
     return Path(out_path)
-
-
-def input_shapes(symbol, config, batch_size):
-    """{input name: shape} of a generator, in its symbol's argument order (the exporter's)."""
-    shapes = {"rand": (batch_size, config["nz"], 1, 1)}
-    if config.get("condition"):
-        shapes["cond"] = encode_digits(np.zeros(batch_size, int), config["condition"]).shape
-    return {name: shapes[name] for name in symbol.list_arguments() if name in shapes}
 
 
 def _fix_gamma(symbol, arg_params):
@@ -138,11 +133,8 @@ def require_onnx():
 
 def parse_args(argv=None):
     """Parse the command line."""
-    parser = new_parser(__doc__.splitlines()[0])
-    parser.prog = "python -m mxgan.export"
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="training run to export")
-    parser.add_argument("--checkpoint", metavar="DIR",
-                        help="checkpoint directory to export instead of the run's latest")
+    parser = new_parser(__doc__.splitlines()[0], prog="python -m mxgan.export")
+    add_run_args(parser, "export")
     parser.add_argument("--out", metavar="FILE.onnx",
                         help="ONNX file to write; default RUN_DIR/generator.onnx")
     return parser.parse_args(argv)
@@ -153,12 +145,13 @@ def main(argv=None):
     """Export a run's generator and compare it with MXNet: exit 0, 1 if they differ by more than
     `TOLERANCE`, 2 with one line for a user error."""
     args = parse_args(argv)
-    ckpt = require_checkpoint(args.run_dir, train_command_for(args.run_dir), args.checkpoint)
+    out_path = check_writable_file(args.out or Path(args.run_dir, "generator.onnx"))
+    ckpt = require_checkpoint(args.run_dir, args.checkpoint)
     try:
         require_onnx()
     except ImportError as err:
         raise UsageError(err) from None
-    out_path = export_generator(ckpt, args.out or Path(args.run_dir, "generator.onnx"))
+    out_path = export_generator(ckpt, out_path)
     print("wrote %s from %s (BatchNorm uses the running averages)" % (out_path, ckpt))
     difference = max_abs_difference(ckpt, out_path)
     print("max abs difference, onnxruntime vs MXNet inference mode, one batch of noise: %.2g"

@@ -8,7 +8,8 @@ import mxnet as mx
 import numpy as np
 
 from . import checkpoint, viz
-from .iters import NUM_CLASSES, encode_digits
+from .conditions import NUM_CLASSES, encode_digits
+from .files import atomic_writer
 
 
 def load_generator(ckpt_dir, *, batch_size, ctx=None):
@@ -18,17 +19,23 @@ def load_generator(ckpt_dir, *, batch_size, ctx=None):
     inference rewrite would otherwise fold BatchNorm with its running statistics even when
     run with ``is_train=True``, and samples are drawn with batch statistics (see `sample`).
     """
-    symbol, arg_params, aux_params = checkpoint.load_net(ckpt_dir, "generator")
-    data_names = [name for name in ("rand", "cond") if name in symbol.list_arguments()]
-    config = checkpoint.load_meta(ckpt_dir)["config"]
-    shapes = {"rand": (batch_size, config["nz"], 1, 1)}
-    if "cond" in data_names:
-        shapes["cond"] = encode_digits(np.zeros(batch_size, int), config["condition"]).shape
-    module = mx.mod.Module(symbol, data_names=data_names, label_names=None,
+    symbol = checkpoint.load_symbol(ckpt_dir, "generator")
+    shapes = input_shapes(checkpoint.load_meta(ckpt_dir)["config"], batch_size)
+    module = mx.mod.Module(symbol, data_names=list(shapes), label_names=None,
                            context=ctx or mx.cpu())
-    module.bind(data_shapes=[(name, shapes[name]) for name in data_names], for_training=True)
-    module.set_params(arg_params, aux_params)
+    module.bind(data_shapes=list(shapes.items()), for_training=True)
+    module.init_params()
+    module.set_params(*checkpoint.load_params(ckpt_dir, "generator", like=module.get_params()))
     return module
+
+
+def input_shapes(config, batch_size):
+    """{input name: shape} of a run's generator: ``rand``, then ``cond`` for a conditional one
+    (the order `from_codes` feeds them in)."""
+    shapes = {"rand": (batch_size, config["nz"], 1, 1)}
+    if config.get("condition"):
+        shapes["cond"] = encode_digits(np.zeros(batch_size, int), config["condition"]).shape
+    return shapes
 
 
 def sample(module, num, *, digits=None, condition=None, seed=0, is_train=True):
@@ -62,11 +69,9 @@ def sample_digits(module, digits, *, condition, seed=0):
 
 
 def open_generator(run_dir, checkpoint_dir=None):
-    """A run's generator Module (its newest checkpoint unless given) for batches of its training
-    size, and its training config; FileNotFoundError when there is no checkpoint."""
-    ckpt = Path(checkpoint_dir) if checkpoint_dir else checkpoint.latest(run_dir)
-    if ckpt is None or not (ckpt / "meta.json").exists():
-        raise FileNotFoundError("no trained model at %s" % (checkpoint_dir or run_dir))
+    """A run's generator Module (from `mxgan.checkpoint.find`) for batches of its training size,
+    and its training config; `mxgan.checkpoint.CheckpointError` when there is none."""
+    ckpt = checkpoint.find(run_dir, checkpoint_dir)
     config = checkpoint.load_meta(ckpt)["config"]
     return load_generator(ckpt, batch_size=config["batch_size"]), config
 
@@ -75,7 +80,7 @@ def sample_run(run_dir, num, *, seed=0, checkpoint_dir=None, digits=None):
     """Sample a trained run: (images, asked digits or None, dataset name).
 
     A conditional run draws the given ``digits`` (default: 0-9 in turn); raises
-    FileNotFoundError when the run has no checkpoint.
+    `mxgan.checkpoint.CheckpointError` when the run has no usable checkpoint.
     """
     module, config = open_generator(run_dir, checkpoint_dir)
     if config.get("condition") is None:
@@ -89,7 +94,8 @@ def write_samples(images, out_dir, stem, *, ncols=None):
     """Write ``stem.npy`` (the float32 images) and ``stem.png`` (a grid) into ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    np.save(out_dir / (stem + ".npy"), images.astype(np.float32))
+    with atomic_writer(out_dir / (stem + ".npy")) as f:
+        np.save(f, images.astype(np.float32))
     viz.write_png(out_dir / (stem + ".png"), viz.make_grid(images, ncols), scale=2)
     return out_dir / (stem + ".png"), out_dir / (stem + ".npy")
 

@@ -6,30 +6,7 @@ Both are ordinary ``mx.io.DataIter`` objects, so they plug into ``Module.bind`` 
 import mxnet as mx
 import numpy as np
 
-NUM_CLASSES = 10
-CONDITIONS = ("onehot", "embedding")
-
-
-def condition_shape(batch_size, condition):
-    """Shape of the ``cond`` input: a one-hot column (B, 10, 1, 1) or digit indices (B,)."""
-    _check_condition(condition)
-    return (batch_size, NUM_CLASSES, 1, 1) if condition == "onehot" else (batch_size,)
-
-
-def encode_digits(digits, condition):
-    """Encode digit indices (numpy, any int dtype) as the ``cond`` input the symbols expect."""
-    digits = np.asarray(digits)
-    if condition == "embedding":
-        return digits.astype(np.float32)
-    _check_condition(condition)
-    onehot = np.zeros((len(digits), NUM_CLASSES, 1, 1), np.float32)
-    onehot[np.arange(len(digits)), digits, 0, 0] = 1
-    return onehot
-
-
-def _check_condition(condition):
-    if condition not in CONDITIONS:
-        raise ValueError("condition must be one of %s, got %r" % (", ".join(CONDITIONS), condition))
+from .conditions import NUM_CLASSES, condition_shape, encode_digits
 
 
 class RandIter(mx.io.DataIter):
@@ -109,43 +86,50 @@ def _check_digits(digits, batch_size):
     return digits
 
 
-class ImageIter(mx.io.NDArrayIter):
-    """An ``NDArrayIter`` of uint8 images whose shuffle order depends only on (seed, epoch).
+class ImageIter(mx.io.DataIter):
+    """Shuffled batches of uint8 images: each epoch an ``mx.io.NDArrayIter`` over the images in
+    ``RandomState(seed + epoch).permutation`` order.
 
-    Epoch ``e`` visits the images in ``RandomState(seed + e).permutation``, so a resumed run can
-    rebuild the order of any epoch instead of depending on numpy's global random state. The last
-    partial batch is dropped: BatchNorm statistics of a tiny batch would be noise.
+    The order depends only on (seed, epoch), so a resumed run rebuilds the batches of any epoch
+    instead of depending on numpy's global random state. ``reset()`` moves to the next epoch.
+    The last partial batch is dropped: BatchNorm statistics of a tiny batch would be noise.
     """
 
     def __init__(self, images, batch_size, *, extra=None, seed=0):
         if len(images) < batch_size:
             raise ValueError("%d images cannot fill one batch of %d" % (len(images), batch_size))
+        super().__init__(batch_size)
         self._sources = {"data": images, **(extra or {})}
-        self.seed = seed
-        self.epoch = -1  # NDArrayIter.__init__ calls reset(), which enters epoch 0
-        super().__init__(dict(self._sources), batch_size=batch_size, shuffle=True,
-                         last_batch_handle="discard")
+        self.seed, self.num_data = seed, len(images)
+        self.start_epoch(0)
 
     @property
     def batches_per_epoch(self):
         return self.num_data // self.batch_size
 
-    def start_epoch(self, epoch):
-        """Rewind to the first batch of ``epoch`` in that epoch's order."""
-        self.epoch = epoch - 1
-        self.reset()
+    @property
+    def provide_data(self):
+        return self._epoch.provide_data
 
-    def skip(self, num_batches):
-        """Move past ``num_batches`` batches without materialising them (used on resume)."""
-        self.cursor += num_batches * self.batch_size
+    @property
+    def provide_label(self):
+        return []
 
-    def _shuffle_data(self):
-        # Overrides NDArrayIter's private hook, which would shuffle with numpy's global RNG.
-        self.epoch += 1
-        order = np.random.RandomState(self.seed + self.epoch).permutation(self.num_data)
-        self.data = [(name, mx.nd.array(self._sources[name][order],
-                                        dtype=self._sources[name].dtype))
-                     for name, _ in self.data]
+    def start_epoch(self, epoch, skip=0):
+        """Position at batch ``skip`` of ``epoch``, in that epoch's order."""
+        self.epoch = epoch
+        order = np.random.RandomState(self.seed + epoch).permutation(self.num_data)
+        order = order[skip * self.batch_size:]
+        self._epoch = mx.io.NDArrayIter(
+            {name: mx.nd.array(source[order], dtype=source.dtype)
+             for name, source in self._sources.items()},
+            batch_size=self.batch_size, last_batch_handle="discard")
+
+    def reset(self):
+        self.start_epoch(self.epoch + 1)
+
+    def next(self):
+        return self._epoch.next()
 
 
 def image_iter(images, batch_size, *, labels=None, condition=None, seed=0):

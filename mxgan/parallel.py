@@ -7,9 +7,10 @@ and it has one layout whatever the number of devices or processes, so a checkpoi
 any of them. With identical gradients and identical starting points every copy stays identical.
 """
 import os
-from contextlib import contextmanager
 
 import mxnet as mx
+
+from . import mxnet_internals
 
 KVSTORES = ("local", "device", "dist_sync", "dist_device_sync")
 
@@ -68,30 +69,10 @@ class Cluster:
         return seed + 7919 * self.rank
 
 
-@contextmanager
-def _optimiser_in_workers():
-    """Make Module keep its optimiser local (``update_on_kvstore=False``); MXNet reads this
-    switch from the environment when ``init_optimizer`` runs."""
-    saved = os.environ.get("MXNET_UPDATE_ON_KVSTORE")
-    os.environ["MXNET_UPDATE_ON_KVSTORE"] = "0"
-    try:
-        yield
-    finally:
-        if saved is None:
-            del os.environ["MXNET_UPDATE_ON_KVSTORE"]
-        else:
-            os.environ["MXNET_UPDATE_ON_KVSTORE"] = saved
-
-
 def init_module_optimizer(module, cluster, optimizer):
-    """`Module.init_optimizer` with the KVStore only summing gradients, then rank 0's initial
-    parameters copied to every worker and device."""
-    with _optimiser_in_workers():
-        module.init_optimizer(kvstore=cluster.kvstore, optimizer=optimizer)
-    group = module._exec_group  # the one place mxgan reads Module's per-device parameter arrays
-    if module._kvstore is not None:
-        for name, per_device in zip(group.param_names, group.param_arrays):
-            module._kvstore.pull(name, out=per_device)
+    """`Module.init_optimizer` with the KVStore only summing gradients, every device and worker
+    starting from rank 0's parameters."""
+    mxnet_internals.init_optimizer_in_workers(module, cluster.kvstore, optimizer)
 
 
 def create_store(cluster, num_devices):
@@ -101,19 +82,56 @@ def create_store(cluster, num_devices):
     return mx.kv.create(cluster.kvstore) if num_devices > 1 else None
 
 
-def share_initial_params(store, names, per_device_weights):
-    """Register parameters with ``store`` and give every copy rank 0's values (device 0's)."""
-    for name, weights in zip(names, per_device_weights):
-        store.init(name, weights[0])
-        store.pull(name, out=weights)
+class Replicas:
+    """One copy of a trainer's executors per device, each computing an equal slice of the
+    worker batch: ``build(ctx, batch_size)`` makes a copy."""
+
+    def __init__(self, contexts, worker_batch, build):
+        per_device = worker_batch // len(contexts)
+        self.contexts = list(contexts)
+        self.slices = [slice(k * per_device, (k + 1) * per_device) for k in range(len(contexts))]
+        self.copies = [build(ctx, per_device) for ctx in contexts]
+
+    def __iter__(self):
+        return iter(self.copies)
+
+    def __getitem__(self, index):
+        return self.copies[index]
+
+    def map(self, method, *per_copy_args, **kwargs):
+        """``method(copy, *args, **kwargs)`` for each copy, its own slice of each argument."""
+        return [method(copy, *args, **kwargs) for copy, *args in zip(self.copies, *per_copy_args)]
+
+    def split(self, array):
+        """A worker batch's slice for each device (views, no copies)."""
+        if len(self.slices) == 1:
+            return [array]
+        return [array[part] for part in self.slices]
+
+    def gather(self, pieces):
+        """One worker batch on the first device from per-device pieces."""
+        if len(pieces) == 1:
+            return pieces[0]
+        return mx.nd.concat(*(a.as_in_context(self.contexts[0]) for a in pieces), dim=0)
 
 
-def update(updater, names, per_device_weights, per_device_grads, store=None):
-    """Sum gradients over devices and workers through ``store``, then step every copy.
+class DeviceCopies:
+    """One network's parameters, a copy on every device: gradients summed through ``store``
+    (over devices and workers), then one optimiser step for every copy.
 
-    The same arithmetic as ``Module.update`` without ``update_on_kvstore`` (MXNet's
-    ``model._update_params``): copy k of parameter i is optimiser index ``i * devices + k``.
+    ``weights`` and ``grads`` are [parameter][device] arrays that never move, so the per-step
+    update only reads these lists. With a store, every copy starts from rank 0's device 0.
     """
-    mx.model._update_params(per_device_weights, per_device_grads, updater=updater,
-                            num_device=len(per_device_weights[0]), kvstore=store,
-                            param_names=names)
+
+    def __init__(self, names, weights, grads, updater, store=None):
+        self.names, self.weights, self.grads = names, weights, grads
+        self.updater, self.store = updater, store
+        if store is not None:
+            for name, copies in zip(names, weights):
+                store.init(name, copies[0])
+                store.pull(name, out=copies)
+
+    def update(self):
+        """Sum the gradients and step every copy (MXNet's own ``Module.update`` arithmetic)."""
+        mxnet_internals.sum_gradients_and_update(self.updater, self.names, self.weights,
+                                                 self.grads, self.store)

@@ -38,9 +38,9 @@ import cv2
 import numpy as np
 
 from . import generate, viz
-from .cli import (UsageError, main_guard, new_parser, positive_int, require_checkpoint,
-                  train_command_for)
-from .iters import NUM_CLASSES, encode_digits
+from .cli import (UsageError, add_run_args, main_guard, new_parser, positive_int,
+                  how_to_train, require_checkpoint, seed)
+from .conditions import NUM_CLASSES, encode_digits
 
 SHOWCASE_DIR = "showcase"
 TIMELINE_PICKS = 6  # grids in timeline.png
@@ -181,7 +181,8 @@ def interpolate_run(run_dir, *, checkpoint_dir=None, rows=None, steps=10, seed=0
 
     ``rows`` defaults to 8 walks (10 for a conditional run: one per digit); ``steps`` images
     per walk in the PNG. Returns the written paths (in ``out_dir``, default
-    ``RUN_DIR/showcase``); raises FileNotFoundError when there is no checkpoint.
+    ``RUN_DIR/showcase``); raises `mxgan.checkpoint.CheckpointError` when there is no
+    usable checkpoint.
     """
     module, config = generate.open_generator(run_dir, checkpoint_dir)
     condition = config.get("condition")
@@ -222,16 +223,13 @@ def _digit_pictures(module, out_dir, *, rows, seed, condition):
 
 def parse_args(argv=None):
     """Parse the command line."""
-    parser = new_parser(__doc__.splitlines()[0])
-    parser.prog = "python -m mxgan.showcase"
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="training run directory")
-    parser.add_argument("--checkpoint", metavar="DIR",
-                        help="checkpoint to draw from (default: the run's newest)")
+    parser = new_parser(__doc__.splitlines()[0], prog="python -m mxgan.showcase")
+    add_run_args(parser, "draw from")
     parser.add_argument("--rows", type=positive_int, metavar="N",
                         help="walks (and noise codes) to draw; None: 8, or 10 for a CGAN")
     parser.add_argument("--steps", type=positive_int, default=10, metavar="K",
                         help="images per walk in interpolation.png")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
+    parser.add_argument("--seed", type=seed, default=0, metavar="S",
                         help="seed of the random codes")
     parser.add_argument("--only", choices=("timeline", "interpolation"),
                         help="write only these pictures (e.g. a run without a checkpoint yet)")
@@ -246,9 +244,9 @@ def _check_inputs(args):
     if args.only != "interpolation" and not sample_grids(args.run_dir):
         raise UsageError("no samples/iter-*.png grids in %s: train it first with %s (it writes "
                          "a grid every --sample-every steps), or pass --only interpolation"
-                         % (args.run_dir, train_command_for(args.run_dir)))
+                         % (args.run_dir, how_to_train(args.run_dir)))
     if args.only != "timeline":
-        require_checkpoint(args.run_dir, train_command_for(args.run_dir), args.checkpoint)
+        args.checkpoint = require_checkpoint(args.run_dir, args.checkpoint)
     if args.steps < 2:
         raise UsageError("--steps must be at least 2 (a walk has two ends), got %d" % args.steps)
 

@@ -9,18 +9,12 @@ import functools
 
 import mxnet as mx
 
-BN_EPS = 1e-5 + 1e-12  # cuDNN rejects eps <= 1e-5; the seeds add 1e-12 to stay just above it
-NUM_CLASSES = 10
-CONDITIONS = ("onehot", "embedding")
+from .checks import check_choice
+from .conditions import NUM_CLASSES, check_condition
+
+BN_EPS = 1e-5 + 1e-12  # cuDNN rejects eps <= 1e-5; MXNet's tutorials add 1e-12 to stay above it
 DCGAN_SIZES = (28, 64)
 _DCGAN_DEFAULT_FILTERS = {28: 28, 64: 128}
-
-
-def _check_choice(option, value, choices):
-    """Raise ValueError unless `value` is one of `choices`."""
-    if value not in choices:
-        names = ", ".join(map(repr, choices))
-        raise ValueError("%s must be one of %s, got %r" % (option, names, value))
 
 
 def _check_three_filters(option, filters):
@@ -30,7 +24,7 @@ def _check_three_filters(option, filters):
 
 
 def _batch_norm(data, name):
-    """BatchNorm with gamma fixed at 1, as in the seeds."""
+    """BatchNorm with gamma fixed at 1, as in MXNet's DCGAN and CGAN tutorials."""
     return mx.sym.BatchNorm(data, fix_gamma=True, eps=BN_EPS, name=name)
 
 
@@ -100,13 +94,13 @@ def _upsample_to_image(code, layers, *, in_channels, prefix):
 
 def _dcgan_generator_layers(size, ngf, channels):
     """(num_filter, kernel, stride, pad) of each deconvolution of the DCGAN generator."""
-    if size == 64:  # seed 003
+    if size == 64:  # MXNet's DCGAN tutorial
         return [(8 * ngf, 4, 1, 0),  # (B, 8*ngf, 4, 4)
                 (4 * ngf, 4, 2, 1),  # (B, 4*ngf, 8, 8)
                 (2 * ngf, 4, 2, 1),  # (B, 2*ngf, 16, 16)
                 (ngf, 4, 2, 1),  # (B, ngf, 32, 32)
                 (channels, 4, 2, 1)]  # (B, channels, 64, 64)
-    return [(4 * ngf, 4, 1, 0),  # (B, 4*ngf, 4, 4); seed 001
+    return [(4 * ngf, 4, 1, 0),  # (B, 4*ngf, 4, 4); the torch-for-R DCGAN tutorial
             (2 * ngf, 4, 2, 1),  # (B, 2*ngf, 8, 8)
             (ngf, 4, 2, 2),  # (B, ngf, 14, 14)
             (channels, 4, 2, 1)]  # (B, channels, 28, 28)
@@ -118,7 +112,7 @@ def dcgan_generator(*, size=64, nz=100, ngf=None, channels=3, prefix="g_"):
     Parameters
     ----------
     size : int
-        Image side, 64 (seed 003) or 28 (seed 001).
+        Image side: 64 (MXNet's DCGAN tutorial) or 28 (the torch-for-R one).
     nz : int
         Length of the noise vector.
     ngf : int or None
@@ -133,7 +127,7 @@ def dcgan_generator(*, size=64, nz=100, ngf=None, channels=3, prefix="g_"):
     -------
     mx.sym.Symbol
     """
-    _check_choice("size", size, DCGAN_SIZES)
+    check_choice("size", size, DCGAN_SIZES)
     ngf = _DCGAN_DEFAULT_FILTERS[size] if ngf is None else ngf
     layers = _dcgan_generator_layers(size, ngf, channels)
     return _upsample_to_image(mx.sym.flatten(_noise(nz)), layers, in_channels=nz, prefix=prefix)
@@ -158,7 +152,7 @@ def dcgan_discriminator(*, size=64, ndf=None, channels=3, prefix="d_"):
     Parameters
     ----------
     size : int
-        Image side, 64 (seed 003) or 28 (seed 001).
+        Image side: 64 (MXNet's DCGAN tutorial) or 28 (the torch-for-R one).
     ndf : int or None
         Filters of the first layer; the others are multiples of it. None: 128 for 64 px, 28 for
         28 px.
@@ -171,7 +165,7 @@ def dcgan_discriminator(*, size=64, ndf=None, channels=3, prefix="d_"):
     -------
     mx.sym.Symbol
     """
-    _check_choice("size", size, DCGAN_SIZES)
+    check_choice("size", size, DCGAN_SIZES)
     ndf = _DCGAN_DEFAULT_FILTERS[size] if ndf is None else ndf
     data = mx.sym.Variable("data")
     if size == 64:
@@ -187,7 +181,7 @@ def dcgan_discriminator(*, size=64, ndf=None, channels=3, prefix="d_"):
 
 def _condition_vector(condition, prefix):
     """The Variable "cond" as a (B, 10) vector: one-hot as given, or digits (B,) embedded."""
-    _check_choice("condition", condition, CONDITIONS)
+    check_condition(condition)
     cond = mx.sym.Variable("cond")
     if condition == "embedding":
         return mx.sym.Embedding(cond, input_dim=NUM_CLASSES, output_dim=NUM_CLASSES,
@@ -328,7 +322,7 @@ def get_network(name, **kwargs):
     tuple of mx.sym.Symbol
         (generator, discriminator ending in `logistic_head`).
     """
-    _check_choice("network", name, tuple(NETWORKS))
+    check_choice("network", name, tuple(NETWORKS))
     build_generator, build_discriminator = NETWORKS[name]
     generator_options, discriminator_options = _split_options(kwargs)
     generator = build_generator(**generator_options)

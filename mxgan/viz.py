@@ -3,8 +3,6 @@
 Nothing here opens a window: matplotlib runs on its file-only Agg backend.
 """
 import io
-import os
-from pathlib import Path
 
 import cv2
 import matplotlib
@@ -12,6 +10,8 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+
+from .files import atomic_write_bytes, atomic_writer  # noqa: E402
 
 
 def to_uint8(images):
@@ -149,31 +149,11 @@ def write_gif(path, frames, *, duration_ms=100, loop=0, levels=16):
     atomic_write_bytes(path, gif_bytes(frames, duration_ms=duration_ms, loop=loop, levels=levels))
 
 
-def atomic_write_bytes(path, payload):
-    """Write ``payload`` to a temporary file beside ``path`` and rename it into place.
-
-    The file gets the usual permissions (0666 less the umask), not ``mkstemp``'s owner-only 0600.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".tmp-%d-%s" % (os.getpid(), path.name))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def save_figure(fig, path):
     """Save a matplotlib figure as PNG atomically and free it."""
-    path = Path(path)
-    tmp = path.with_name(".tmp-" + path.name)
-    fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    with atomic_writer(path) as out:
+        fig.savefig(out, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def _show(ax, picture, title):

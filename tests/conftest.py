@@ -22,3 +22,11 @@ def real_u8():
         image[0, top:top + 10, left:left + 6] = 255
     images.flags.writeable = False
     return images
+
+
+@pytest.fixture(scope="session")
+def scorer():
+    """The MNIST scorer's classifier, trained once into the data directory's cache (about 30 s
+    on one thread the first time) and shared by every test that scores."""
+    from mxgan.classifier import load_classifier  # after OMP_NUM_THREADS is set above
+    return load_classifier("mnist")

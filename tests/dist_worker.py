@@ -12,7 +12,7 @@ import numpy as np
 from mxgan import symbols
 from mxgan.cgan import ExecutorGAN
 from mxgan.dcgan import ModuleGAN
-from mxgan.iters import encode_digits
+from mxgan.conditions import encode_digits
 from mxgan.parallel import Cluster
 
 BATCH, NZ, STEPS = 8, 6, 3
@@ -34,7 +34,7 @@ def params(trainer):
         return {k: v.asnumpy() for mod in (trainer.mod_g, trainer.mod_d)
                 for k, v in mod.get_params()[0].items()}
     return {k: v.asnumpy() for net in ("generator", "discriminator")
-            for k, v in trainer._params_on_cpu(net)[0].items()}
+            for k, v in trainer.get_params(net)[0].items()}
 
 
 def main(model, out_dir):

@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks import harness, mx_common, mxgan_impl, naive_impl
 from benchmarks.workloads import make_workload
-from mxgan.train import module_grad_arrays
+from mxgan.mxnet_internals import module_grad_arrays
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(batch_size=8, filters=4)
@@ -48,8 +48,8 @@ def _d_gradients_at_update(gan, trainer):
             one_at_a_time = not isinstance(indices, (list, tuple))
             pairs = [(indices, grads)] if one_at_a_time else zip(indices, grads)
             recorded.update((index, grad.asnumpy()) for index, grad in pairs)
-        if hasattr(trainer, "_updaters"):  # mxgan's ExecutorGAN
-            trainer._updaters["discriminator"] = record
+        if hasattr(trainer, "updater"):  # mxgan's ExecutorGAN: its DeviceCopies' updater
+            trainer._params["discriminator"].updater = record
         else:
             trainer.updater_d = record
     mx.random.seed(7)  # the same noise and digits for both loops

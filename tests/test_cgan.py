@@ -5,7 +5,7 @@ import pytest
 
 from mxgan import checkpoint, generate, symbols
 from mxgan.cgan import ExecutorGAN
-from mxgan.iters import encode_digits
+from mxgan.conditions import encode_digits
 
 from gradcheck import assert_matches_finite_differences, float64_d_loss
 
@@ -37,7 +37,7 @@ def test_input_gradient_executor_matches_finite_differences(condition="onehot"):
     replica.d_input_gradient(mx.nd.array(images), mx.nd.array(cond))
     handed = replica.exec_d_input.grad_dict["data"].asnumpy()
     params = {name: replica.exec_d.arg_dict[name] for name in trainer._names["discriminator"]}
-    loss = float64_d_loss(trainer._symbols["discriminator"], params, 1, data=images, cond=cond,
+    loss = float64_d_loss(trainer.symbols["discriminator"], params, 1, data=images, cond=cond,
                           label=np.ones(BATCH))
     assert_matches_finite_differences(handed, loss, images)
 
@@ -64,16 +64,24 @@ def test_one_step_moves_every_trainable_weight(real_u8):
         assert not np.array_equal(executor.arg_dict[name].asnumpy(), value), name
 
 
-def test_monitor_grid_has_a_row_per_digit_with_shared_noise():
-    images, columns = make_trainer().monitor()
+def test_monitor_grid_draws_digit_d_in_row_d_from_the_same_ten_noise_codes():
+    trainer = make_trainer()
+    images, columns = trainer.monitor()
     assert images.shape == (100, 1, 28, 28) and columns == 10
     assert images.min() >= -1 and images.max() <= 1
+    noise = trainer._monitor_noise.reshape(10, 10, -1)
+    for row in noise[1:]:
+        np.testing.assert_array_equal(row, noise[0])  # column c: one code in every row
+    assert len({tuple(code) for code in noise[0]}) == 10
+    digits = trainer._monitor_cond.reshape(10, 10, -1).argmax(axis=2)
+    np.testing.assert_array_equal(digits, np.repeat(np.arange(10)[:, None], 10, axis=1))
     rows = images.reshape(10, 10, -1)
     assert not np.allclose(rows[0], rows[1])  # the digit changes the picture
 
 
 @pytest.mark.parametrize("condition", ["onehot", "embedding"])
-def test_checkpoint_round_trip_and_sampling_a_run(tmp_path, real_u8, condition):
+def test_a_restored_trainer_draws_the_same_grid_and_a_run_samples_repeatably(
+        tmp_path, real_u8, condition):
     trainer = make_trainer(condition)
     trainer.step(*_batch(real_u8, condition))
     config = {"model": "cgan", "condition": condition, "nz": 6, "batch_size": BATCH,

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mxgan import checkpoint
+from mxgan import checkpoint, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,12 +76,16 @@ def test_dcgan_resume_continues_from_the_checkpoint(dcgan_run, tmp_path):
     assert (run_dir / "checkpoints" / "iter-000006" / "meta.json").is_file()
 
 
-def test_cgan_infer_draws_the_asked_digit_shapes(cgan_run):
+def test_cgan_infer_writes_the_generators_images_of_the_asked_digit(cgan_run):
     assert cgan.main(["--out", str(cgan_run), "--infer", "9", "--num", "12"]) == 0
     images = np.load(cgan_run / "infer_9.npy")
     assert images.shape == (12, 28, 28) and images.dtype == np.float32
     assert -1 <= images.min() and images.max() <= 1
     assert (cgan_run / "infer_9.png").is_file()
+    nines, digits, _ = generate.sample_run(cgan_run, 12, digits=np.full(12, 9))
+    np.testing.assert_array_equal(images, nines[:, 0])
+    threes, _, _ = generate.sample_run(cgan_run, 12, digits=np.full(12, 3))
+    assert list(digits) == [9] * 12 and not np.allclose(threes, nines)
 
 
 def _exit_message(main, argv, capsys):
@@ -93,9 +97,9 @@ def _exit_message(main, argv, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--dataset", "cifar"], "unknown dataset 'cifar'"),
-    (["--image-size", "32"], "--image-size must be 28 or 64"),
-    (["--batch-size", "1"], "--batch-size must be at least 2"),
-    (["--real-label", "1.5"], "--real-label must be in (0.5, 1]"),
+    (["--image-size", "32"], "argument --image-size: invalid choice: 32"),
+    (["--batch-size", "1"], "argument --batch-size: must be an integer >= 2"),
+    (["--real-label", "1.5"], "argument --real-label: must be a number in (0.5, 1]"),
     (["--ctx", "gpu"], "GPU(s) visible to MXNet"),
     (["--ctx", "tpu"], "--ctx must be auto, cpu, gpu"),
     (["--resume"], "no trained model at"),
@@ -116,24 +120,24 @@ def test_a_new_run_never_overwrites_a_saved_one(dcgan_run, capsys):
 def test_dcgan_refuses_a_checkpoint_of_another_architecture(dcgan_run, capsys):
     line = _exit_message(dcgan.main, ["--dry-run", "--out", str(dcgan_run), "--resume",
                                       "--ngf", "8"], capsys)
-    assert "does not match the flags: ngf (checkpoint 4, now 8)" in line
+    assert "these flags differ: --ngf 8 (the run has 4)" in line
 
 
 @pytest.mark.parametrize("digit", ["x", "10", "-1", "4.5"])
 def test_cgan_refuses_a_digit_outside_0_to_9(digit, capsys, cgan_run):
     line = _exit_message(cgan.main, ["--out", str(cgan_run), "--infer", digit], capsys)
-    assert "--infer takes one digit from 0 to 9" in line
+    assert "argument --infer: takes one digit from 0 to 9" in line
 
 
 def test_cgan_infer_without_a_model_says_how_to_train(capsys, tmp_path):
     line = _exit_message(cgan.main, ["--out", str(tmp_path), "--infer", "9"], capsys)
     assert line == ("error: no trained model at %s: train it first with "
-                    "python examples/cgan_mnist.py" % tmp_path)
+                    "python examples/cgan_mnist.py --out %s" % (tmp_path, tmp_path))
 
 
 def test_cgan_infer_refuses_an_unconditional_checkpoint(capsys, dcgan_run):
     line = _exit_message(cgan.main, ["--out", str(dcgan_run), "--infer", "3"], capsys)
-    assert "is not a conditional generator checkpoint" in line
+    assert "holds an unconditional generator" in line
 
 
 def test_user_error_is_one_line_without_traceback(tmp_path):
@@ -142,7 +146,8 @@ def test_user_error_is_one_line_without_traceback(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("error: --infer takes one digit")
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: argument --infer: takes one digit")
 
 
 def _wait_for_content(path, child, timeout=90):
@@ -172,7 +177,7 @@ def test_ctrl_c_saves_a_checkpoint_and_stops_cleanly(tmp_path):
 def test_cgan_infer_from_a_missing_checkpoint_path_says_so(capsys, tmp_path):
     line = _exit_message(cgan.main, ["--out", str(tmp_path), "--infer", "9",
                                      "--checkpoint", str(tmp_path / "nope")], capsys)
-    assert line.startswith("error: no trained model at %s" % (tmp_path / "nope"))
+    assert line.startswith("error: no checkpoint at %s" % (tmp_path / "nope"))
 
 
 @pytest.mark.parametrize("example", ["dcgan_mnist.py", "cgan_mnist.py"])

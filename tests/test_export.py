@@ -12,7 +12,7 @@ import pytest
 from mxgan import checkpoint, export, generate, symbols
 from mxgan.cgan import ExecutorGAN
 from mxgan.dcgan import ModuleGAN
-from mxgan.iters import encode_digits
+from mxgan.conditions import encode_digits
 
 try:
     import onnx
@@ -100,7 +100,7 @@ def exported(request, tmp_path_factory):
 def test_checkpoints_are_not_trivial(exported):
     """Guards the comparisons below: running averages moved, images fill (-1, 1)."""
     _, ckpt, _ = exported
-    _, _, aux_params = checkpoint.load_net(ckpt, "generator")
+    _, aux_params = checkpoint.load_params(ckpt, "generator")
     variances = np.concatenate([v.asnumpy() for k, v in aux_params.items() if "moving_var" in k])
     assert np.abs(variances - 1).min() > 0.5
     images = export.run_mxnet(ckpt, export.random_inputs(checkpoint.load_meta(ckpt)["config"],
@@ -169,16 +169,18 @@ def test_cli_exports_and_prints_the_difference(tmp_path, capsys):
     assert (tmp_path / "out" / "g.onnx").is_file()
 
 
-@pytest.mark.parametrize("model, example", [(None, "dcgan_mnist.py"), ("cgan", "cgan_mnist.py")])
-def test_cli_without_a_checkpoint_exits_2_naming_the_training_command(tmp_path, model, example):
-    if model:  # a run that has started (config.json) but saved no checkpoint yet
-        (tmp_path / "config.json").write_text(json.dumps({"model": model}))
+@pytest.mark.parametrize("command, shown", [
+    (None, "one of python examples/*_mnist.py"),
+    ("python examples/cgan_mnist.py", "python examples/cgan_mnist.py")])
+def test_cli_without_a_checkpoint_exits_2_naming_the_training_command(tmp_path, command, shown):
+    if command:  # a run that has started (config.json) but saved no checkpoint yet
+        (tmp_path / "config.json").write_text(json.dumps({"train_command": command}))
     result = subprocess.run([sys.executable, "-m", "mxgan.export", str(tmp_path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: no trained model at %s: train it first with python examples/%s --out %s"
-        % (tmp_path, example, tmp_path))
+        "error: no trained model at %s: train it first with %s --out %s"
+        % (tmp_path, shown, tmp_path))
     assert not (tmp_path / "generator.onnx").exists()
 
 

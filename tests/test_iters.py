@@ -3,8 +3,8 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan.iters import (ConditionalRandIter, RandIter, batch_by_name, encode_digits, image_iter,
-                         fill_unit_range)
+from mxgan.conditions import encode_digits
+from mxgan.iters import ConditionalRandIter, RandIter, batch_by_name, fill_unit_range, image_iter
 
 
 def test_rand_iter_is_a_dataiter_with_standard_normal_noise():
@@ -88,8 +88,7 @@ def test_image_iter_order_depends_only_on_seed_and_epoch():
 def test_image_iter_skip_lands_on_the_same_batch():
     data = image_iter(_images(12), 4, seed=1)
     order = _epoch_order(data)
-    data.start_epoch(0)
-    data.skip(2)
+    data.start_epoch(0, skip=2)
     assert _epoch_order(data) == order[8:]
 
 

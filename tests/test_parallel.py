@@ -12,7 +12,7 @@ import pytest
 from mxgan import checkpoint, symbols
 from mxgan.cgan import ExecutorGAN
 from mxgan.dcgan import ModuleGAN
-from mxgan.iters import encode_digits
+from mxgan.conditions import encode_digits
 from mxgan.parallel import Cluster
 
 BATCH, NZ = 8, 6
@@ -59,7 +59,7 @@ def _dcgan_params(trainer):
 
 def _cgan_params(trainer):
     return {name: value.asnumpy() for net in ("generator", "discriminator")
-            for name, value in trainer._params_on_cpu(net)[0].items()}
+            for name, value in trainer.get_params(net)[0].items()}
 
 
 def _dcgan_steps(trainer, real_u8, steps):
@@ -124,7 +124,7 @@ def test_devices_hold_identical_copies_with_batchnorm(real_u8):
                           context=TWO)
     _cgan_steps(trainer, real_u8, 2)
     for net in ("generator", "discriminator"):
-        for copies in trainer._per_device(net, "arg_dict"):
+        for copies in trainer._params[net].weights:
             np.testing.assert_array_equal(copies[0].asnumpy(), copies[1].asnumpy())
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from mxgan import symbols
+from mxgan.conditions import NUM_CLASSES
 
 BATCH = 4
 INPUT_NAMES = {"rand", "cond", "data", "label"}
@@ -27,7 +28,7 @@ def _input_shapes(name, options):
     """Shapes of the generator's and the discriminator's inputs for a batch of BATCH."""
     if name == "cgan28":
         embedded = options.get("condition") == "embedding"
-        cond = (BATCH,) if embedded else (BATCH, symbols.NUM_CLASSES, 1, 1)
+        cond = (BATCH,) if embedded else (BATCH, NUM_CLASSES, 1, 1)
         rand = (BATCH, options.get("nz", 96), 1, 1)
         return {"rand": rand, "cond": cond}, {"data": (BATCH, 1, 28, 28), "cond": cond}
     size = int(name[-2:])
@@ -151,10 +152,10 @@ def test_every_parameter_and_layer_carries_the_prefix(builder, options):
 def _random_value(name, shape, rng):
     """Digits or one-hot rows for "cond", 0/1 for "label", N(0, 1) inputs, N(0, 0.02) weights."""
     if name == "cond" and len(shape) == 1:
-        return rng.randint(0, symbols.NUM_CLASSES, size=shape)
+        return rng.randint(0, NUM_CLASSES, size=shape)
     if name == "cond":
-        digits = rng.randint(0, symbols.NUM_CLASSES, size=BATCH)
-        return np.eye(symbols.NUM_CLASSES)[digits].reshape(shape)
+        digits = rng.randint(0, NUM_CLASSES, size=BATCH)
+        return np.eye(NUM_CLASSES)[digits].reshape(shape)
     if name == "label":
         return rng.randint(0, 2, size=shape)
     return rng.normal(0, 1 if name in INPUT_NAMES else 0.02, size=shape)

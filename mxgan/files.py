@@ -1,0 +1,116 @@
+"""Files and directories that appear whole or not at all: every write in mxgan goes through here.
+
+A file is written under a temporary name beside its destination, flushed to disk and renamed into
+place; a directory is filled under a temporary name and renamed likewise; the parent directory is
+synced after the rename. A crash, a kill or a full disk leaves the previous version (or nothing),
+never a partial file. Temporary names start with `STAGING_PREFIX` and carry the writer's pid.
+"""
+import contextlib
+import os
+import shutil
+from pathlib import Path
+
+STAGING_PREFIX = ".tmp-"
+
+
+def _staging_name(path):
+    path = Path(path)
+    return path.with_name("%s%d-%s" % (STAGING_PREFIX, os.getpid(), path.name))
+
+
+@contextlib.contextmanager
+def atomic_writer(path):
+    """Yield a binary file that replaces ``path`` once the block ends without an error.
+
+    The file gets the usual permissions (0666 less the umask), not ``mkstemp``'s owner-only 0600.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = _staging_name(path)
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(staging, path)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    sync_directory(path.parent)
+
+
+def atomic_write_bytes(path, payload):
+    """Write ``payload`` (bytes) to ``path`` atomically."""
+    with atomic_writer(path) as out:
+        out.write(payload)
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def sync_file(path):
+    """Flush a file's data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_directory(path):
+    """Flush a directory's entries (names created, renamed or removed) to disk."""
+    sync_file(path)
+
+
+@contextlib.contextmanager
+def staged_directory(final):
+    """Yield an empty directory beside ``final``; when the block ends without an error, sync
+    every file in it and rename it to ``final``, replacing what was there."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = _staging_name(final)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        yield staging
+        for path in staging.iterdir():
+            sync_file(path)
+        sync_directory(staging)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(staging, final)
+        sync_directory(final.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_staging_leftovers(directory):
+    """Delete what killed writers left in ``directory`` (names starting with `STAGING_PREFIX`
+    whose writer process is gone); returns the paths removed."""
+    removed = []
+    for path in Path(directory).glob(STAGING_PREFIX + "*"):
+        if _writer_alive(path.name):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _writer_alive(name):
+    """Whether the process whose pid a staging name carries still runs (not this one's past)."""
+    pid = name[len(STAGING_PREFIX):].split("-", 1)[0]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,233 @@
+"""Runs of the examples, from flags to scores: configure, train, draw, score, sample.
+
+The examples (``examples/*_mnist.py``) hold what is theirs (their flags, their per-device
+profiles, their own command); this module holds what a run of either model does with them.
+Models are named "dcgan" (`mxgan.dcgan.ModuleGAN`) and "cgan" (`mxgan.cgan.ExecutorGAN`).
+"""
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import checkpoint, cli, fit, generate, symbols
+from .cgan import ExecutorGAN
+from .cli import UsageError
+from .dcgan import ModuleGAN
+from .evaluate import evaluate_and_report, summary_line
+from .files import atomic_write_text
+from .images import prepare_images
+from .iters import image_iter
+from .parallel import Cluster
+from .rundir import RunLock
+from .showcase import interpolate_run, timeline_pictures
+
+# Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
+SHARED_KEYS = ("dataset", "lr", "beta1", "seed", "kvstore", "real_label", "batch_size",
+               "epochs", "max_iters")
+# Keys a checkpoint fixes: resuming with other values is refused.
+ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
+                 "cgan": ("condition", "nz")}
+# Keys a resumed run may change: how long it trains (where it trains, ctx and kvstore, is always
+# the resuming process's own).
+RESUMABLE = ("max_iters", "epochs")
+SCORED_SAMPLES = 1000
+
+
+# ---- configuration ----------------------------------------------------------------------------
+
+def run_directory(args, model):
+    """``--out``, else ``runs/<model>-<dataset>``; a `UsageError` unless it can be written."""
+    return cli.check_writable_dir(args.out or Path("runs") / ("%s-%s" % (model, args.dataset)))
+
+
+def resolve_config(args, contexts, *, model, profiles, train_command):
+    """The device's profile (or the dry-run one), overridden by the flags given, as one
+    JSON-able dict."""
+    profile = "dry-run" if args.dry_run else contexts[0].device_type
+    config = dict(profiles[profile], model=model, train_command=train_command)
+    for key in SHARED_KEYS + ARCHITECTURES[model]:
+        if getattr(args, key, None) is not None:
+            config[key] = getattr(args, key)
+    config["ctx"] = [str(ctx) for ctx in contexts]
+    return config
+
+
+def resumed_config(saved, args, explicit, contexts):
+    """The saved run's config with the flags a resume may change; a `UsageError` naming every
+    other flag given with a value the run was not trained with."""
+    config = dict(saved, ctx=[str(ctx) for ctx in contexts], kvstore=args.kvstore)
+    different = []
+    for key in sorted(explicit & (set(saved) | set(SHARED_KEYS)) - {"ctx", "kvstore"}):
+        value = getattr(args, key)
+        if key in RESUMABLE:
+            config[key] = value
+        elif value != saved.get(key):
+            different.append("--%s %s (the run has %s)"
+                             % (key.replace("_", "-"), value, saved.get(key)))
+    if different:
+        raise UsageError("--resume continues the run as it was trained; these flags differ: %s."
+                         " Drop them, or pass --out DIR to start another run"
+                         % "; ".join(different))
+    return config
+
+
+def announce(config, run_dir):
+    """Print the resolved configuration and save it as ``config.json`` in the run directory."""
+    text = json.dumps(config, indent=2, sort_keys=True)
+    atomic_write_text(Path(run_dir) / "config.json", text + "\n")
+    print("configuration (saved to %s):\n%s" % (Path(run_dir) / "config.json", text),
+          file=sys.stderr)
+
+
+def join_cluster(kvstore):
+    """This process's place in the job (`mxgan.parallel.Cluster.join`); a `UsageError` if it
+    cannot have one."""
+    try:
+        return Cluster.join(kvstore)
+    except (ValueError, RuntimeError) as err:
+        raise UsageError(str(err)) from None
+
+
+def _check_batch(config, cluster):
+    """The number of workers, once the batch is known to split evenly over all devices."""
+    try:
+        cluster.worker_batch(config["batch_size"], len(config["ctx"]))
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    return cluster.num_workers
+
+
+# ---- training ---------------------------------------------------------------------------------
+
+def train(parser, argv, args, contexts, *, model, profiles, train_command):
+    """Train (or with ``--resume`` continue) a run of ``model``, draw its timeline and score it;
+    returns the exit code. In a multi-process job, rank 0 alone locks, prints and writes."""
+    run_dir = run_directory(args, model)
+    cluster = join_cluster(args.kvstore)
+    with RunLock(run_dir) if cluster.is_chief else contextlib.nullcontext():
+        config = _run_config(run_dir, parser, argv, args, contexts, model=model,
+                             profiles=profiles, train_command=train_command)
+        config["num_workers"] = _check_batch(config, cluster)
+        trainer, data = BUILDERS[model](config, contexts, cluster, offline=args.offline,
+                                        dry_run=args.dry_run)
+        config["iterations"] = _iterations(config, data.batches_per_epoch)
+        start = fit.restore(trainer, run_dir) if args.resume else 0
+        if cluster.is_chief:
+            announce(config, run_dir)
+        iteration, stopped = fit.fit(
+            trainer, data, run_dir=run_dir, config=config, max_iters=config["iterations"],
+            sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, start=start)
+    if stopped:
+        print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
+        return 130
+    if cluster.is_chief:
+        timeline_pictures(run_dir)
+        print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))
+        if not (args.no_eval or args.dry_run):
+            report_scores(run_dir)
+    return 0
+
+
+def _iterations(config, batches_per_epoch):
+    """Steps of the whole run: ``epochs`` passes, capped by ``max_iters``."""
+    total = config["epochs"] * batches_per_epoch if config["epochs"] else config["max_iters"]
+    return min(total, config["max_iters"] or total)
+
+
+def _run_config(run_dir, parser, argv, args, contexts, **how):
+    """The config of a new run, or of the run being resumed (checked against the flags)."""
+    if args.resume:
+        ckpt = cli.require_checkpoint(run_dir, train_command=how["train_command"])
+        saved = checkpoint.load_meta(ckpt)["config"]
+        return resumed_config(saved, args, cli.explicit_flags(parser, argv), contexts)
+    found = checkpoint.latest(run_dir, warn=False) or next(
+        iter(checkpoint.list_checkpoints(run_dir)), None)
+    if found is not None:
+        raise UsageError("%s already holds a trained run (%s): pass --resume to continue it, or "
+                         "--out DIR to start another" % (run_dir, found.name))
+    return resolve_config(args, contexts, **how)
+
+
+def _training_images(config, cluster, *, offline, dry_run, size=28):
+    """This worker's share of the training images and labels (two batches for a dry run)."""
+    images, labels = prepare_images(config["dataset"], "train", size=size,
+                                     offline=offline or None)
+    if dry_run:
+        images, labels = images[:config["batch_size"] * 2], labels[:config["batch_size"] * 2]
+    images, labels = cluster.shard(images, labels)
+    if len(images) < cluster.worker_batch(config["batch_size"], len(config["ctx"])):
+        raise UsageError("--batch-size %d is larger than the %d training images of %s (per "
+                         "worker)" % (config["batch_size"], len(images), config["dataset"]))
+    return images, labels
+
+
+def _trainer_options(config, contexts, cluster):
+    """Keyword arguments every trainer takes, from the config."""
+    return dict(batch_size=config["batch_size"], nz=config["nz"], context=contexts,
+                cluster=cluster, lr=config["lr"], beta1=config["beta1"],
+                real_label=config["real_label"], monitor_seed=config["seed"])
+
+
+def build_dcgan(config, contexts, cluster, *, offline=False, dry_run=False):
+    """A `ModuleGAN` for ``config`` and this worker's iterator of its training images."""
+    images, _ = _training_images(config, cluster, offline=offline, dry_run=dry_run,
+                                 size=config["image_size"])
+    generator, discriminator = symbols.get_network(
+        "dcgan%d" % config["image_size"], channels=config["channels"], nz=config["nz"],
+        ngf=config["ngf"], ndf=config["ndf"])
+    trainer = ModuleGAN(generator, discriminator, **_trainer_options(config, contexts, cluster),
+                        image_shape=(config["channels"],) + images.shape[2:])
+    return trainer, image_iter(images, trainer.worker_batch, seed=config["seed"])
+
+
+def build_cgan(config, contexts, cluster, *, offline=False, dry_run=False):
+    """An `ExecutorGAN` for ``config`` and this worker's iterator of its labelled images."""
+    images, labels = _training_images(config, cluster, offline=offline, dry_run=dry_run)
+    generator, discriminator = symbols.get_network("cgan28", condition=config["condition"],
+                                                   nz=config["nz"])
+    trainer = ExecutorGAN(generator, discriminator, **_trainer_options(config, contexts, cluster),
+                          condition=config["condition"])
+    data = image_iter(images, trainer.worker_batch, labels=labels,
+                      condition=config["condition"], seed=config["seed"])
+    return trainer, data
+
+
+BUILDERS = {"dcgan": build_dcgan, "cgan": build_cgan}
+
+
+# ---- after training: scores and pictures ------------------------------------------------------
+
+def report_scores(run_dir, num=SCORED_SAMPLES):
+    """Score ``num`` samples of a trained run against real images: scores.json and one line."""
+    images, labels, dataset = generate.sample_run(run_dir, num)
+    scores = evaluate_and_report(images, labels, dataset, Path(run_dir) / "scores.json")
+    print("scores (%d samples): %s" % (num, summary_line(scores)))
+
+
+def write_interpolations(run_dir, *, train_command, checkpoint_dir=None, seed=0):
+    """The ``--interpolate`` action: showcase pictures of a trained run; returns the exit code."""
+    ckpt = cli.require_checkpoint(run_dir, checkpoint_dir, train_command=train_command)
+    for path in interpolate_run(run_dir, checkpoint_dir=ckpt, seed=seed):
+        print("wrote %s" % path)
+    return 0
+
+
+def write_samples(run_dir, num, *, train_command, seed=0, checkpoint_dir=None, digit=None):
+    """The ``--generate N`` / ``--infer D`` action: ``num`` samples (of ``digit``, for a CGAN)
+    as a grid and an array in the run directory; returns the exit code."""
+    ckpt = cli.require_checkpoint(run_dir, checkpoint_dir, train_command=train_command)
+    conditional = checkpoint.load_meta(ckpt)["config"].get("condition") is not None
+    if digit is not None and not conditional:
+        raise UsageError("%s holds an unconditional generator: drawing a chosen digit needs a "
+                         "conditional GAN's run" % ckpt)
+    digits = None if digit is None else np.full(num, digit)
+    images, _, _ = generate.sample_run(run_dir, num, seed=seed, checkpoint_dir=ckpt,
+                                       digits=digits)
+    if digit is not None:  # a chosen digit's samples are (N, 28, 28), as they always were
+        images = images[:, 0]
+    stem = "generated" if digit is None else "infer_%d" % digit
+    png, npy = generate.write_samples(images, run_dir, stem)
+    print("wrote %s and %s" % (png, npy))
+    return 0

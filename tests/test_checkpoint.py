@@ -1,0 +1,195 @@
+"""mxgan.checkpoint: exact round trips, pruning, whole-or-nothing saves, and every kind of damage
+found before it is used."""
+import json
+import pickle
+
+import mxnet as mx
+import numpy as np
+import pytest
+
+import tiny
+from mxgan import checkpoint
+from mxgan.checkpoint import CheckpointError
+
+
+def _trained(model, real_u8, steps=2):
+    trainer = tiny.TRAINERS[model]()
+    for _ in range(steps):
+        trainer.step(**tiny.batch(model, real_u8))
+    return trainer
+
+
+@pytest.fixture(params=["dcgan", "cgan"])
+def saved(request, tmp_path, real_u8):
+    """(model, trainer, run directory) with checkpoints at iterations 1 and 2."""
+    trainer = _trained(request.param, real_u8)
+    for iteration in (1, 2):
+        checkpoint.save(tmp_path, iteration, trainer.nets(), {"config": {"seed": 0}})
+    return request.param, trainer, tmp_path
+
+
+def test_every_saved_array_comes_back_bit_for_bit(saved):
+    model, trainer, run_dir = saved
+    restored = tiny.TRAINERS[model](seed=1)
+    restored.restore(checkpoint.find(run_dir))
+    before, after = tiny.all_arrays(trainer), tiny.all_arrays(restored)
+    assert sorted(before) == sorted(after) and any("state" in key for key in before)
+    for key in before:
+        np.testing.assert_array_equal(after[key], before[key], err_msg=key)
+
+
+def test_only_the_two_newest_checkpoints_are_kept(saved):
+    _, trainer, run_dir = saved
+    checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+    assert [p.name for p in checkpoint.list_checkpoints(run_dir)] == ["iter-000002",
+                                                                      "iter-000003"]
+
+
+def test_a_failed_save_leaves_no_half_written_checkpoint(saved, monkeypatch):
+    _, trainer, run_dir = saved
+    real_save = mx.model.save_checkpoint
+    calls = []
+
+    def second_net_fails(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_save(*args, **kwargs)
+    monkeypatch.setattr(mx.model, "save_checkpoint", second_net_fails)
+    with pytest.raises(OSError):
+        checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["iter-000001",
+                                                                           "iter-000002"]
+    assert checkpoint.find(run_dir).name == "iter-000002"
+
+
+def test_a_killed_saves_staging_directory_is_removed_by_the_next_save(saved):
+    _, trainer, run_dir = saved
+    stale = run_dir / "checkpoints" / ".tmp-999999-iter-000003"  # a pid that cannot be alive
+    stale.mkdir()
+    checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+    assert not stale.exists()
+
+
+def test_a_checkpoint_loads_with_standard_module_load_and_its_optimizer_states(saved):
+    model, trainer, run_dir = saved
+    prefix = str(checkpoint.find(run_dir) / "generator")
+    data_names = ("rand",) if model == "dcgan" else ("rand", "cond")
+    module = mx.mod.Module.load(prefix, 2, load_optimizer_states=True, data_names=data_names,
+                                label_names=None)
+    shapes = [("rand", (tiny.BATCH, tiny.NZ, 1, 1))]
+    if model == "cgan":
+        shapes.append(("cond", (tiny.BATCH, 10, 1, 1)))
+    module.bind(data_shapes=shapes)
+    module.init_optimizer(optimizer="adam")  # loads the .states file
+    saved_weights = trainer.get_params("generator")[0]
+    for name, value in module.get_params()[0].items():
+        np.testing.assert_array_equal(value.asnumpy(), saved_weights[name].asnumpy())
+
+
+# ---- damage ---------------------------------------------------------------------------------
+
+def _newest(run_dir):
+    return checkpoint.list_checkpoints(run_dir)[-1]
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
+
+
+DAMAGE = {
+    "truncated params": lambda d: _truncate(next(d.glob("generator-*.params"))),
+    "empty params": lambda d: next(d.glob("discriminator-*.params")).write_bytes(b""),
+    "missing params": lambda d: next(d.glob("generator-*.params")).unlink(),
+    "missing states": lambda d: next(d.glob("generator-*.states")).unlink(),
+    "truncated symbol": lambda d: _truncate(d / "generator-symbol.json"),
+    "meta without config": lambda d: (d / "meta.json").write_text('{"iteration": 2}'),
+    "truncated meta": lambda d: _truncate(d / "meta.json"),
+    "missing meta": lambda d: (d / "meta.json").unlink(),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_newest_checkpoint_is_skipped_with_a_warning(saved, damage, capsys):
+    _, _, run_dir = saved
+    DAMAGE[damage](_newest(run_dir))
+    assert checkpoint.find(run_dir).name == "iter-000001"
+    warning = capsys.readouterr().err
+    assert warning.startswith("warning: skipping a damaged checkpoint: ")
+    assert "iter-000002" in warning and warning.rstrip().endswith("iter-000001 instead")
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_checkpoint_asked_for_by_name_is_an_error_naming_it(saved, damage):
+    _, _, run_dir = saved
+    newest = _newest(run_dir)
+    DAMAGE[damage](newest)
+    with pytest.raises(CheckpointError, match=str(newest)):
+        checkpoint.find(run_dir, newest)
+
+
+def test_no_checkpoint_that_verifies_is_an_error(saved):
+    _, _, run_dir = saved
+    for ckpt in checkpoint.list_checkpoints(run_dir):
+        DAMAGE["truncated params"](ckpt)
+    with pytest.raises(CheckpointError, match="its checkpoints are all damaged"):
+        checkpoint.find(run_dir)
+    (run_dir / "checkpoints" / "iter-000009").mkdir()  # an empty directory counts as damaged
+    with pytest.raises(CheckpointError, match="all damaged"):
+        checkpoint.find(run_dir)
+
+
+def test_a_checkpoint_from_before_manifests_still_loads(saved):
+    model, trainer, run_dir = saved
+    for ckpt in checkpoint.list_checkpoints(run_dir):
+        (ckpt / checkpoint.MANIFEST).unlink()
+    restored = tiny.TRAINERS[model](seed=1)
+    restored.restore(checkpoint.find(run_dir))
+    np.testing.assert_array_equal(tiny.all_arrays(restored)["generator num_update"],
+                                  tiny.all_arrays(trainer)["generator num_update"])
+    (checkpoint.list_checkpoints(run_dir)[-1] / "generator-0002.states").write_bytes(b"")
+    assert checkpoint.find(run_dir).name == "iter-000001"  # an empty file is still found out
+
+
+def _rewrite(ckpt, net, change):
+    """Edit network ``net``'s parameters with ``change(dict)`` and re-describe the files, as a
+    well-formed but wrong checkpoint (another architecture, a hand edit) would be."""
+    path = next(ckpt.glob("%s-*.params" % net))
+    params = mx.nd.load(str(path))
+    change(params)
+    mx.nd.save(str(path), params)
+    (ckpt / checkpoint.MANIFEST).write_text(json.dumps(checkpoint._describe_files(ckpt)))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda p: p.pop(next(k for k in p if k.endswith("_weight"))), "lacks the parameter"),
+    (lambda p: p.update({"arg:g_extra_weight": mx.nd.zeros(2)}), "does not have: g_extra_weight"),
+    (lambda p: p.update({k: mx.nd.zeros(3) for k in list(p)[:1]}), "has shape (3,)"),
+])
+def test_a_checkpoint_that_does_not_fit_the_network_is_refused_naming_the_parameter(
+        saved, change, message):
+    model, _, run_dir = saved
+    _rewrite(_newest(run_dir), "generator", change)
+    with pytest.raises(CheckpointError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        tiny.TRAINERS[model](seed=1).restore(checkpoint.find(run_dir))
+
+
+class _Planted:
+    """An object whose unpickling would create a directory: what a crafted file could do."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (__import__("os").mkdir, (self.path,))
+
+
+def test_optimizer_state_that_would_run_code_is_refused(saved, tmp_path):
+    model, _, run_dir = saved
+    ckpt = _newest(run_dir)
+    planted = tmp_path / "planted"
+    next(ckpt.glob("generator-*.states")).write_bytes(pickle.dumps({0: _Planted(str(planted))}))
+    (ckpt / checkpoint.MANIFEST).write_text(json.dumps(checkpoint._describe_files(ckpt)))
+    with pytest.raises(CheckpointError, match="not loadable optimiser state.*os.mkdir|posix"):
+        tiny.TRAINERS[model](seed=1).restore(checkpoint.find(run_dir))
+    assert not planted.exists()

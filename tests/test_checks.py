@@ -1,0 +1,25 @@
+"""mxgan.checks: one message for a bad choice, and one base class for every user error."""
+import pytest
+
+from mxgan.checkpoint import CheckpointError
+from mxgan.checks import UserError, check_choice
+from mxgan.cli import UsageError
+from mxgan.idx import DatasetError
+from mxgan.rundir import RunBusy
+
+
+def test_a_bad_choice_names_the_value_and_every_choice():
+    with pytest.raises(ValueError, match=r"^unknown size 32: choose one of 28, 64$"):
+        check_choice("size", 32, (28, 64))
+    check_choice("size", 28, (28, 64))  # a good choice passes silently
+
+
+def test_a_bad_choice_raises_the_callers_error():
+    with pytest.raises(DatasetError, match="unknown dataset 'cifar'"):
+        check_choice("dataset", "cifar", ("mnist",), DatasetError)
+
+
+@pytest.mark.parametrize("error", [UsageError, DatasetError, CheckpointError, RunBusy])
+def test_every_user_error_is_a_user_error(error):
+    """main_guard reports exactly these as one line and exit 2."""
+    assert issubclass(error, UserError)

@@ -1,0 +1,90 @@
+"""mxgan.fit: a run stopped anywhere and resumed equals the run that was never stopped."""
+import os
+import shutil
+import signal
+
+import numpy as np
+import pytest
+
+import tiny
+from mxgan import checkpoint, fit
+from mxgan.rundir import read_metrics
+
+STEPS = 8
+
+
+class _SignalAt:
+    """A trainer whose step ``at`` sends this process ``sig``, as a user or a scheduler would."""
+
+    def __init__(self, trainer, at, sig):
+        self.trainer, self.at, self.sig, self.steps = trainer, at, sig, 0
+
+    def __getattr__(self, name):
+        return getattr(self.trainer, name)
+
+    def step(self, **batch):
+        self.steps += 1
+        if self.steps == self.at:
+            os.kill(os.getpid(), self.sig)
+        return self.trainer.step(**batch)
+
+
+def _fit(model, run_dir, images, max_iters, *, resume=False, stop_at=None, sig=signal.SIGINT):
+    trainer = tiny.TRAINERS[model](seed=3)
+    start = fit.restore(trainer, run_dir) if resume else 0
+    driven = _SignalAt(trainer, stop_at, sig) if stop_at else trainer
+    result = fit.fit(driven, tiny.data_iter(model, images), run_dir=run_dir, config={"seed": 5},
+                     max_iters=max_iters, sample_every=2, checkpoint_every=3, start=start)
+    return trainer, result
+
+
+@pytest.fixture(scope="module", params=["dcgan", "cgan"])
+def straight(request, tmp_path_factory, real_u8):
+    """(model, trainer after an uninterrupted run of STEPS steps over 3 epochs of 24 images)."""
+    trainer, _ = _fit(request.param, tmp_path_factory.mktemp("straight"), real_u8[:24], STEPS)
+    return request.param, trainer
+
+
+def _assert_identical(trainer, other):
+    expected, found = tiny.all_arrays(trainer), tiny.all_arrays(other)
+    assert sorted(found) == sorted(expected)
+    for key in expected:
+        np.testing.assert_array_equal(found[key], expected[key], err_msg=key)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
+        straight, tmp_path, real_u8, sig):
+    model, expected = straight
+    _, (stopped_at, stopped) = _fit(model, tmp_path, real_u8[:24], STEPS, stop_at=5, sig=sig)
+    assert (stopped_at, stopped) == (5, True)
+    assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 5
+    resumed, (last, stopped) = _fit(model, tmp_path, real_u8[:24], STEPS, resume=True)
+    assert (last, stopped) == (STEPS, False)
+    _assert_identical(expected, resumed)
+    assert [row["iteration"] for row in read_metrics(tmp_path / "metrics.jsonl")] == list(
+        range(1, STEPS + 1))
+
+
+def test_a_finished_run_extended_equals_the_longer_run(straight, tmp_path, real_u8):
+    model, expected = straight
+    _fit(model, tmp_path, real_u8[:24], 4)
+    resumed, _ = _fit(model, tmp_path, real_u8[:24], STEPS, resume=True)
+    _assert_identical(expected, resumed)
+
+
+def test_a_kill_between_checkpoints_loses_only_the_steps_since_the_last(straight, tmp_path,
+                                                                      real_u8):
+    model, expected = straight
+    _fit(model, tmp_path, real_u8[:24], 7)  # checkpoints at 3, 6 and 7
+    shutil.rmtree(checkpoint.list_checkpoints(tmp_path)[-1])  # as if killed before step 7's
+    assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 6
+    resumed, _ = _fit(model, tmp_path, real_u8[:24], STEPS, resume=True)
+    _assert_identical(expected, resumed)
+
+
+def test_batches_resume_inside_an_epoch_at_the_same_batch(real_u8):
+    one = fit.Batches(tiny.data_iter("dcgan", real_u8[:24]), 0)
+    straight = [one.next()["data"].asnumpy() for _ in range(5)]
+    resumed = fit.Batches(tiny.data_iter("dcgan", real_u8[:24]), 4)  # 3 batches an epoch
+    np.testing.assert_array_equal(resumed.next()["data"].asnumpy(), straight[4])

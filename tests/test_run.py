@@ -1,0 +1,76 @@
+"""mxgan.run: a run's config from profile and flags, what a resume may change, and the checks made
+before any data is loaded."""
+import argparse
+
+import mxnet as mx
+import pytest
+
+from mxgan import run
+from mxgan.cli import UsageError
+from mxgan.parallel import Cluster
+
+PROFILES = {"cpu": dict(batch_size=64, epochs=None, max_iters=3000, real_label=0.9, ngf=28,
+                        ndf=28, image_size=28, channels=1),
+            "dry-run": dict(batch_size=8, epochs=None, max_iters=4, real_label=1.0, ngf=4,
+                            ndf=4, image_size=28, channels=1)}
+SAVED = dict(PROFILES["cpu"], model="dcgan", dataset="mnist", lr=2e-4, beta1=0.5, seed=0,
+             kvstore="local", nz=100, ctx=["cpu(0)"], train_command="python x.py")
+
+
+def _args(**given):
+    defaults = dict(dataset="mnist", lr=2e-4, beta1=0.5, seed=0, kvstore="local", nz=100,
+                    dry_run=False, out=None, batch_size=None, epochs=None, max_iters=None,
+                    real_label=None, image_size=None, channels=None, ngf=None, ndf=None)
+    return argparse.Namespace(**dict(defaults, **given))
+
+
+def test_a_new_runs_config_is_the_devices_profile_under_the_flags_given():
+    config = run.resolve_config(_args(ngf=16, lr=1e-3), [mx.cpu()], model="dcgan",
+                                profiles=PROFILES, train_command="python x.py")
+    assert (config["ngf"], config["ndf"], config["lr"], config["max_iters"]) == (16, 28, 1e-3,
+                                                                                 3000)
+    assert config["ctx"] == ["cpu(0)"] and config["train_command"] == "python x.py"
+    dry = run.resolve_config(_args(dry_run=True), [mx.cpu()], model="dcgan", profiles=PROFILES,
+                             train_command="python x.py")
+    assert dry["max_iters"] == 4 and dry["batch_size"] == 8
+
+
+@pytest.mark.parametrize("given, shown", [
+    (dict(dataset="fashion-mnist"), "--dataset fashion-mnist (the run has mnist)"),
+    (dict(seed=3), "--seed 3 (the run has 0)"),
+    (dict(lr=1e-3), "--lr 0.001 (the run has 0.0002)"),
+    (dict(batch_size=32), "--batch-size 32 (the run has 64)"),
+    (dict(ngf=8), "--ngf 8 (the run has 28)"),
+])
+def test_a_resume_refuses_a_flag_that_changes_the_runs_meaning(given, shown):
+    with pytest.raises(UsageError, match="these flags differ: %s" % shown.replace(
+            "(", r"\(").replace(")", r"\)")):
+        run.resumed_config(SAVED, _args(**given), set(given), [mx.cpu()])
+
+
+def test_a_resume_takes_a_longer_run_and_other_devices_and_repeats_the_rest():
+    config = run.resumed_config(SAVED, _args(max_iters=5000, lr=2e-4, ctx="cpu:0,1"),
+                                {"max_iters", "lr", "ctx"}, [mx.cpu(0), mx.cpu(1)])
+    assert config["max_iters"] == 5000 and config["ctx"] == ["cpu(0)", "cpu(1)"]
+    assert {k: config[k] for k in ("lr", "ngf", "seed")} == {"lr": 2e-4, "ngf": 28, "seed": 0}
+
+
+def test_a_batch_larger_than_the_training_set_is_refused(monkeypatch):
+    monkeypatch.setattr(run, "prepare_images", lambda *a, **k: (mx.nd.zeros((10, 1, 28, 28)),
+                                                                mx.nd.zeros(10)))
+    config = dict(SAVED, batch_size=16)
+    with pytest.raises(UsageError, match="--batch-size 16 is larger than the 10 training images"):
+        run.build_dcgan(config, [mx.cpu()], Cluster())
+
+
+def test_a_run_directory_that_cannot_be_written_is_refused_before_anything_else(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UsageError, match="is a file"):
+        run.run_directory(_args(out=tmp_path / "file"), "dcgan")
+    assert run.run_directory(_args(), "cgan").as_posix() == "runs/cgan-mnist"
+
+
+def test_iterations_are_epochs_capped_by_max_iters():
+    assert run._iterations(dict(epochs=2, max_iters=None), 100) == 200
+    assert run._iterations(dict(epochs=2, max_iters=150), 100) == 150
+    assert run._iterations(dict(epochs=None, max_iters=40), 100) == 40

@@ -1,0 +1,52 @@
+"""mxgan.train: the Trainer interface both GANs implement, the optimiser, and the step metrics."""
+import mxnet as mx
+import numpy as np
+import pytest
+
+import tiny
+from mxgan import train
+
+
+def test_a_trainer_must_give_every_part_of_the_interface():
+    class Half(train.Trainer):
+        def step(self, **batch):
+            return None
+    with pytest.raises(TypeError, match="abstract"):
+        Half()
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_both_trainers_give_the_interface_fit_and_checkpoints_use(model):
+    trainer = tiny.TRAINERS[model]()
+    assert isinstance(trainer, train.Trainer)
+    assert trainer.batch_size == trainer.worker_batch == tiny.BATCH and trainer.device_ids == [0]
+    nets = trainer.nets()
+    assert sorted(nets) == sorted(train.NETS)
+    for net, state in nets.items():
+        assert state.symbol is trainer.symbols[net] and state.updater is trainer.updater(net)
+        assert set(state.arg_params) == set(trainer.get_params(net)[0])
+
+
+def test_adam_averages_the_summed_gradient_over_the_batch():
+    optimizer = train.adam(64, lr=1e-3, beta1=0.5)
+    assert (optimizer.lr, optimizer.beta1, optimizer.rescale_grad) == (1e-3, 0.5, 1 / 64)
+
+
+def test_cross_entropy_is_the_logistic_loss_of_a_constant_target():
+    prob = mx.nd.array([[0.9], [0.2]])
+    expected = -np.mean([0.9 * np.log(0.9) + 0.1 * np.log(0.1),
+                         0.9 * np.log(0.2) + 0.1 * np.log(0.8)])
+    assert train.cross_entropy(prob, 0.9).asscalar() == pytest.approx(expected, rel=1e-5)
+    assert np.isfinite(train.cross_entropy(mx.nd.array([[0.0]]), 1).asscalar())
+
+
+def test_step_metrics_are_the_cross_entropies_each_network_descends():
+    prob_real, prob_fake, prob_gen = (np.array([[0.8], [0.6]]), np.array([[0.3], [0.1]]),
+                                      np.array([[0.4], [0.5]]))
+    got = train.step_metrics(*map(mx.nd.array, (prob_real, prob_fake, prob_gen)),
+                             real_label=0.9).asnumpy()
+
+    def bce(p, y):
+        return -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()
+    expected = [bce(prob_real, 0.9), bce(prob_fake, 0), bce(prob_gen, 1), 0.7, 0.2]
+    np.testing.assert_allclose(got, expected, rtol=1e-5)

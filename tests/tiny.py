@@ -1,0 +1,64 @@
+"""Tiny trainers and batches that every training test shares (seconds on one CPU thread)."""
+import mxnet as mx
+import numpy as np
+
+from mxgan import mxnet_internals, symbols
+from mxgan.cgan import ExecutorGAN
+from mxgan.conditions import encode_digits
+from mxgan.dcgan import ModuleGAN
+from mxgan.iters import image_iter
+
+BATCH = 8
+NZ = 8
+
+
+def dcgan(context=None, seed=0, **kwargs):
+    """A 28 px DCGAN with 4 filters a layer."""
+    mx.random.seed(seed)
+    generator, discriminator = symbols.get_network("dcgan28", channels=1, ngf=4, ndf=4, nz=NZ)
+    return ModuleGAN(generator, discriminator, batch_size=BATCH, nz=NZ, image_shape=(1, 28, 28),
+                     context=context or [mx.cpu()], **kwargs)
+
+
+def cgan(condition="onehot", context=None, seed=0, **kwargs):
+    """The conditional GAN with a few filters a layer."""
+    mx.random.seed(seed)
+    generator, discriminator = symbols.get_network(
+        "cgan28", condition=condition, nz=NZ, ngf=(16, 8, 8), ndf=(4, 4, 8))
+    return ExecutorGAN(generator, discriminator, batch_size=BATCH, nz=NZ, condition=condition,
+                       context=context or mx.cpu(), **kwargs)
+
+
+TRAINERS = {"dcgan": dcgan, "cgan": cgan}
+
+
+def data_iter(model, images, seed=0):
+    """The image iterator a trainer of ``model`` ("dcgan" or "cgan") reads."""
+    if model == "cgan":
+        return image_iter(images, BATCH, labels=np.arange(len(images)) % 10, condition="onehot",
+                          seed=seed)
+    return image_iter(images, BATCH, seed=seed)
+
+
+def batch(model, real_u8, condition="onehot"):
+    """One step's named arrays for a trainer of ``model``."""
+    named = {"data": mx.nd.array(real_u8[:BATCH], dtype=np.uint8)}
+    if model == "cgan":
+        named["cond"] = mx.nd.array(encode_digits(np.arange(BATCH) % 10, condition))
+    return named
+
+
+def all_arrays(trainer):
+    """Every array a checkpoint holds, as numpy: parameters, statistics, optimiser state and
+    step counts of both networks."""
+    found = {}
+    for net, state in trainer.nets().items():
+        for kind, params in (("arg", state.arg_params), ("aux", state.aux_params)):
+            found.update({"%s %s %s" % (net, kind, k): v.asnumpy() for k, v in params.items()})
+        for index, moments in state.updater.states.items():
+            for m, moment in enumerate(moments):
+                found["%s state %d.%d" % (net, index, m)] = moment.asnumpy()
+        counts = mxnet_internals.update_counts(state.updater.optimizer, 0)
+        found["%s counts" % net] = np.array(sorted(counts.items()))
+        found["%s num_update" % net] = np.array(state.updater.optimizer.num_update)
+    return found
