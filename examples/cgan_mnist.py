@@ -16,9 +16,12 @@ from mxgan.conditions import CONDITIONS
 
 # The network of MXNet's R CGAN tutorial on every device; the CPU budget is iterations.
 PROFILES = {
-    "gpu": dict(batch_size=64, epochs=25, max_iters=None, real_label=1.0),
-    "cpu": dict(batch_size=64, epochs=None, max_iters=2000, real_label=1.0),
-    "dry-run": dict(batch_size=8, epochs=None, max_iters=4, real_label=1.0),
+    "gpu": dict(batch_size=64, epochs=25, max_iters=None, real_label=1.0, lr_decay="none",
+                ema_decay=0.999),
+    "cpu": dict(batch_size=64, epochs=None, max_iters=2000, real_label=1.0, lr_decay="none",
+                ema_decay=0.999),
+    "dry-run": dict(batch_size=8, epochs=None, max_iters=4, real_label=1.0, lr_decay="linear",
+                    ema_decay=0.9),
 }
 TRAIN_COMMAND = "python examples/cgan_mnist.py"
 

@@ -16,11 +16,11 @@ from mxgan import cli, run
 # network of the torch-for-R DCGAN tutorial, sized to finish in minutes on 2 cores.
 PROFILES = {
     "gpu": dict(image_size=64, channels=3, ngf=128, ndf=128, batch_size=64, epochs=5,
-                max_iters=None, real_label=1.0),
+                max_iters=None, real_label=1.0, lr_decay="none", ema_decay=0.999),
     "cpu": dict(image_size=28, channels=1, ngf=28, ndf=28, batch_size=64, epochs=None,
-                max_iters=3000, real_label=0.9),
+                max_iters=3000, real_label=0.9, lr_decay="none", ema_decay=0.999),
     "dry-run": dict(image_size=28, channels=1, ngf=4, ndf=4, batch_size=8, epochs=None,
-                    max_iters=4, real_label=1.0),
+                    max_iters=4, real_label=1.0, lr_decay="linear", ema_decay=0.9),
 }
 TRAIN_COMMAND = "python examples/dcgan_mnist.py"
 

@@ -107,14 +107,13 @@ class ExecutorGAN(train.Trainer):
         Several devices train data-parallel: a KVStore sums their gradients.
     cluster : mxgan.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
-    real_label : float
-        D's target for real images; below 1 is one-sided label smoothing.
+    recipe : mxgan.train.Recipe
+        Learning rates, D's target for real images and G's weight average.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, condition, context,
-                 cluster=None, image_shape=(1, 28, 28), lr=2e-4, beta1=0.5, sigma=0.02,
-                 real_label=1.0, monitor_seed=0):
-        self.batch_size, self.condition, self.real_label = batch_size, condition, real_label
+                 cluster=None, image_shape=(1, 28, 28), recipe=train.Recipe(), monitor_seed=0):
+        self.batch_size, self.condition, self.recipe = batch_size, condition, recipe
         self.context = list(context) if isinstance(context, (list, tuple)) else [context]
         self.cluster = cluster or Cluster()
         self.worker_batch = self.cluster.worker_batch(batch_size, len(self.context))
@@ -125,10 +124,11 @@ class ExecutorGAN(train.Trainer):
         self.replicas = parallel.Replicas(self.context, self.worker_batch, functools.partial(
             _Executors, generator, discriminator, nz=nz, condition=condition,
             image_shape=image_shape))
-        self._init_params(sigma)
+        self._init_params(recipe.initializer())
         store = parallel.create_store(self.cluster, len(self.context))
-        self._params = {net: self._device_copies(net, train.adam(batch_size, lr, beta1), store)
+        self._params = {net: self._device_copies(net, recipe.optimizer(net, batch_size), store)
                         for net in NETS}
+        self._start_average()
         self._d_grads = [grad for grads in self._params["discriminator"].grads for grad in grads]
         self._monitor_noise, self._monitor_cond = self._monitor_inputs(nz, monitor_seed)
 
@@ -141,10 +141,9 @@ class ExecutorGAN(train.Trainer):
                                      per_device("grad_dict"), mx.optimizer.get_updater(optimizer),
                                      store)
 
-    def _init_params(self, sigma):
+    def _init_params(self, init):
         """Initialise device 0's copy as Module does: by name, honouring ``__init__`` attributes
         (the other devices receive it through the KVStore)."""
-        init = train.initializer(sigma)
         for net, executor in self.replicas[0].executors.items():
             attrs = self.symbols[net].attr_dict()
             arrays = dict({name: executor.arg_dict[name] for name in self._names[net]},
@@ -169,15 +168,16 @@ class ExecutorGAN(train.Trainer):
         train.zero(self._d_grads)
         prob_fake = on_devices(_Executors.d_forward_backward, fakes, cond_fake, label=0)
         prob_real = on_devices(_Executors.d_forward_backward_real, split(data), split(cond),
-                               label=self.real_label)
+                               label=self.recipe.real_label)
         self._params["discriminator"].update()
         # (2) G learns to make D accept (fake, asked digit) through D's input gradient.
         prob_gen = on_devices(_Executors.d_input_gradient, fakes, cond_fake)
         on_devices(_Executors.g_backward)
         self._params["generator"].update()
+        self._after_generator_update()
         gather = self.replicas.gather
         return train.step_metrics(gather(prob_real), gather(prob_fake), gather(prob_gen),
-                                  real_label=self.real_label)
+                                  real_label=self.recipe.real_label)
 
     def _generate(self, rand, cond):
         """G's images for a worker batch, one slice per device."""
@@ -216,3 +216,7 @@ class ExecutorGAN(train.Trainer):
 
     def updater(self, net):
         return self._params[net].updater
+
+    def generator_weights(self):
+        copies = self._params["generator"]
+        return copies.names, [per_device[0] for per_device in copies.weights]

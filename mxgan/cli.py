@@ -211,8 +211,17 @@ def add_training_args(parser, *, default_dataset="mnist"):
                      help="passes over the data (default: per device)")
     fit.add_argument("--max-iters", type=positive_int, help="stop after this many steps")
     fit.add_argument("--batch-size", type=batch_size, help="global batch (default: per device)")
-    fit.add_argument("--lr", type=learning_rate, default=2e-4, help="Adam learning rate")
+    fit.add_argument("--lr", type=learning_rate, default=2e-4,
+                     help="Adam learning rate of G (and of D, unless --lr-d)")
+    fit.add_argument("--lr-d", type=learning_rate,
+                     help="D's learning rate, if not --lr (two time-scales)")
     fit.add_argument("--beta1", type=adam_beta, default=0.5, help="Adam beta1")
+    fit.add_argument("--lr-decay", choices=("none", "linear"),
+                     help="learning rates constant, or falling linearly to 0 at the last step "
+                          "(default: per device)")
+    fit.add_argument("--ema-decay", type=decay,
+                     help="decay of the moving average of G's weights that samples are drawn "
+                          "with; 0 turns it off (default: per device)")
     fit.add_argument("--real-label", type=real_label,
                      help="D's target for real images; 0.9 is one-sided label smoothing "
                           "(default: per device)")

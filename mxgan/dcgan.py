@@ -32,15 +32,16 @@ class ModuleGAN(train.Trainer):
     context : list of mx.Context
     cluster : mxgan.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
-    real_label : float
-        D's target for real images; 0.9 is one-sided label smoothing (G's target stays 1).
+    recipe : mxgan.train.Recipe
+        Learning rates, D's target for real images (0.9: one-sided label smoothing; G's target
+        stays 1) and G's weight average.
     monitor_seed : int
         Seeds the fixed noise batch that `monitor` renders all run long.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, image_shape, context,
-                 cluster=None, lr=2e-4, beta1=0.5, sigma=0.02, real_label=1.0, monitor_seed=0):
-        self.batch_size, self.context = batch_size, list(context)
+                 cluster=None, recipe=train.Recipe(), monitor_seed=0):
+        self.batch_size, self.context, self.recipe = batch_size, list(context), recipe
         self.cluster = cluster or Cluster()
         self.worker_batch = worker_batch = self.cluster.worker_batch(batch_size, len(context))
         self.symbols = dict(zip(NETS, (generator, discriminator)))
@@ -55,15 +56,15 @@ class ModuleGAN(train.Trainer):
                                    context=self.context)
         self.mod_d.bind(grad_req="add", **d_shapes)
         self.modules = dict(zip(NETS, (self.mod_g, self.mod_d)))
-        for mod in self.modules.values():
-            mod.init_params(initializer=train.initializer(sigma))
-            init_module_optimizer(mod, self.cluster, train.adam(batch_size, lr, beta1))
+        for net, mod in self.modules.items():
+            mod.init_params(initializer=recipe.initializer())
+            init_module_optimizer(mod, self.cluster, recipe.optimizer(net, batch_size))
         self.mod_d_input = self._bind_input_gradient(discriminator, d_shapes)
         self._d_grads = mxnet_internals.module_grad_arrays(self.mod_d)
         self._real = mx.nd.zeros((worker_batch,) + tuple(image_shape), ctx=self.context[0])
         self._labels = {value: mx.nd.full((worker_batch,), value, ctx=self.context[0])
-                        for value in {0, 1, real_label}}
-        self.real_label = real_label
+                        for value in {0, 1, recipe.real_label}}
+        self._start_average()
         fixed = np.random.RandomState(monitor_seed).normal(size=self.noise.provide_data[0].shape)
         self._fixed_noise = mx.nd.array(fixed, ctx=self.context[0])
 
@@ -86,13 +87,14 @@ class ModuleGAN(train.Trainer):
         train.zero(self._d_grads)
         prob_fake = self._d_forward_backward(fake, label=0)
         prob_real = self._d_forward_backward(fill_unit_range(data, self._real),
-                                             label=self.real_label)
+                                             label=self.recipe.real_label)
         self.mod_d.update()
         # (2) G maximises log D(G(z)) through the updated D: D's input gradient is G's out-grad.
         prob_gen = self._d_forward_backward(fake, label=1, module=self.mod_d_input)
         self.mod_g.backward(self.mod_d_input.get_input_grads())
         self.mod_g.update()
-        return train.step_metrics(prob_real, prob_fake, prob_gen, self.real_label)
+        self._after_generator_update()
+        return train.step_metrics(prob_real, prob_fake, prob_gen, self.recipe.real_label)
 
     def _generate(self):
         self.mod_g.forward(self.noise.next(), is_train=True)
@@ -130,3 +132,7 @@ class ModuleGAN(train.Trainer):
 
     def updater(self, net):
         return mxnet_internals.module_updater(self.modules[net])
+
+    def generator_weights(self):
+        names, per_device = mxnet_internals.module_param_arrays(self.mod_g)
+        return names, [copies[0] for copies in per_device]

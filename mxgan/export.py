@@ -37,8 +37,9 @@ def export_generator(ckpt_dir, out_path, *, batch_size=None):
     """Write a checkpoint's generator to ``out_path`` as ONNX (batch axis dynamic unless
     ``batch_size`` is given); returns the path."""
     onnx = require_onnx()[0]
-    symbol = checkpoint.load_symbol(ckpt_dir, "generator")
-    arg_params, aux_params = checkpoint.load_params(ckpt_dir, "generator")
+    net = generate.sampling_net(ckpt_dir)
+    symbol = checkpoint.load_symbol(ckpt_dir, net)
+    arg_params, aux_params = checkpoint.load_params(ckpt_dir, net)
     shapes = generate.input_shapes(checkpoint.load_meta(ckpt_dir)["config"], batch_size or 1)
     shapes = {name: shapes[name] for name in symbol.list_arguments() if name in shapes}
     dynamic = None if batch_size else [(None,) + shape[1:] for shape in shapes.values()]

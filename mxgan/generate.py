@@ -10,22 +10,31 @@ import numpy as np
 from . import checkpoint, viz
 from .conditions import NUM_CLASSES, encode_digits
 from .files import atomic_writer
+from .train import AVERAGE
+
+
+def sampling_net(ckpt_dir):
+    """The network samples come from: G's weight average when the checkpoint has one (see
+    `mxgan.train.WeightAverage`), else G itself."""
+    saved = checkpoint.load_meta(ckpt_dir).get("optimizer_counts", {})
+    return AVERAGE if AVERAGE in saved else "generator"
 
 
 def load_generator(ckpt_dir, *, batch_size, ctx=None):
-    """Bind a checkpoint's generator as a Module for batches of ``batch_size``.
+    """Bind a checkpoint's generator (`sampling_net`) as a Module for batches of ``batch_size``.
 
     It is bound for training (gradients allocated, never used) on purpose: MXNet's oneDNN
     inference rewrite would otherwise fold BatchNorm with its running statistics even when
     run with ``is_train=True``, and samples are drawn with batch statistics (see `sample`).
     """
-    symbol = checkpoint.load_symbol(ckpt_dir, "generator")
+    net = sampling_net(ckpt_dir)
+    symbol = checkpoint.load_symbol(ckpt_dir, net)
     shapes = input_shapes(checkpoint.load_meta(ckpt_dir)["config"], batch_size)
     module = mx.mod.Module(symbol, data_names=list(shapes), label_names=None,
                            context=ctx or mx.cpu())
     module.bind(data_shapes=list(shapes.items()), for_training=True)
     module.init_params()
-    module.set_params(*checkpoint.load_params(ckpt_dir, "generator", like=module.get_params()))
+    module.set_params(*checkpoint.load_params(ckpt_dir, net, like=module.get_params()))
     return module
 
 

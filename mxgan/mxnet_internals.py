@@ -91,3 +91,10 @@ def wait_for_queued_work():
     equal with and without waiting, 30 steps of each default network; checkpoints wait anyway.)
     """
     mx.nd.waitall()
+
+
+def module_param_arrays(module):
+    """A bound Module's parameter names and their [parameter][device] arrays, the ones its
+    executors compute with (``get_params`` returns copies)."""
+    group = module._exec_group
+    return list(group.param_names), group.param_arrays

@@ -21,11 +21,12 @@ from .images import prepare_images
 from .iters import image_iter
 from .parallel import Cluster
 from .rundir import RunLock
+from .train import Recipe
 from .showcase import interpolate_run, timeline_pictures
 
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
-SHARED_KEYS = ("dataset", "lr", "beta1", "seed", "kvstore", "real_label", "batch_size",
-               "epochs", "max_iters")
+SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
+               "real_label", "batch_size", "epochs", "max_iters")
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
                  "cgan": ("condition", "nz")}
@@ -163,11 +164,15 @@ def _training_images(config, cluster, *, offline, dry_run, size=28):
     return images, labels
 
 
-def _trainer_options(config, contexts, cluster):
-    """Keyword arguments every trainer takes, from the config."""
+def _trainer_options(config, contexts, cluster, num_images):
+    """Keyword arguments every trainer takes, from the config and this worker's image count."""
+    iterations = _iterations(config, num_images // cluster.worker_batch(config["batch_size"],
+                                                                       len(contexts)))
+    recipe = Recipe(lr=config["lr"], lr_d=config.get("lr_d"), beta1=config["beta1"],
+                    decay_steps=iterations if config.get("lr_decay") == "linear" else None,
+                    real_label=config["real_label"], ema_decay=config.get("ema_decay", 0))
     return dict(batch_size=config["batch_size"], nz=config["nz"], context=contexts,
-                cluster=cluster, lr=config["lr"], beta1=config["beta1"],
-                real_label=config["real_label"], monitor_seed=config["seed"])
+                cluster=cluster, recipe=recipe, monitor_seed=config["seed"])
 
 
 def build_dcgan(config, contexts, cluster, *, offline=False, dry_run=False):
@@ -177,7 +182,8 @@ def build_dcgan(config, contexts, cluster, *, offline=False, dry_run=False):
     generator, discriminator = symbols.get_network(
         "dcgan%d" % config["image_size"], channels=config["channels"], nz=config["nz"],
         ngf=config["ngf"], ndf=config["ndf"])
-    trainer = ModuleGAN(generator, discriminator, **_trainer_options(config, contexts, cluster),
+    trainer = ModuleGAN(generator, discriminator,
+                        **_trainer_options(config, contexts, cluster, len(images)),
                         image_shape=(config["channels"],) + images.shape[2:])
     return trainer, image_iter(images, trainer.worker_batch, seed=config["seed"])
 
@@ -187,7 +193,8 @@ def build_cgan(config, contexts, cluster, *, offline=False, dry_run=False):
     images, labels = _training_images(config, cluster, offline=offline, dry_run=dry_run)
     generator, discriminator = symbols.get_network("cgan28", condition=config["condition"],
                                                    nz=config["nz"])
-    trainer = ExecutorGAN(generator, discriminator, **_trainer_options(config, contexts, cluster),
+    trainer = ExecutorGAN(generator, discriminator,
+                          **_trainer_options(config, contexts, cluster, len(images)),
                           condition=config["condition"])
     data = image_iter(images, trainer.worker_batch, labels=labels,
                       condition=config["condition"], seed=config["seed"])

@@ -6,6 +6,8 @@ The DCGAN trainer (`mxgan.dcgan.ModuleGAN`) drives ``mx.mod.Module``; the condit
 so the hot loop never waits for a host copy.
 """
 import abc
+from dataclasses import dataclass
+from typing import Optional
 
 import mxnet as mx
 
@@ -13,17 +15,84 @@ from . import checkpoint, mxnet_internals
 
 METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_real", "d_fake")
 NETS = ("generator", "discriminator")
+AVERAGE = "generator_ema"  # the checkpoint's name for G's weight average
 _EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How both networks are optimised: Adam for each (MXNet's DCGAN tutorial: lr 2e-4, beta1
+    0.5), D's target for real images, and the moving average of G's weights used for sampling.
+
+    ``lr_d`` sets D's learning rate apart (two time-scales; None: ``lr``); ``decay_steps`` makes
+    both rates fall linearly to 0 over that many steps (None: constant); ``real_label`` below 1
+    is one-sided label smoothing; ``ema_decay`` 0 turns the average off.
+    """
+
+    lr: float = 2e-4
+    lr_d: Optional[float] = None
+    beta1: float = 0.5
+    decay_steps: Optional[int] = None
+    real_label: float = 1.0
+    ema_decay: float = 0.0
+    sigma: float = 0.02
+
+    def optimizer(self, net, batch_size):
+        """Adam for network ``net`` whose gradients are sums over ``batch_size`` images
+        (``rescale_grad`` makes them means, as Module does when it creates the optimiser)."""
+        lr = self.lr_d if net == "discriminator" and self.lr_d else self.lr
+        schedule = None
+        if self.decay_steps:
+            schedule = mx.lr_scheduler.PolyScheduler(max_update=self.decay_steps, base_lr=lr,
+                                                     pwr=1, final_lr=0)
+        return mx.optimizer.create("adam", learning_rate=lr, beta1=self.beta1,
+                                   rescale_grad=1.0 / batch_size, lr_scheduler=schedule)
+
+    def initializer(self):
+        """Normal(0, sigma) weights, unit BatchNorm gamma and zero beta (by parameter name)."""
+        return mx.init.Normal(self.sigma)
+
+
+class WeightAverage:
+    """An exponential moving average of G's weights, on G's device, updated after each G step.
+
+    Sampling from the average instead of the last weights smooths out the step-to-step wobble of
+    adversarial training. The decay ramps up from 0 as ``min(decay, (1 + t) / (10 + t))`` at
+    step t, so the average soon forgets the random initial weights.
+    """
+
+    def __init__(self, names, weights, decay):
+        self.names, self.weights, self.decay = names, weights, decay
+        self.average = [weight.copy() for weight in weights]
+        self.steps = 0
+
+    def update(self):
+        self.steps += 1
+        keep = min(self.decay, (1.0 + self.steps) / (10.0 + self.steps))
+        for average, weight in zip(self.average, self.weights):
+            average -= (1 - keep) * (average - weight)
+
+    def params_on_cpu(self):
+        return {name: average.as_in_context(mx.cpu())
+                for name, average in zip(self.names, self.average)}
+
+    def restore(self, arg_params, steps):
+        for name, average in zip(self.names, self.average):
+            arg_params[name].copyto(average)
+        self.steps = steps
 
 
 class Trainer(abc.ABC):
     """A generator and a discriminator bound for adversarial training, as `mxgan.fit` sees them.
 
     Subclasses set ``batch_size`` (the global batch), ``worker_batch`` (this process's share),
-    ``context`` (list of devices), ``cluster`` (`mxgan.parallel.Cluster`) and ``symbols``
-    ({net: Symbol} for `NETS`), and give each network's parameters and updater; checkpoints
-    (`nets`, `restore`) are then the same for every trainer.
+    ``context`` (list of devices), ``cluster`` (`mxgan.parallel.Cluster`), ``recipe``
+    (`Recipe`) and ``symbols`` ({net: Symbol} for `NETS`), give each network's parameters and
+    updater and G's device-0 weights, and call `_after_generator_update` after each G step;
+    checkpoints (`nets`, `restore`) and the weight average are then the same for every trainer.
     """
+
+    average = None
 
     @abc.abstractmethod
     def step(self, **batch):
@@ -45,6 +114,18 @@ class Trainer(abc.ABC):
     def updater(self, net):
         """The `mx.optimizer.Updater` holding network ``net``'s optimiser state."""
 
+    @abc.abstractmethod
+    def generator_weights(self):
+        """G's parameter names and their arrays on the first device, the ones G computes with."""
+
+    def _start_average(self):
+        if self.recipe.ema_decay:
+            self.average = WeightAverage(*self.generator_weights(), self.recipe.ema_decay)
+
+    def _after_generator_update(self):
+        if self.average is not None:
+            self.average.update()
+
     @property
     def device_ids(self):
         """The devices holding the copies of each parameter, in optimiser-index order."""
@@ -53,12 +134,18 @@ class Trainer(abc.ABC):
     def nets(self):
         """Graph, parameters and optimiser state of both networks, for `mxgan.checkpoint.save`."""
         mxnet_internals.wait_for_queued_work()
-        return {net: checkpoint.NetState(self.symbols[net], *self.get_params(net),
+        nets = {net: checkpoint.NetState(self.symbols[net], *self.get_params(net),
                                          updater=self.updater(net), device_ids=self.device_ids)
                 for net in NETS}
+        if self.average is not None:
+            nets[AVERAGE] = checkpoint.NetState(self.symbols["generator"],
+                                                self.average.params_on_cpu(),
+                                                nets["generator"].aux_params)
+        return nets
 
     def restore(self, ckpt_dir):
-        """Load both networks' parameters and optimiser state from a checkpoint."""
+        """Load both networks' parameters and optimiser state (and G's weight average) from a
+        checkpoint."""
         for net in NETS:
             current = self.get_params(net)
             arg_params, aux_params = checkpoint.load_params(ckpt_dir, net, like=current)
@@ -66,20 +153,10 @@ class Trainer(abc.ABC):
             checkpoint.restore_updater(ckpt_dir, net, self.updater(net), self.device_ids,
                                        shapes=shapes)
             self.set_params(net, arg_params, aux_params)
-
-
-def adam(batch_size, lr=2e-4, beta1=0.5):
-    """Adam as in the DCGAN paper and MXNet's DCGAN tutorial (lr 2e-4, beta1 0.5).
-
-    The losses' gradients are sums over the batch; ``rescale_grad`` makes them means, as
-    Module does when it creates the optimiser itself.
-    """
-    return mx.optimizer.create("adam", learning_rate=lr, beta1=beta1, rescale_grad=1.0 / batch_size)
-
-
-def initializer(sigma=0.02):
-    """Normal(0, sigma) weights, unit BatchNorm gamma and zero beta (MXNet's name-based rules)."""
-    return mx.init.Normal(sigma)
+        if self.average is not None:
+            like = self.get_params("generator")
+            arg_params, _ = checkpoint.load_params(ckpt_dir, AVERAGE, like=like)
+            self.average.restore(arg_params, checkpoint.load_meta(ckpt_dir)["iteration"])
 
 
 def cross_entropy(prob, target):

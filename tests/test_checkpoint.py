@@ -10,10 +10,11 @@ import pytest
 import tiny
 from mxgan import checkpoint
 from mxgan.checkpoint import CheckpointError
+from mxgan.train import AVERAGE, Recipe
 
 
 def _trained(model, real_u8, steps=2):
-    trainer = tiny.TRAINERS[model]()
+    trainer = tiny.TRAINERS[model](recipe=Recipe(ema_decay=0.9))
     for _ in range(steps):
         trainer.step(**tiny.batch(model, real_u8))
     return trainer
@@ -30,10 +31,11 @@ def saved(request, tmp_path, real_u8):
 
 def test_every_saved_array_comes_back_bit_for_bit(saved):
     model, trainer, run_dir = saved
-    restored = tiny.TRAINERS[model](seed=1)
+    restored = tiny.TRAINERS[model](seed=1, recipe=Recipe(ema_decay=0.9))
     restored.restore(checkpoint.find(run_dir))
     before, after = tiny.all_arrays(trainer), tiny.all_arrays(restored)
     assert sorted(before) == sorted(after) and any("state" in key for key in before)
+    assert any(key.startswith(AVERAGE) for key in before)
     for key in before:
         np.testing.assert_array_equal(after[key], before[key], err_msg=key)
 
@@ -143,7 +145,7 @@ def test_a_checkpoint_from_before_manifests_still_loads(saved):
     model, trainer, run_dir = saved
     for ckpt in checkpoint.list_checkpoints(run_dir):
         (ckpt / checkpoint.MANIFEST).unlink()
-    restored = tiny.TRAINERS[model](seed=1)
+    restored = tiny.TRAINERS[model](seed=1, recipe=Recipe(ema_decay=0.9))
     restored.restore(checkpoint.find(run_dir))
     np.testing.assert_array_equal(tiny.all_arrays(restored)["generator num_update"],
                                   tiny.all_arrays(trainer)["generator num_update"])
@@ -171,7 +173,7 @@ def test_a_checkpoint_that_does_not_fit_the_network_is_refused_naming_the_parame
     model, _, run_dir = saved
     _rewrite(_newest(run_dir), "generator", change)
     with pytest.raises(CheckpointError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        tiny.TRAINERS[model](seed=1).restore(checkpoint.find(run_dir))
+        tiny.TRAINERS[model](seed=1, recipe=Recipe(ema_decay=0.9)).restore(checkpoint.find(run_dir))
 
 
 class _Planted:
@@ -191,5 +193,5 @@ def test_optimizer_state_that_would_run_code_is_refused(saved, tmp_path):
     next(ckpt.glob("generator-*.states")).write_bytes(pickle.dumps({0: _Planted(str(planted))}))
     (ckpt / checkpoint.MANIFEST).write_text(json.dumps(checkpoint._describe_files(ckpt)))
     with pytest.raises(CheckpointError, match="not loadable optimiser state.*os.mkdir|posix"):
-        tiny.TRAINERS[model](seed=1).restore(checkpoint.find(run_dir))
+        tiny.TRAINERS[model](seed=1, recipe=Recipe(ema_decay=0.9)).restore(checkpoint.find(run_dir))
     assert not planted.exists()

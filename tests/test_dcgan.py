@@ -64,7 +64,7 @@ def _g_loss(trainer, noise):
 
 
 def test_one_g_step_with_d_frozen_lowers_g_loss():
-    trainer = make_trainer(lr=1e-3)
+    trainer = make_trainer(recipe=train.Recipe(lr=1e-3))
     noise = mx.nd.random.normal(shape=(BATCH, 8, 1, 1))
     before = _g_loss(trainer, noise)
     trainer.mod_g.backward(trainer.mod_d_input.get_input_grads())

@@ -9,7 +9,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import checkpoint, symbols
+from mxgan import checkpoint, symbols, train
 from mxgan.cgan import ExecutorGAN
 from mxgan.dcgan import ModuleGAN
 from mxgan.conditions import encode_digits
@@ -43,13 +43,13 @@ def _discriminator(condition=None):
 def dcgan_trainer(context):
     mx.random.seed(0)
     return ModuleGAN(_generator(), _discriminator(), batch_size=BATCH, nz=NZ,
-                     image_shape=(1, 28, 28), context=context, lr=1e-3)
+                     image_shape=(1, 28, 28), context=context, recipe=train.Recipe(lr=1e-3))
 
 
 def cgan_trainer(context):
     mx.random.seed(0)
     return ExecutorGAN(_generator("onehot"), _discriminator("onehot"), batch_size=BATCH, nz=NZ,
-                       condition="onehot", context=context, lr=1e-3)
+                       condition="onehot", context=context, recipe=train.Recipe(lr=1e-3))
 
 
 def _dcgan_params(trainer):

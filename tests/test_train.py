@@ -27,9 +27,29 @@ def test_both_trainers_give_the_interface_fit_and_checkpoints_use(model):
         assert set(state.arg_params) == set(trainer.get_params(net)[0])
 
 
-def test_adam_averages_the_summed_gradient_over_the_batch():
-    optimizer = train.adam(64, lr=1e-3, beta1=0.5)
+def test_adam_averages_the_summed_gradient_over_the_batch_and_d_may_learn_at_its_own_rate():
+    recipe = train.Recipe(lr=1e-3, lr_d=4e-3, beta1=0.5)
+    optimizer = recipe.optimizer("generator", 64)
     assert (optimizer.lr, optimizer.beta1, optimizer.rescale_grad) == (1e-3, 0.5, 1 / 64)
+    assert recipe.optimizer("discriminator", 64).lr == 4e-3
+
+
+def test_a_linear_decay_reaches_zero_at_the_last_step():
+    optimizer = train.Recipe(lr=1e-3, decay_steps=100).optimizer("generator", 8)
+    rates = [optimizer.lr_scheduler(step) for step in (0, 50, 100)]
+    assert rates == pytest.approx([1e-3, 5e-4, 0.0])
+
+
+def test_the_weight_average_follows_the_weights_with_a_ramped_decay():
+    weight = mx.nd.zeros(3)
+    average = train.WeightAverage(["w"], [weight], decay=0.9)
+    weight[:] = 10
+    average.update()  # t = 1: keep min(0.9, 2 / 11)
+    np.testing.assert_allclose(average.average[0].asnumpy(), 10 * (1 - 2 / 11), rtol=1e-6)
+    for _ in range(200):
+        average.update()
+    np.testing.assert_allclose(average.average[0].asnumpy(), 10, rtol=1e-5)
+    assert average.params_on_cpu()["w"].context == mx.cpu()
 
 
 def test_cross_entropy_is_the_logistic_loss_of_a_constant_target():

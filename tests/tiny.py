@@ -55,6 +55,8 @@ def all_arrays(trainer):
     for net, state in trainer.nets().items():
         for kind, params in (("arg", state.arg_params), ("aux", state.aux_params)):
             found.update({"%s %s %s" % (net, kind, k): v.asnumpy() for k, v in params.items()})
+        if state.updater is None:  # G's weight average: parameters only
+            continue
         for index, moments in state.updater.states.items():
             for m, moment in enumerate(moments):
                 found["%s state %d.%d" % (net, index, m)] = moment.asnumpy()
