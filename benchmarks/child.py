@@ -27,14 +27,19 @@ def add_workload_args(parser):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("impl", choices=tuple(harness.IMPLEMENTATIONS))
-    parser.add_argument("workload", choices=WORKLOADS)
+    parser.add_argument("impl", choices=tuple(harness.IMPLEMENTATIONS) + ("peak",),
+                        help="an implementation, or peak: the fp32 matrix-product rate")
+    parser.add_argument("workload", choices=WORKLOADS, nargs="?")
     add_workload_args(parser)
     return parser.parse_args(argv)
 
 
 def measure(args):
-    """Build the implementation and time it; returns the JSON-ready result."""
+    """Build the implementation and time it (or the machine's sgemm rate); returns the
+    JSON-ready result."""
+    if args.impl == "peak":
+        from .flops import sgemm_gflops  # imports MXNet, after the thread settings
+        return {"impl": "peak", "sgemm_gflops": sgemm_gflops(), "threads": args.threads}
     workload = make_workload(args.workload, device=args.ctx, batch_size=args.batch_size,
                              filters=args.filters)
     gan = harness.load_implementation(args.impl).build(workload, args.ctx)

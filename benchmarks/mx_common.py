@@ -13,9 +13,20 @@ def context(device):
     return mx.gpu(0) if device == "gpu" else mx.cpu()
 
 
-def networks(workload):
-    """(generator, discriminator with its logistic head) from `mxgan.symbols`."""
-    return symbols.get_network(workload.name, **workload.network_options())
+def networks(workload, graph):
+    """(generator, discriminator with its logistic head) from `mxgan.symbols`: the tutorial's
+    layers (``graph="tutorial"``) or their exact faster formulations (``"fast"``)."""
+    return symbols.get_network(workload.name, graph=graph, **workload.network_options())
+
+
+def input_shapes(workload):
+    """({G input: shape}, {D input: shape}) of one step's batch."""
+    batch = workload.batch_size
+    g_shapes = {"rand": (batch, workload.nz, 1, 1)}
+    d_shapes = {"data": (batch,) + workload.image_shape, "label": (batch,)}
+    if workload.conditional:
+        g_shapes["cond"] = d_shapes["cond"] = (batch, 10, 1, 1)
+    return g_shapes, d_shapes
 
 
 def real_inputs(workload):

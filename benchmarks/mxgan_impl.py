@@ -9,7 +9,7 @@ class MxganGAN(mx_common.MXNetStepper):
     """mxgan's trainer for ``workload`` on ``device``, stepping on one fixed real batch."""
 
     def __init__(self, workload, device):
-        generator, discriminator = mx_common.networks(workload)
+        generator, discriminator = mx_common.networks(workload, "fast")
         self.trainer = _trainer(workload, generator, discriminator, mx_common.context(device))
         self.inputs = mx_common.real_inputs(workload)
 

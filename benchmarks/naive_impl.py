@@ -40,7 +40,7 @@ class NaiveDCGAN(mx_common.MXNetStepper):
     def __init__(self, workload, device):
         self.ctx = mx_common.context(device)
         self.batch_size, self.nz = workload.batch_size, workload.nz
-        generator, discriminator = mx_common.networks(workload)
+        generator, discriminator = mx_common.networks(workload, "tutorial")
         self.mod_g = _adam_module(generator, self.ctx, [("rand", self._noise_shape)])
         self.mod_d = _adam_module(discriminator, self.ctx,
                                   [("data", (self.batch_size,) + workload.image_shape)],
@@ -90,7 +90,7 @@ class NaiveCGAN(mx_common.MXNetStepper):
     def __init__(self, workload, device):
         self.ctx = mx_common.context(device)
         self.batch_size, self.nz = workload.batch_size, workload.nz
-        generator, discriminator = mx_common.networks(workload)
+        generator, discriminator = mx_common.networks(workload, "tutorial")
         self._bind(generator, discriminator, workload.image_shape)
         self.params_g, self.params_d = (_param_names(sym) for sym in (generator, discriminator))
         _initialise(self.exec_g, generator)

@@ -55,8 +55,9 @@ def schedule(workloads, impls, repeats):
 
 
 def child_command(args, workload, impl):
-    command = [sys.executable, "-m", "benchmarks.child", impl, workload, "--steps", args.steps,
-               "--warmup", args.warmup, "--threads", args.threads, "--ctx", args.ctx]
+    command = [sys.executable, "-m", "benchmarks.child", impl] + ([workload] if workload else [])
+    command += ["--steps", args.steps, "--warmup", args.warmup, "--threads", args.threads,
+                "--ctx", args.ctx]
     for flag, value in (("--batch-size", args.batch_size), ("--filters", args.filters)):
         if value is not None:
             command += [flag, value]
@@ -76,18 +77,23 @@ def main(argv=None):
     args = parse_args(argv)
     impls = runnable(args.impls)
     before = report.machine()
-    runs = []
+    peaks, runs = [], []
     for workload, impl in schedule(args.workloads, impls, args.repeats):
+        if impl == impls[0] and workload == args.workloads[0]:  # each repeat, a peak first
+            peaks.append(run_child(child_command(args, None, "peak"))["sgemm_gflops"])
         runs.append(run_child(child_command(args, workload, impl)))
         print("%-8s %-6s %8.1f images/s" % (workload, impl, runs[-1]["images_per_s"]),
               file=sys.stderr, flush=True)
-    rows = report.summarize(runs)
+    rows = report.summarize(runs, step_gflop=report.step_gflop(args, args.workloads),
+                            peak_gflops=max(peaks))
     ratio_table = report.ratios(rows)
     print(report.format_table(rows, ratio_table))
+    print("fp32 matrix-product peak (%dx%d, %d threads): %s GFLOP/s"
+          % (4096, 4096, args.threads, " ".join("%.0f" % p for p in peaks)))
     config = {key: value for key, value in vars(args).items() if key != "out"}
     results = {"machine": before, "load_average_1min_after": report.machine()["load_average_1min"],
-               "config": dict(config, impls=impls), "results": rows, "ratios": ratio_table,
-               "runs": runs}
+               "config": dict(config, impls=impls), "sgemm_gflops": peaks, "results": rows,
+               "ratios": ratio_table, "runs": runs}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print("wrote %s" % args.out)

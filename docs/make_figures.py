@@ -116,13 +116,14 @@ def networks(config):
     `mxgan.symbols.get_network` from the run's config, for one batch of ``batch_size``."""
     batch, nz = config["batch_size"], config["nz"]
     if config["model"] == "cgan":
-        gen, disc = symbols.get_network("cgan28", condition=config["condition"], nz=nz)
+        gen, disc = symbols.get_network("cgan28", graph="tutorial", condition=config["condition"],
+                                        nz=nz)
         cond = condition_shape(batch, config["condition"])
         return [("generator", gen, "g_", dict(rand=(batch, nz, 1, 1), cond=cond)),
                 ("discriminator", disc, "d_", dict(data=(batch, 1, 28, 28), cond=cond,
                                                    label=(batch,)))]
     size, channels = config["image_size"], config["channels"]
-    gen, disc = symbols.get_network("dcgan%d" % size, channels=channels, nz=nz,
+    gen, disc = symbols.get_network("dcgan%d" % size, graph="tutorial", channels=channels, nz=nz,
                                     ngf=config["ngf"], ndf=config["ndf"])
     return [("generator", gen, "g_", dict(rand=(batch, nz, 1, 1))),
             ("discriminator", disc, "d_", dict(data=(batch, channels, size, size),

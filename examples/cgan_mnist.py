@@ -16,12 +16,12 @@ from mxgan.conditions import CONDITIONS
 
 # The network of MXNet's R CGAN tutorial on every device; the CPU budget is iterations.
 PROFILES = {
-    "gpu": dict(batch_size=64, epochs=25, max_iters=None, real_label=1.0, lr_decay="none",
-                ema_decay=0.999),
-    "cpu": dict(batch_size=64, epochs=None, max_iters=2000, real_label=1.0, lr_decay="none",
-                ema_decay=0.999),
-    "dry-run": dict(batch_size=8, epochs=None, max_iters=4, real_label=1.0, lr_decay="linear",
-                    ema_decay=0.9),
+    "gpu": dict(network="cgan28", batch_size=64, epochs=25, max_iters=None, real_label=1.0,
+                lr_decay="none", ema_decay=0.999),
+    "cpu": dict(network="cgan28", batch_size=64, epochs=None, max_iters=2000, real_label=1.0,
+                lr_decay="none", ema_decay=0.999),
+    "dry-run": dict(network="cgan28", batch_size=8, epochs=None, max_iters=4, real_label=1.0,
+                    lr_decay="linear", ema_decay=0.9),
 }
 TRAIN_COMMAND = "python examples/cgan_mnist.py"
 
@@ -29,9 +29,14 @@ TRAIN_COMMAND = "python examples/cgan_mnist.py"
 def build_parser():
     parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]))
     net = parser.add_argument_group("network")
+    net.add_argument("--network", choices=("cgan28", "cdcgan28"),
+                     help="MXNet's R CGAN tutorial's net, or a conditional 28 px DCGAN "
+                          "(default: per device)")
     net.add_argument("--condition", choices=CONDITIONS, default="onehot",
                      help="digit given to G and D as a one-hot vector or a learned embedding")
     net.add_argument("--nz", type=cli.positive_int, default=96, help="noise size")
+    net.add_argument("--ngf", type=cli.positive_int, help="cdcgan28's generator width")
+    net.add_argument("--ndf", type=cli.positive_int, help="cdcgan28's discriminator width")
     infer = parser.add_argument_group("inference")
     infer.add_argument("--infer", type=cli.digit, metavar="DIGIT",
                        help="draw this digit (0-9) instead of training")

@@ -26,7 +26,7 @@ from .files import atomic_write_text, remove_staging_leftovers, staged_directory
 
 _PREFIX = "iter-"
 MANIFEST = "manifest.json"
-KEEP = 2  # older checkpoints are deleted once a newer one is complete
+KEEP = 2  # by default older checkpoints are deleted once a newer one is complete
 
 
 class CheckpointError(UserError):
@@ -47,8 +47,9 @@ class NetState:
 
 # ---- writing ----------------------------------------------------------------------------------
 
-def save(run_dir, iteration, nets, meta):
-    """Write a checkpoint of ``nets`` (name -> `NetState`) at ``iteration``; returns its path."""
+def save(run_dir, iteration, nets, meta, *, keep=KEEP):
+    """Write a checkpoint of ``nets`` (name -> `NetState`) at ``iteration``, then delete all
+    but the ``keep`` newest (0: keep every one); returns its path."""
     root = Path(run_dir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
     remove_staging_leftovers(root)
@@ -58,7 +59,9 @@ def save(run_dir, iteration, nets, meta):
         meta = dict(meta, iteration=iteration, mxgan_version=__version__, optimizer_counts=counts)
         atomic_write_text(staging / "meta.json", json.dumps(meta, indent=2, sort_keys=True))
         atomic_write_text(staging / MANIFEST, json.dumps(_describe_files(staging), indent=2))
-    _prune(root)
+    if keep:
+        for old in list_checkpoints(run_dir)[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
     return final
 
 
@@ -97,11 +100,6 @@ def _sha256(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _prune(root):
-    for old in list_checkpoints(root.parent)[:-KEEP]:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # ---- finding and verifying --------------------------------------------------------------------

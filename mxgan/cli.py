@@ -22,6 +22,7 @@ from .checkpoint import CheckpointError
 from .checks import UserError
 from .data import DATASETS
 from .parallel import KVSTORES
+from .symbols import GRAPHS
 
 MAX_SEED = 2 ** 31 - 1
 
@@ -96,6 +97,7 @@ def _number_type(convert, check, requirement):
 
 
 positive_int = _number_type(int, lambda v: v >= 1, "an integer >= 1")
+count = _number_type(int, lambda v: v >= 0, "an integer >= 0")
 batch_size = _number_type(int, lambda v: v >= 2, "an integer >= 2 (BatchNorm needs a batch)")
 seed = _number_type(int, lambda v: 0 <= v <= MAX_SEED, "an integer from 0 to %d" % MAX_SEED)
 learning_rate = _number_type(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
@@ -201,12 +203,21 @@ def how_to_train(run_dir, train_command=None):
 
 def add_training_args(parser, *, default_dataset="mnist"):
     """Flags every example shares, in groups: data, training, output."""
-    data = parser.add_argument_group("data")
+    _add_data_args(parser.add_argument_group("data"), default_dataset)
+    _add_fit_args(parser.add_argument_group("training"))
+    _add_output_args(parser.add_argument_group("output"))
+    return parser
+
+
+def _add_data_args(data, default_dataset):
     data.add_argument("--dataset", default=default_dataset,
                       help="one of: %s" % ", ".join(DATASETS))
     data.add_argument("--offline", action="store_true",
-                      help="never download; use local files (or MNIST's offline sample)")
-    fit = parser.add_argument_group("training")
+                      help="never download; use local files (and for MNIST the copies that come "
+                           "in PyPI wheels)")
+
+
+def _add_fit_args(fit):
     fit.add_argument("--epochs", type=positive_int,
                      help="passes over the data (default: per device)")
     fit.add_argument("--max-iters", type=positive_int, help="stop after this many steps")
@@ -226,23 +237,29 @@ def add_training_args(parser, *, default_dataset="mnist"):
                      help="D's target for real images; 0.9 is one-sided label smoothing "
                           "(default: per device)")
     fit.add_argument("--seed", type=seed, default=0, help="seeds data order, noise and init")
+    fit.add_argument("--graph", choices=GRAPHS, default="fast",
+                     help="the networks' layers as the tutorials write them, or their exact "
+                          "faster formulations (mxgan.layers)")
     fit.add_argument("--ctx", default="auto",
                      help="auto | cpu | gpu | gpu:0,1 | cpu:0,1 (several: data parallel)")
     fit.add_argument("--kvstore", choices=KVSTORES, default="local",
                      help="how gradients are summed: over this process's devices (local, "
                           "device) or over the workers of a job started by mxgan.launch "
                           "(dist_sync, dist_device_sync)")
-    out = parser.add_argument_group("output")
+
+
+def _add_output_args(out):
     out.add_argument("--out", type=Path, help="run directory (default: runs/<model>-<dataset>)")
     out.add_argument("--sample-every", type=positive_int, default=100,
                      help="write the fixed-noise grid every N steps")
     out.add_argument("--checkpoint-every", type=positive_int, default=500,
                      help="checkpoint every N steps")
+    out.add_argument("--keep-checkpoints", type=count, default=2,
+                     help="checkpoints kept, newest first (0: all)")
     out.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
     out.add_argument("--dry-run", action="store_true",
                      help="a few steps on tiny settings, to check that everything runs")
     out.add_argument("--no-eval", action="store_true", help="skip scoring samples after training")
-    return parser
 
 
 def check_common(args):

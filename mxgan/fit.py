@@ -77,7 +77,7 @@ def restore(trainer, run_dir):
 
 
 def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpoint_every,
-        start=0):
+        start=0, keep_checkpoints=checkpoint.KEEP):
     """Train from iteration ``start`` to ``max_iters`` (or a stop signal); returns (last
     iteration, whether stopped early).
 
@@ -105,7 +105,8 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
             if chief and (iteration % checkpoint_every == 0 or stop.requested
                           or iteration == max_iters):
                 log.flush()  # the log never lags behind a checkpoint
-                checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config})
+                checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config},
+                                keep=keep_checkpoints)
     if chief:
         write_monitor_grid(trainer, run_dir, iteration)
         write_summary_pictures(trainer, run_dir, log.rows, batches)

@@ -26,13 +26,13 @@ from .showcase import interpolate_run, timeline_pictures
 
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
 SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
-               "real_label", "batch_size", "epochs", "max_iters")
+               "real_label", "batch_size", "epochs", "max_iters", "graph")
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
-                 "cgan": ("condition", "nz")}
-# Keys a resumed run may change: how long it trains (where it trains, ctx and kvstore, is always
-# the resuming process's own).
-RESUMABLE = ("max_iters", "epochs")
+                 "cgan": ("network", "condition", "nz", "ngf", "ndf")}
+# Keys a resumed run may change: how long it trains, and the graph (its two forms compute the
+# same function; where it trains, ctx and kvstore, is always the resuming process's own).
+RESUMABLE = ("max_iters", "epochs", "graph")
 SCORED_SAMPLES = 1000
 
 
@@ -119,7 +119,8 @@ def train(parser, argv, args, contexts, *, model, profiles, train_command):
             announce(config, run_dir)
         iteration, stopped = fit.fit(
             trainer, data, run_dir=run_dir, config=config, max_iters=config["iterations"],
-            sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, start=start)
+            sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, start=start,
+            keep_checkpoints=args.keep_checkpoints)
     if stopped:
         print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
         return 130
@@ -180,8 +181,8 @@ def build_dcgan(config, contexts, cluster, *, offline=False, dry_run=False):
     images, _ = _training_images(config, cluster, offline=offline, dry_run=dry_run,
                                  size=config["image_size"])
     generator, discriminator = symbols.get_network(
-        "dcgan%d" % config["image_size"], channels=config["channels"], nz=config["nz"],
-        ngf=config["ngf"], ndf=config["ndf"])
+        "dcgan%d" % config["image_size"], graph=config.get("graph", "fast"),
+        channels=config["channels"], nz=config["nz"], ngf=config["ngf"], ndf=config["ndf"])
     trainer = ModuleGAN(generator, discriminator,
                         **_trainer_options(config, contexts, cluster, len(images)),
                         image_shape=(config["channels"],) + images.shape[2:])
@@ -191,8 +192,11 @@ def build_dcgan(config, contexts, cluster, *, offline=False, dry_run=False):
 def build_cgan(config, contexts, cluster, *, offline=False, dry_run=False):
     """An `ExecutorGAN` for ``config`` and this worker's iterator of its labelled images."""
     images, labels = _training_images(config, cluster, offline=offline, dry_run=dry_run)
-    generator, discriminator = symbols.get_network("cgan28", condition=config["condition"],
-                                                   nz=config["nz"])
+    network = config.get("network", "cgan28")
+    widths = {k: config[k] for k in ("ngf", "ndf") if config.get(k) is not None}
+    generator, discriminator = symbols.get_network(
+        network, graph=config.get("graph", "fast"), condition=config["condition"],
+        nz=config["nz"], **(widths if network == "cdcgan28" else {}))
     trainer = ExecutorGAN(generator, discriminator,
                           **_trainer_options(config, contexts, cluster, len(images)),
                           condition=config["condition"])

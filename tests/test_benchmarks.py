@@ -65,6 +65,7 @@ def _all_params(trainer):
 
 @pytest.mark.parametrize("workload", ["dcgan28", "cgan28"])
 def test_naive_loop_hands_d_the_same_gradients_as_mxgan(workload):
+    """The naive loop runs the tutorial's graph; mxgan its fast formulation."""
     spec = make_workload(workload, **TINY)
     ours, naive = mxgan_impl.build(spec, "cpu"), naive_impl.build(spec, "cpu")
     naive.set_params(*_all_params(ours.trainer))
@@ -72,8 +73,8 @@ def test_naive_loop_hands_d_the_same_gradients_as_mxgan(workload):
     got = _d_gradients_at_update(naive, naive)
     assert sorted(got) == sorted(expected)
     assert sum(np.abs(grad).max() > 0 for grad in expected.values()) > 3  # fixed gammas get 0
-    for index, grad in expected.items():
-        np.testing.assert_allclose(got[index], grad, rtol=1e-4, atol=1e-6)
+    for index, grad in expected.items():  # mxgan's fast graph against the tutorial's graph
+        np.testing.assert_allclose(got[index], grad, rtol=1e-4, atol=1e-5 * np.abs(grad).max())
 
 
 # ---- the torch twins are the MXNet nets ------------------------------------------------------
@@ -113,7 +114,7 @@ def test_torch_twin_computes_the_mxnet_networks(workload):
     import torch
     from benchmarks import torch_impl
     spec = make_workload(workload, batch_size=4, filters=4)
-    generator, discriminator = mx_common.networks(spec)
+    generator, discriminator = mx_common.networks(spec, "tutorial")
     logits = discriminator.get_children()[0]  # D without its logistic head
     twin = torch_impl.build(spec, "cpu")
     rng = np.random.RandomState(0)

@@ -6,8 +6,10 @@ process of its job outlives it.
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,10 +17,14 @@ import numpy as np
 import pytest
 
 from mxgan import checkpoint
-from mxgan.launch import free_port
+from mxgan.launch import Job, free_port, parse_args, scheduler_reachable
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT_S = 120
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
+# The first worker to claim the flag file (formatted in) exits 0 at once; the other sleeps.
+FIRST_LEAVES = ("import os, time\ntry: os.close(os.open(%r, os.O_CREAT | os.O_EXCL))\n"
+                "except FileExistsError: time.sleep(%d)")
 
 
 def launch(*command, workers=2, servers=1):
@@ -83,20 +89,191 @@ def test_a_failing_worker_ends_the_job_with_a_clear_message(tmp_path):
                      r"of the job", result.stderr)
 
 
+def _alive(pid):
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        return Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class SleepingJob:
+    """A launcher (``python -m mxgan.launch -n 2``) whose workers run ``command``; on exit,
+    kills whatever of it is left, so a failing test leaves no processes either."""
+
+    def __init__(self, command=SLEEPER, **popen):
+        self.port = free_port()
+        self.launcher = subprocess.Popen(
+            [sys.executable, "-m", "mxgan.launch", "-n", "2", "--port", str(self.port), "--",
+             *command], cwd=ROOT, stderr=subprocess.PIPE, text=True, **popen)
+
+    def __enter__(self):
+        deadline = time.monotonic() + 60
+        while len(_processes_of_job(self.port)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)  # scheduler, server and two workers running
+        self.pids = _processes_of_job(self.port)
+        assert len(self.pids) == 4
+        return self
+
+    def __exit__(self, *exc):
+        self.launcher.kill()
+        self.launcher.wait()
+        for pid in _processes_of_job(self.port):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_ctrl_c_ends_every_process_of_the_job():
-    port = free_port()
-    launcher = subprocess.Popen(
-        [sys.executable, "-m", "mxgan.launch", "-n", "2", "--port", str(port), "--",
-         sys.executable, "-c", "import time; time.sleep(120)"],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while len(_processes_of_job(port)) < 4 and time.monotonic() < deadline:
-        time.sleep(0.2)  # scheduler, server and two workers running
-    assert len(_processes_of_job(port)) == 4
-    launcher.send_signal(signal.SIGINT)
-    assert launcher.wait(timeout=30) == 130
-    assert "interrupted; stopping the job" in launcher.stderr.read()
+    with SleepingJob() as job:
+        job.launcher.send_signal(signal.SIGINT)
+        assert job.launcher.wait(timeout=30) == 130
+        assert "interrupted; stopping the job" in job.launcher.stderr.read()
+        assert not _processes_of_job(job.port)
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGKILL, -signal.SIGKILL),
+                                       (signal.SIGTERM, 128 + signal.SIGTERM),
+                                       (signal.SIGHUP, 128 + signal.SIGHUP)],
+                         ids=["SIGKILL", "SIGTERM", "SIGHUP"])
+def test_the_job_dies_with_the_launcher_however_it_dies(sig, code):
+    # SIGHUP is the terminal closing; SIGKILL leaves the launcher no say: the kernel's
+    # parent-death signal ends the children.
+    with SleepingJob() as job:
+        job.launcher.send_signal(sig)
+        assert job.launcher.wait(timeout=30) == code
+        deadline = time.monotonic() + 10
+        while any(map(_alive, job.pids)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_alive, job.pids))
+
+
+def test_under_nohup_the_job_outlives_the_terminal():
+    ignore_hup = lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)  # noqa: E731
+    with SleepingJob(preexec_fn=ignore_hup) as job:
+        job.launcher.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert job.launcher.poll() is None and all(map(_alive, job.pids))
+        job.launcher.send_signal(signal.SIGINT)
+        assert job.launcher.wait(timeout=30) == 130
+
+
+def test_a_worker_that_finishes_long_before_the_others_ends_the_job(tmp_path):
+    code = ("import sys, mxgan.launch as launch\nlaunch.WORKER_GRACE_S = 1\n"
+            "sys.exit(launch.main(sys.argv[1:]))")
+    port, started = free_port(), time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", code, "--port", str(port), "--", sys.executable, "-c",
+         FIRST_LEAVES % (str(tmp_path / "left"), 120)],
+        cwd=ROOT, capture_output=True, text=True, timeout=TIME_LIMIT_S)
     assert not _processes_of_job(port)
+    assert result.returncode == 1
+    assert re.search(r"worker \d \(pid \d+\) finished before the others \(worker \d still "
+                     r"running 1 s later, and would wait for it forever\); stopping the other "
+                     r"processes of the job", result.stderr)
+    assert time.monotonic() - started < 30
+
+
+def test_workers_finishing_within_the_grace_period_end_the_job_normally(tmp_path, monkeypatch):
+    monkeypatch.setattr("mxgan.launch.WORKER_GRACE_S", 10)
+    job = Job([sys.executable, "-c", FIRST_LEAVES % (str(tmp_path / "left"), 2)],
+              workers=2, servers=1, port=free_port())
+    try:
+        job.start()
+        job.run()  # returns: both workers exited 0, 2 s apart
+        assert [proc.poll() for name, proc in job.procs if name.startswith("worker")] == [0, 0]
+    finally:
+        job.stop()
+    assert not _processes_of_job(int(job.env["DMLC_PS_ROOT_PORT"]))
+
+
+def _listening(pid):
+    """The addresses ("ip:port") on which ``pid`` listens for TCP connections (IPv4 and 6)."""
+    sockets = set()
+    for fd in Path("/proc/%d/fd" % pid).iterdir():
+        target = os.readlink(fd) if fd.is_symlink() else ""
+        if target.startswith("socket:["):
+            sockets.add(target[len("socket:["):-1])
+    found = []
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        for line in Path("/proc/net", table).read_text().splitlines()[1:]:
+            _, local, _, state, *rest = line.split()
+            if state == "0A" and rest[5] in sockets:  # 0A: LISTEN; rest[5]: the inode
+                ip, port = local.split(":")
+                raw = b"".join(bytes.fromhex(ip[i:i + 8])[::-1] for i in range(0, len(ip), 8))
+                found.append("%s:%d" % (socket.inet_ntop(family, raw), int(port, 16)))
+    return found
+
+
+def test_every_process_of_a_job_listens_on_127_0_0_1_only():
+    # Servers and workers bind when their KVStore starts; ps-lite would pick the machine's
+    # network interface without DMLC_NODE_HOST.
+    worker = [sys.executable, "-c", "import time, mxnet as mx\nkv = mx.kv.create('dist_sync')\n"
+              "time.sleep(120)"]
+    with SleepingJob(worker) as job:
+        deadline = time.monotonic() + 60
+        while not all(map(_listening, job.pids)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        addresses = {pid: _listening(pid) for pid in job.pids}
+        assert all(addresses.values()), addresses
+        assert {address.rsplit(":", 1)[0] for found in addresses.values()
+                for address in found} == {"127.0.0.1"}, addresses
+        job.launcher.send_signal(signal.SIGINT)
+        assert job.launcher.wait(timeout=30) == 130
+
+
+def _scheduler_at(port):
+    return {"DMLC_PS_ROOT_URI": "127.0.0.1", "DMLC_PS_ROOT_PORT": str(port)}
+
+
+def test_a_port_nobody_listens_on_is_unreachable_after_the_timeout():
+    started = time.monotonic()
+    assert not scheduler_reachable(_scheduler_at(free_port()), 0.5)
+    assert 0.5 <= time.monotonic() - started < 2
+    assert not scheduler_reachable({}, 0.5)  # no job's variables: nothing to reach
+
+
+def test_a_scheduler_that_starts_listening_late_is_still_reachable():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        env = _scheduler_at(listener.getsockname()[1])
+        late = threading.Timer(0.5, listener.listen)
+        late.start()
+        try:
+            started = time.monotonic()
+            assert scheduler_reachable(env, 10)
+            assert 0.4 < time.monotonic() - started < 3
+        finally:
+            late.cancel()
+            late.join()
+        started = time.monotonic()
+        assert scheduler_reachable(env, 0)
+        assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--port", "80"], "argument --port: must be an integer from 1024 to 65535, got 80"),
+    (["--port", "65536"], "argument --port: must be an integer from 1024 to 65535, got 65536"),
+    (["--port", "x"], "argument --port: must be an integer from 1024 to 65535, got 'x'"),
+    (["-n", "0"], "argument -n/--workers: must be an integer >= 1, got 0"),
+    (["-s", "-1"], "argument -s/--servers: must be an integer >= 1, got -1"),
+])
+def test_bad_numbers_are_one_line_errors(capsys, argv, message):
+    with pytest.raises(SystemExit) as exited:
+        parse_args(argv + ["--", "true"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == "error: %s (see python -m mxgan.launch --help)\n" % message
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(capsys):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(SystemExit) as exited:
+            parse_args(["--port", str(port), "--", "true"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.startswith(
+        "error: something already listens on 127.0.0.1:%d (another job's scheduler?)" % port)
+    assert parse_args(["--port", str(port), "--", "true"]).port == port  # free again
 
 
 def test_a_command_that_cannot_start_is_one_message_and_no_leftovers():
