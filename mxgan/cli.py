@@ -83,7 +83,7 @@ def explicit_flags(parser, argv=None):
 
 # ---- flag types -------------------------------------------------------------------------------
 
-def _number_type(convert, check, requirement):
+def number_type(convert, check, requirement):
     """An argparse type: ``convert`` the text, then refuse values failing ``check``."""
     def parse(text):
         try:
@@ -96,14 +96,14 @@ def _number_type(convert, check, requirement):
     return parse
 
 
-positive_int = _number_type(int, lambda v: v >= 1, "an integer >= 1")
-count = _number_type(int, lambda v: v >= 0, "an integer >= 0")
-batch_size = _number_type(int, lambda v: v >= 2, "an integer >= 2 (BatchNorm needs a batch)")
-seed = _number_type(int, lambda v: 0 <= v <= MAX_SEED, "an integer from 0 to %d" % MAX_SEED)
-learning_rate = _number_type(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
-adam_beta = _number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
-real_label = _number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
-decay = _number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+positive_int = number_type(int, lambda v: v >= 1, "an integer >= 1")
+count = number_type(int, lambda v: v >= 0, "an integer >= 0")
+batch_size = number_type(int, lambda v: v >= 2, "an integer >= 2 (BatchNorm needs a batch)")
+seed = number_type(int, lambda v: 0 <= v <= MAX_SEED, "an integer from 0 to %d" % MAX_SEED)
+learning_rate = number_type(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
+adam_beta = number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+real_label = number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
+decay = number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
 def digit(text):

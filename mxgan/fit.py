@@ -34,6 +34,7 @@ class StopRequest:
 
     def __init__(self):
         self.requested = False
+        self.signal = None  # the signal that asked
 
     def __enter__(self):
         self._previous = {sig: signal.signal(sig, self._handle) for sig in STOP_SIGNALS}
@@ -46,7 +47,7 @@ class StopRequest:
     def _handle(self, signum, frame):
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
+        self.requested, self.signal = True, signum
         tqdm.write("%s: saving a checkpoint, then stopping (again to abort)."
                    % signal.Signals(signum).name)
 
@@ -79,7 +80,7 @@ def restore(trainer, run_dir):
 def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpoint_every,
         start=0, keep_checkpoints=checkpoint.KEEP):
     """Train from iteration ``start`` to ``max_iters`` (or a stop signal); returns (last
-    iteration, whether stopped early).
+    iteration, the signal that stopped it early or None).
 
     ``config`` is saved with every checkpoint; its ``seed`` drives data order and noise.
     """
@@ -110,7 +111,7 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
     if chief:
         write_monitor_grid(trainer, run_dir, iteration)
         write_summary_pictures(trainer, run_dir, log.rows, batches)
-    return iteration, stop.requested
+    return iteration, stop.signal
 
 
 def _show(bar, row):

@@ -21,7 +21,8 @@ import sys
 import time
 
 from . import USER_SET_OMP_THREADS
-from .cli import DefaultsHelpFormatter, Parser, _number_type, positive_int
+from .cli import DefaultsHelpFormatter, Parser, number_type, positive_int
+from .parallel import scheduler_reachable
 
 POLL_S = 0.2
 GRACE_S = 20  # how long the scheduler and servers get to shut down after the workers
@@ -32,7 +33,7 @@ WORKER_GRACE_S = 60
 MIN_PORT, MAX_PORT = 1024, 65535  # unprivileged ports only
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-port_number = _number_type(int, lambda v: MIN_PORT <= v <= MAX_PORT,
+port_number = number_type(int, lambda v: MIN_PORT <= v <= MAX_PORT,
                            "an integer from %d to %d" % (MIN_PORT, MAX_PORT))
 
 
@@ -45,28 +46,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def scheduler_reachable(env, timeout_s):
-    """Whether something accepts TCP connections at ``env``'s DMLC_PS_ROOT_URI:DMLC_PS_ROOT_PORT
-    within ``timeout_s`` (tried every POLL_S, at least once): a dist KVStore would wait forever.
-
-    False as well when either variable is missing or the port is not a number.
-    """
-    try:
-        address = env["DMLC_PS_ROOT_URI"], int(env["DMLC_PS_ROOT_PORT"])
-    except (KeyError, ValueError):
-        return False
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with socket.create_connection(address, max(deadline - time.monotonic(), POLL_S)):
-                return True
-        except OSError:  # refused, unreachable or timed out
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            time.sleep(min(POLL_S, left))
 
 
 def job_environment(*, workers, servers, port, host="127.0.0.1"):

@@ -7,12 +7,16 @@ and it has one layout whatever the number of devices or processes, so a checkpoi
 any of them. With identical gradients and identical starting points every copy stays identical.
 """
 import os
+import socket
+import time
 
 import mxnet as mx
 
 from . import mxnet_internals
 
 KVSTORES = ("local", "device", "dist_sync", "dist_device_sync")
+SCHEDULER_WAIT_S = 30  # a worker's wait for its scheduler (a dist KVStore alone waits forever)
+RETRY_S = 0.2
 
 
 class Cluster:
@@ -39,6 +43,12 @@ class Cluster:
                 "--kvstore %s needs a scheduler, servers and workers: start the job with "
                 "python -m mxgan.launch -n WORKERS -- python examples/... (README, 'Scaling out')"
                 % kvstore_type)
+        if not scheduler_reachable(os.environ, SCHEDULER_WAIT_S):
+            raise RuntimeError(
+                "no KVStore scheduler answers at %s:%s after %d s: start the job with python -m "
+                "mxgan.launch -n WORKERS -- python examples/... (README, 'Scaling out')"
+                % (os.environ.get("DMLC_PS_ROOT_URI"), os.environ.get("DMLC_PS_ROOT_PORT"),
+                   SCHEDULER_WAIT_S))
         store = mx.kv.create(kvstore_type)
         return cls(store, store.rank, store.num_workers)
 
@@ -67,6 +77,28 @@ class Cluster:
     def seed(self, seed):
         """A noise seed distinct per worker (rank 0 keeps ``seed``), so workers draw other fakes."""
         return seed + 7919 * self.rank
+
+
+def scheduler_reachable(env, timeout_s):
+    """Whether something accepts TCP connections at ``env``'s DMLC_PS_ROOT_URI:DMLC_PS_ROOT_PORT
+    within ``timeout_s`` (tried every RETRY_S, at least once): a dist KVStore would wait forever.
+
+    False as well when either variable is missing or the port is not a number.
+    """
+    try:
+        address = env["DMLC_PS_ROOT_URI"], int(env["DMLC_PS_ROOT_PORT"])
+    except (KeyError, ValueError):
+        return False
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection(address, max(deadline - time.monotonic(), RETRY_S)):
+                return True
+        except OSError:  # refused, unreachable or timed out
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(RETRY_S, left))
 
 
 def init_module_optimizer(module, cluster, optimizer):

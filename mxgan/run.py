@@ -117,13 +117,13 @@ def train(parser, argv, args, contexts, *, model, profiles, train_command):
         start = fit.restore(trainer, run_dir) if args.resume else 0
         if cluster.is_chief:
             announce(config, run_dir)
-        iteration, stopped = fit.fit(
+        iteration, stopped_by = fit.fit(
             trainer, data, run_dir=run_dir, config=config, max_iters=config["iterations"],
             sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, start=start,
             keep_checkpoints=args.keep_checkpoints)
-    if stopped:
+    if stopped_by:
         print("stopped at iteration %d; resume with --resume" % iteration, file=sys.stderr)
-        return 130
+        return 128 + stopped_by  # the shell's code for a process ended by that signal
     if cluster.is_chief:
         timeline_pictures(run_dir)
         print("done: %d iterations; pictures and checkpoints in %s" % (iteration, run_dir))

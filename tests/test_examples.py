@@ -2,6 +2,7 @@
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -105,6 +106,16 @@ def _exit_message(main, argv, capsys):
     (["--resume"], "no trained model at"),
     (["--generate", "4"], "no trained model at"),
     (["--kvstore", "dist_sync"], "start the job with python -m mxgan.launch"),
+    (["--lr", "nan"], "argument --lr: must be a number > 0, got nan"),
+    (["--lr", "-1"], "argument --lr: must be a number > 0, got -1"),
+    (["--lr-d", "0"], "argument --lr-d: must be a number > 0"),
+    (["--beta1", "1"], "argument --beta1: must be a number in [0, 1)"),
+    (["--ema-decay", "1"], "argument --ema-decay: must be a number in [0, 1)"),
+    (["--seed", "-1"], "argument --seed: must be an integer from 0 to 2147483647"),
+    (["--seed", str(2 ** 32)], "argument --seed: must be an integer from 0 to 2147483647"),
+    (["--ctx", "gpu:-1"], "--ctx device ids must be distinct and >= 0"),
+    (["--graph", "quick"], "argument --graph: invalid choice: 'quick'"),
+    (["--batch-size", "100000"], "--batch-size 100000 is larger than the 60000 training images"),
     (["--dry-run", "--batch-size", "7", "--ctx", "cpu:0,1"], "choose a multiple of 2"),
 ])
 def test_dcgan_refuses_bad_input(argv, message, capsys, tmp_path):
@@ -158,20 +169,69 @@ def _wait_for_content(path, child, timeout=90):
         time.sleep(0.2)
 
 
-def test_ctrl_c_saves_a_checkpoint_and_stops_cleanly(tmp_path):
+def _long_dry_run(run_dir, *extra):
     command = [sys.executable, str(ROOT / "examples" / "dcgan_mnist.py"), "--dry-run",
-               "--max-iters", "100000", "--out", str(tmp_path)]
-    child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+               "--max-iters", "100000", "--out", str(run_dir), *extra]
+    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_signal_saves_a_checkpoint_and_stops_cleanly(tmp_path, sig):
+    child = _long_dry_run(tmp_path)
     try:
         _wait_for_content(tmp_path / "metrics.jsonl", child)
-        child.send_signal(signal.SIGINT)
+        child.send_signal(sig)
         _, stderr = child.communicate(timeout=60)
     finally:
         child.kill()
-    assert child.returncode == 130
+    assert child.returncode == 128 + sig
     assert "Traceback" not in stderr and "resume with --resume" in stderr
-    saved = checkpoint.latest(tmp_path)
-    assert saved is not None and checkpoint.load_meta(saved)["iteration"] >= 20
+    saved = checkpoint.find(tmp_path)
+    assert checkpoint.load_meta(saved)["iteration"] >= 10
+
+
+def test_a_second_run_on_a_busy_directory_exits_2_naming_the_first(tmp_path):
+    first = _long_dry_run(tmp_path, "--checkpoint-every", "5")
+    try:
+        _wait_for_content(tmp_path / "metrics.jsonl", first)
+        second = subprocess.run([sys.executable, str(ROOT / "examples" / "dcgan_mnist.py"),
+                                 "--dry-run", "--resume", "--out", str(tmp_path)],
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        first.kill()
+        first.wait()
+    assert second.returncode == 2 and "Traceback" not in second.stderr
+    assert second.stderr.strip().splitlines()[-1].startswith(
+        "error: %s is in use by process %d" % (tmp_path, first.pid))
+    saved = checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"]
+    taken_over = subprocess.run([sys.executable, str(ROOT / "examples" / "dcgan_mnist.py"),
+                                 "--dry-run", "--resume", "--out", str(tmp_path),
+                                 "--max-iters", str(saved + 2)], capture_output=True, text=True,
+                                timeout=300)  # the killed run's lock is stale: taken over
+    assert taken_over.returncode == 0, taken_over.stderr[-2000:]
+
+
+def test_every_reader_skips_a_damaged_newest_checkpoint_with_a_warning(dcgan_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(dcgan_run, run_dir)
+    assert dcgan.main(["--dry-run", "--resume", "--max-iters", "6", "--out", str(run_dir),
+                       "--checkpoint-every", "1"]) == 0
+    previous, newest = checkpoint.list_checkpoints(run_dir)[-2:]
+    params = next(newest.glob("generator-*.params"))
+    params.write_bytes(params.read_bytes()[:100])  # as a power cut might leave it
+    commands = [[str(ROOT / "examples" / "dcgan_mnist.py"), "--generate", "4"],
+                [str(ROOT / "examples" / "dcgan_mnist.py"), "--interpolate"],
+                ["-m", "mxgan.export"], ["-m", "mxgan.showcase"]]
+    for command in commands:
+        result = subprocess.run([sys.executable, *command, *(["--out", str(run_dir)] if
+                                 command[0].endswith(".py") else [str(run_dir)])], cwd=ROOT,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (command, result.stderr[-2000:])
+        assert "warning: skipping a damaged checkpoint: %s" % params in result.stderr
+    resumed = subprocess.run([sys.executable, str(ROOT / "examples" / "dcgan_mnist.py"),
+                              "--dry-run", "--resume", "--max-iters", "7", "--out", str(run_dir)],
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0 and "using %s instead" % previous in resumed.stderr
 
 
 def test_cgan_infer_from_a_missing_checkpoint_path_says_so(capsys, tmp_path):

@@ -58,11 +58,11 @@ def _assert_identical(trainer, other):
 def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
         straight, tmp_path, real_u8, sig):
     model, expected = straight
-    _, (stopped_at, stopped) = _fit(model, tmp_path, real_u8[:24], STEPS, stop_at=5, sig=sig)
-    assert (stopped_at, stopped) == (5, True)
+    _, (stopped_at, stopped_by) = _fit(model, tmp_path, real_u8[:24], STEPS, stop_at=5, sig=sig)
+    assert (stopped_at, stopped_by) == (5, sig)
     assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 5
-    resumed, (last, stopped) = _fit(model, tmp_path, real_u8[:24], STEPS, resume=True)
-    assert (last, stopped) == (STEPS, False)
+    resumed, (last, stopped_by) = _fit(model, tmp_path, real_u8[:24], STEPS, resume=True)
+    assert (last, stopped_by) == (STEPS, None)
     _assert_identical(expected, resumed)
     assert [row["iteration"] for row in read_metrics(tmp_path / "metrics.jsonl")] == list(
         range(1, STEPS + 1))

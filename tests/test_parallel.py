@@ -5,11 +5,14 @@ The equality needs networks without BatchNorm: with it each device normalises it
 which is MXNet's (and everyone's) data-parallel BatchNorm, not a bug. So these tests use small
 BatchNorm-free networks with the same inputs as mxgan's; everything else is the shipped code.
 """
+import time
+
 import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import checkpoint, symbols, train
+from mxgan import checkpoint, parallel, symbols, train
+from mxgan.launch import free_port
 from mxgan.cgan import ExecutorGAN
 from mxgan.dcgan import ModuleGAN
 from mxgan.conditions import encode_digits
@@ -145,3 +148,16 @@ def test_dist_kvstore_without_the_launcher_says_how_to_start_it(monkeypatch):
     monkeypatch.delenv("DMLC_ROLE", raising=False)
     with pytest.raises(RuntimeError, match="python -m mxgan.launch"):
         Cluster.join("dist_sync")
+
+
+def test_a_worker_without_a_scheduler_says_so_within_a_bounded_time(monkeypatch):
+    monkeypatch.setattr(parallel, "SCHEDULER_WAIT_S", 0.5)
+    port = free_port()  # nobody listens there
+    monkeypatch.setenv("DMLC_ROLE", "worker")
+    monkeypatch.setenv("DMLC_PS_ROOT_URI", "127.0.0.1")
+    monkeypatch.setenv("DMLC_PS_ROOT_PORT", str(port))
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="no KVStore scheduler answers at 127.0.0.1:%d after"
+                                           % port):
+        Cluster.join("dist_sync")
+    assert time.monotonic() - start < 3
