@@ -1,79 +1,77 @@
-"""Time to quality of a finished run, read from the monitoring grids it saved.
+"""Time to quality: the scores of a run's checkpoints against the training time they took.
 
-    python benchmarks/time_to_quality.py runs/cgan-mnist runs/dcgan-mnist
+    python benchmarks/time_to_quality.py dcgan --max-iters 9000 --every 1000 [flags...]
 
-For each ``samples/iter-NNNNNN.png`` the grid is cut back into images and scored with mxgan's
-digit classifier: a CGAN grid has one row per digit, so its conditional accuracy is measured; a
-DCGAN grid's fixed noise gives the class coverage. Training time up to a step is summed from
-``metrics.jsonl`` (images/s of each logged block), so sampling and checkpoints are not counted.
-Prints the first step and time at which the CGAN passes 90% conditional accuracy and the DCGAN
-covers all 10 classes.
+Trains ``examples/<model>_mnist.py`` once with every ``--every``-th checkpoint kept, then scores
+each checkpoint's samples (1,000; G's weight average where the run keeps one) exactly as the
+example scores its last one. Training seconds come from ``metrics.jsonl``; the command's own
+start-up, data loading and final scoring are measured too and reported beside them. Writes
+``benchmarks/time-to-quality-<model>.json`` and, with ``--plot``, a PNG of FD / floor (and
+conditional accuracy) against minutes.
 """
 import argparse
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-import cv2
-import numpy as np
+ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
 
-from mxgan import metrics
-from mxgan.classifier import load_classifier
-
-PAD, CELL = 2, 28  # the layout of mxgan.viz.make_grid for 28 x 28 images
-CGAN_TARGET, DIGITS = 0.90, 10
+from mxgan import checkpoint, generate, metrics  # noqa: E402
+from mxgan.rundir import read_metrics  # noqa: E402
 
 
-def grid_images(path):
-    """Cut a saved grid (PNG) back into float images (N, 28, 28) in [-1, 1], row-major."""
-    picture = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 127.5 - 1
-    rows, cols = ((size - PAD) // (CELL + PAD) for size in picture.shape)
-    return np.stack([picture[PAD + r * (CELL + PAD):][:CELL, PAD + c * (CELL + PAD):][:, :CELL]
-                     for r in range(rows) for c in range(cols)]), cols
+def train(model, run_dir, max_iters, every, flags):
+    """Run the example keeping every checkpoint; returns its wall seconds."""
+    command = [sys.executable, str(ROOT / "examples" / ("%s_mnist.py" % model)), "--out",
+               str(run_dir), "--max-iters", str(max_iters), "--checkpoint-every", str(every),
+               "--keep-checkpoints", "0", *flags]
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
-def training_seconds(run_dir):
-    """Cumulative training seconds at each logged step, from per-block images/s."""
-    rows = [json.loads(line) for line in (Path(run_dir) / "metrics.jsonl").open()]
-    config = json.loads((Path(run_dir) / "config.json").read_text())
-    steps = np.array([row["iteration"] for row in rows])
-    return dict(zip(steps, np.cumsum([config["batch_size"] / row["images_per_s"] for row in rows])))
+def score_checkpoints(run_dir):
+    """[(iteration, training seconds, scores)] of every checkpoint of the run."""
+    seconds = {row["iteration"]: row["seconds"] for row in read_metrics(run_dir / "metrics.jsonl")}
+    found = []
+    for ckpt in checkpoint.list_checkpoints(run_dir):
+        iteration = checkpoint.load_meta(ckpt)["iteration"]
+        images, labels, dataset = generate.sample_run(run_dir, metrics.FD_SAMPLES,
+                                                      checkpoint_dir=ckpt)
+        scores = metrics.score_samples(images, labels, dataset=dataset)
+        found.append((iteration, seconds[iteration], scores))
+        print("%6d %7.0f s  FD %.2fx floor" % (iteration, seconds[iteration],
+                                               scores["samples"]["fd_ratio"]), flush=True)
+    return found
 
 
-def quality_at(classifier, path, conditional):
-    """(score, target reached) for one grid: conditional accuracy, or classes covered."""
-    images, cols = grid_images(path)
-    probs = classifier.predict(images)
-    if conditional:
-        accuracy = metrics.conditional_accuracy(probs, np.repeat(np.arange(DIGITS), cols))
-        return accuracy["accuracy"], accuracy["accuracy"] >= CGAN_TARGET
-    covered = len(set(probs.argmax(axis=1)))
-    return covered, covered == DIGITS
-
-
-def time_to_quality(run_dir, classifier):
-    """The first (step, seconds, score) at which the run reaches its target, or None."""
-    conditional = json.loads((Path(run_dir) / "config.json").read_text())["model"] == "cgan"
-    seconds = training_seconds(run_dir)
-    for path in sorted(Path(run_dir, "samples").glob("iter-*.png")):
-        step = int(path.stem.split("-")[1])
-        score, reached = quality_at(classifier, path, conditional)
-        if reached:
-            return step, float(seconds[step]), score
-    return None
-
-
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path, help="finished run directories")
-    args = parser.parse_args()
-    classifier = load_classifier("mnist")
-    for run_dir in args.runs:
-        found = time_to_quality(run_dir, classifier)
-        if found is None:
-            print("%s: target not reached" % run_dir)
-        else:
-            print("%s: target reached at step %d after %.0f s of training (score %s)"
-                  % (run_dir, found[0], found[1], found[2]))
+    parser.add_argument("model", choices=("dcgan", "cgan"))
+    parser.add_argument("--max-iters", type=int, default=9000)
+    parser.add_argument("--every", type=int, default=1000)
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "time-to-quality",
+                        help="where the run goes")
+    parser.add_argument("--results", type=Path,
+                        help="JSON file (default: benchmarks/time-to-quality-MODEL.json)")
+    args, flags = parser.parse_known_args(argv)
+    run_dir = args.out / args.model
+    subprocess.run(["rm", "-rf", str(run_dir)], check=True)
+    wall = train(args.model, run_dir, args.max_iters, args.every, flags)
+    points = score_checkpoints(run_dir)
+    record = {"model": args.model, "flags": flags, "command_wall_s": wall,
+              "points": [{"iteration": i, "training_s": s, "fd_ratio": sc["samples"]["fd_ratio"],
+                          "precision": sc["samples"]["precision"],
+                          "recall": sc["samples"]["recall"],
+                          "accuracy": sc["samples"].get("conditional_accuracy", {}).get(
+                              "accuracy")} for i, s, sc in points]}
+    out = args.results or ROOT / "benchmarks" / ("time-to-quality-%s.json" % args.model)
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    print("command: %.0f s (training %.0f s); wrote %s" % (wall, points[-1][1], out))
 
 
 if __name__ == "__main__":

@@ -98,13 +98,14 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
             pending.append(trainer.step(**batches.next()))
             iteration += 1
             bar.update(1)
-            if chief and (len(pending) == LOG_EVERY or iteration == max_iters or stop.requested):
+            save = (iteration % checkpoint_every == 0 or stop.requested
+                    or iteration == max_iters)
+            if chief and (len(pending) == LOG_EVERY or save):
                 _show(bar, log.push(iteration - len(pending) + 1, pending))
                 pending = []
             if chief and iteration % sample_every == 0:
                 write_monitor_grid(trainer, run_dir, iteration)
-            if chief and (iteration % checkpoint_every == 0 or stop.requested
-                          or iteration == max_iters):
+            if chief and save:
                 log.flush()  # the log never lags behind a checkpoint
                 checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config},
                                 keep=keep_checkpoints)

@@ -144,12 +144,12 @@ def test_run_prints_a_table_and_writes_json(tmp_path):
     assert results["ratios"]["dcgan28"]["mxgan/naive"] > 0
 
 
-def test_time_to_quality_reads_grids_back_exactly(tmp_path):
-    from benchmarks.time_to_quality import grid_images
-    from mxgan import viz
-    images = np.random.RandomState(0).randint(0, 256, (23, 1, 28, 28)).astype(np.float32)
-    images = images / 127.5 - 1
-    viz.write_png(tmp_path / "grid.png", viz.make_grid(images, 10))
-    cells, cols = grid_images(tmp_path / "grid.png")
-    assert cols == 10 and cells.shape == (30, 28, 28)
-    np.testing.assert_allclose(cells[:23], images[:, 0], atol=1 / 127.5)
+def test_time_to_quality_scores_every_checkpoint_against_its_training_time(tmp_path, scorer):
+    from benchmarks import time_to_quality
+    time_to_quality.main(["dcgan", "--max-iters", "6", "--every", "3", "--out", str(tmp_path),
+                          "--results", str(tmp_path / "ttq.json"), "--dry-run"])
+    record = json.loads((tmp_path / "ttq.json").read_text())
+    points = record["points"]
+    assert [p["iteration"] for p in points] == [3, 6]
+    assert 0 < points[0]["training_s"] < points[1]["training_s"] < record["command_wall_s"]
+    assert all(p["fd_ratio"] > 1 for p in points)

@@ -83,6 +83,26 @@ def test_a_kill_between_checkpoints_loses_only_the_steps_since_the_last(straight
     assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 6
     resumed, _ = _fit(model, tmp_path, real_u8[:24], STEPS, resume=True)
     _assert_identical(expected, resumed)
+    assert [row["iteration"] for row in read_metrics(tmp_path / "metrics.jsonl")] == list(
+        range(1, STEPS + 1))  # the log was written up to each checkpoint
+
+
+class _ReadLogAt(_SignalAt):
+    """A trainer that, before step ``at``, reads what the metrics log holds on disk."""
+
+    def step(self, **batch):
+        self.steps += 1
+        if self.steps == self.at:
+            self.seen = [row["iteration"] for row in read_metrics(self.run_dir / "metrics.jsonl")]
+        return self.trainer.step(**batch)
+
+
+def test_the_log_on_disk_holds_every_step_up_to_the_last_checkpoint(tmp_path, real_u8):
+    driven = _ReadLogAt(tiny.dcgan(), at=7, sig=None)
+    driven.run_dir = tmp_path
+    fit.fit(driven, tiny.data_iter("dcgan", real_u8[:24]), run_dir=tmp_path, config={"seed": 0},
+            max_iters=STEPS, sample_every=100, checkpoint_every=3)
+    assert driven.seen == [1, 2, 3, 4, 5, 6]  # a kill now would lose no logged step
 
 
 def test_batches_resume_inside_an_epoch_at_the_same_batch(real_u8):
