@@ -12,9 +12,14 @@ import sys
 
 from mxgan import cli, run
 
-# Defaults per device. GPU: MXNet's DCGAN tutorial as published (64 x 64 x 3). CPU: the 28 x 28
-# network of the torch-for-R DCGAN tutorial, sized to finish in minutes on 2 cores.
+# Named defaults (--profile); gpu and cpu are the devices' own. The tutorials' nets as published:
+# tutorial-64 is MXNet's DCGAN tutorial (64 x 64 x 3, one epoch), tutorial-28 the torch-for-R
+# one. gpu trains the former longer; cpu the latter, tuned for 2 cores (README: Sample quality).
 PROFILES = {
+    "tutorial-64": dict(image_size=64, channels=3, ngf=128, ndf=128, batch_size=64, epochs=1,
+                        max_iters=None, real_label=1.0, lr_decay="none", ema_decay=0.0),
+    "tutorial-28": dict(image_size=28, channels=1, ngf=28, ndf=28, batch_size=128, epochs=5,
+                        max_iters=None, real_label=1.0, lr_decay="none", ema_decay=0.0),
     "gpu": dict(image_size=64, channels=3, ngf=128, ndf=128, batch_size=64, epochs=5,
                 max_iters=None, real_label=1.0, lr_decay="none", ema_decay=0.999),
     "cpu": dict(image_size=28, channels=1, ngf=28, ndf=28, batch_size=64, epochs=None,
@@ -26,7 +31,7 @@ TRAIN_COMMAND = "python examples/dcgan_mnist.py"
 
 
 def build_parser():
-    parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]))
+    parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]), profiles=PROFILES)
     net = parser.add_argument_group("network")
     net.add_argument("--image-size", type=int, choices=(28, 64),
                      help="28 (the torch-for-R tutorial's net) or 64 (MXNet's DCGAN tutorial's)")

@@ -201,10 +201,15 @@ def how_to_train(run_dir, train_command=None):
 
 # ---- the flags every example shares -----------------------------------------------------------
 
-def add_training_args(parser, *, default_dataset="mnist"):
-    """Flags every example shares, in groups: data, training, output."""
+def add_training_args(parser, *, profiles, default_dataset="mnist"):
+    """Flags every example shares, in groups: data, training, output; ``profiles`` are the
+    example's named sets of defaults (``--profile``)."""
     _add_data_args(parser.add_argument_group("data"), default_dataset)
-    _add_fit_args(parser.add_argument_group("training"))
+    fit = parser.add_argument_group("training")
+    fit.add_argument("--profile", choices=sorted(profiles),
+                     help="the defaults to start from (default: cpu or gpu, the device's; "
+                          "dry-run with --dry-run); any flag given overrides them")
+    _add_fit_args(fit)
     _add_output_args(parser.add_argument_group("output"))
     return parser
 

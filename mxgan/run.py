@@ -44,10 +44,10 @@ def run_directory(args, model):
 
 
 def resolve_config(args, contexts, *, model, profiles, train_command):
-    """The device's profile (or the dry-run one), overridden by the flags given, as one
-    JSON-able dict."""
-    profile = "dry-run" if args.dry_run else contexts[0].device_type
-    config = dict(profiles[profile], model=model, train_command=train_command)
+    """The profile asked for (else the dry-run one, else the device's), overridden by the flags
+    given, as one JSON-able dict."""
+    profile = args.profile or ("dry-run" if args.dry_run else contexts[0].device_type)
+    config = dict(profiles[profile], model=model, train_command=train_command, profile=profile)
     for key in SHARED_KEYS + ARCHITECTURES[model]:
         if getattr(args, key, None) is not None:
             config[key] = getattr(args, key)

@@ -91,7 +91,7 @@ def test_an_output_file_must_not_be_a_directory(tmp_path):
 
 
 def test_explicit_flags_are_those_given_even_at_their_default():
-    parser = cli.add_training_args(cli.new_parser("demo"))
+    parser = cli.add_training_args(cli.new_parser("demo"), profiles={"cpu": {}})
     assert cli.explicit_flags(parser, ["--lr", "2e-4", "--max-iters", "9"]) == {"lr", "max_iters"}
     assert cli.explicit_flags(parser, []) == set()
 

@@ -19,12 +19,12 @@ SAVED = dict(PROFILES["cpu"], model="dcgan", dataset="mnist", lr=2e-4, beta1=0.5
 
 def _args(**given):
     defaults = dict(dataset="mnist", lr=2e-4, beta1=0.5, seed=0, kvstore="local", nz=100,
-                    dry_run=False, out=None, batch_size=None, epochs=None, max_iters=None,
+                    dry_run=False, out=None, profile=None, batch_size=None, epochs=None, max_iters=None,
                     real_label=None, image_size=None, channels=None, ngf=None, ndf=None)
     return argparse.Namespace(**dict(defaults, **given))
 
 
-def test_a_new_runs_config_is_the_devices_profile_under_the_flags_given():
+def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_flags_given():
     config = run.resolve_config(_args(ngf=16, lr=1e-3), [mx.cpu()], model="dcgan",
                                 profiles=PROFILES, train_command="python x.py")
     assert (config["ngf"], config["ndf"], config["lr"], config["max_iters"]) == (16, 28, 1e-3,
@@ -33,6 +33,9 @@ def test_a_new_runs_config_is_the_devices_profile_under_the_flags_given():
     dry = run.resolve_config(_args(dry_run=True), [mx.cpu()], model="dcgan", profiles=PROFILES,
                              train_command="python x.py")
     assert dry["max_iters"] == 4 and dry["batch_size"] == 8
+    named = run.resolve_config(_args(profile="dry-run", max_iters=9), [mx.cpu()], model="dcgan",
+                               profiles=PROFILES, train_command="python x.py")
+    assert (named["profile"], named["batch_size"], named["max_iters"]) == ("dry-run", 8, 9)
 
 
 @pytest.mark.parametrize("given, shown", [
