@@ -30,7 +30,11 @@ setup(
         "pillow>=8",  # GIFs (mxgan.showcase); matplotlib needs it too
         "tqdm>=4.60",
     ],
-    extras_require={"test": ["pytest>=7"],
+    extras_require={"test": ["pytest>=7",
+                             # tests/test_tutorials.py runs docs/*.ipynb; docs/make_notebooks.py
+                             # writes them. Bounded to the major versions tested (Python 3.11:
+                             # nbformat 5.11.1, nbclient 0.11.0, ipykernel 7.4.0).
+                             "nbformat>=5.7,<6", "nbclient>=0.7,<0.12", "ipykernel>=6.0,<8"],
                     "bench": ["torch==2.13.0"],  # PyTorch twins in benchmarks/, never at runtime
                     # python -m mxgan.export: MXNet's exporter imports onnx.mapping, gone in
                     # onnx 1.19; onnxruntime 1.15-1.17 need numpy>=1.24; 1.23 runs the opset 23

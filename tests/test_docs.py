@@ -1,5 +1,6 @@
-"""The docs cannot rot: their figures are made from runs, their links and names resolve, their
-tables are the code's, and their commands parse with the programs' own argument parsers."""
+"""The docs cannot rot: their figures are made from runs, their links, line anchors and names
+resolve, their tables are the runs', the code they quote is the package's, and their commands
+parse with the programs' own argument parsers. (tests/test_tutorials.py runs the pages' code.)"""
 import functools
 import importlib
 import importlib.util
@@ -30,6 +31,7 @@ def load_file(path):
 
 
 make_figures = load_file(DOCS / "make_figures.py")
+make_notebooks = load_file(DOCS / "make_notebooks.py")
 EXAMPLES = {model: load_file(ROOT / "examples" / ("%s_mnist.py" % model)) for model in PAGES}
 _page_ids = [page.name for page in ALL_PAGES]
 
@@ -68,13 +70,14 @@ def anchors(markdown_file):
 
 
 def attributed_names(page):
-    """(source file, dotted name) for links such as [`ModuleGAN.step`](../mxgan/dcgan.py)."""
+    """(source file, dotted name) for links such as [`ModuleGAN.step`](../mxgan/dcgan.py#L83)."""
     pairs = []
     for is_image, text, target in links(page):
         name = re.sub(r"\(\)$", "", text.strip("`"))
-        if not is_image and target.endswith(".py") and _IDENTIFIER.match(name) \
+        path = target.partition("#")[0]
+        if not is_image and path.endswith(".py") and _IDENTIFIER.match(name) \
                 and not name.endswith(".py"):
-            pairs.append(((page.parent / target).resolve(), name))
+            pairs.append(((page.parent / path).resolve(), name))
     return pairs
 
 
@@ -126,8 +129,9 @@ def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
     for name in make_figures.FIGURES[model]:
         with Image.open(figures / model / name) as image:
             assert image.format == name.rsplit(".", 1)[1].upper() and min(image.size) > 50, name
-    tables = (figures / model / make_figures.TABLES).read_text()
-    assert "## generator" in tables and "## discriminator" in tables and "## scores" in tables
+    tables = make_notebooks.read_tables(figures / model / make_figures.TABLES)
+    assert {"scores", "scorer", "training"} <= set(tables)
+    assert all(table.count("\n") >= 3 for table in tables.values())  # head, rule, a row
 
 
 def test_a_missing_run_directory_is_one_error_line_and_exit_2(tmp_path, capsys):
@@ -181,7 +185,10 @@ def test_relative_links_and_their_anchors_resolve(page):
         path, _, anchor = target.partition("#")
         resolved = (page.parent / path).resolve() if path else page
         assert resolved.exists(), target
-        if anchor:
+        if anchor and resolved.suffix == ".py":
+            assert re.match(r"^L\d+$", anchor), target
+            assert int(anchor[1:]) <= len(resolved.read_text().splitlines()), target
+        elif anchor:
             assert anchor in anchors(resolved), target
 
 
@@ -192,7 +199,7 @@ def test_every_name_a_page_attributes_to_a_module_exists_there(page):
 
 @pytest.mark.parametrize("model", PAGES)
 def test_the_parsers_find_the_names_and_commands_of_a_models_page(model):
-    assert len(attributed_names(PAGES[model])) > 30
+    assert len(attributed_names(PAGES[model])) > 20
     assert len([line for block in code_blocks(PAGES[model], "sh") for line in block.splitlines()
                 if line.startswith("python ")]) >= 5
 
@@ -205,32 +212,33 @@ def test_the_name_check_catches_a_renamed_function():
                                     "no_such_function in docs/make_figures.py"]
 
 
-def _cli_default(model, name):
-    return getattr(EXAMPLES[model].build_parser().parse_args([]), name)
+def misplaced_anchors(page):
+    """Links to a named definition whose #L anchor is missing or not the definition's line."""
+    wrong = []
+    for match, path, name, line in make_notebooks.source_links(page.read_text(), page.parent):
+        actual = make_notebooks.definition_lines(path).get(name)
+        if line is None or line != actual:
+            wrong.append("%s: #L%s, defined at %s" % (match.group(0), line, actual))
+    return wrong
 
 
-def _expected_layer_tables():
-    """{page: [Markdown tables]} for the examples' default networks, shapes from infer_shape."""
-    dcgan = [dict(EXAMPLES["dcgan"].PROFILES[device], model="dcgan",
-                  nz=_cli_default("dcgan", "nz")) for device in ("cpu", "gpu")]
-    cgan = [dict(EXAMPLES["cgan"].PROFILES["cpu"], model="cgan", nz=_cli_default("cgan", "nz"),
-                 condition=condition) for condition in ("onehot", "embedding")]
-    return {page: [make_figures.layer_table(make_figures.layer_rows(symbol, prefix, **shapes))
-                   for config in configs
-                   for _, symbol, prefix, shapes in make_figures.networks(config)]
-            for page, configs in (("dcgan", dcgan), ("cgan", cgan))}
+@pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
+def test_every_link_to_a_definition_points_at_its_line(page):
+    assert misplaced_anchors(page) == [], "run python docs/make_notebooks.py"
 
 
-def test_layer_tables_are_the_ones_infer_shape_gives():
-    expected = _expected_layer_tables()
-    for model, tables in expected.items():
-        text = PAGES[model].read_text()
-        full = tables if model == "dcgan" else tables[:2]  # the embedding variant is excerpted
-        for table in full:
-            assert table in text, "%s.md lacks this table (or it changed):\n%s" % (model, table)
-        known = {line for table in tables for line in table_lines(table)}
-        shown = [line for line in table_lines(text) if re.match(r"^\| `[gd]_", line)]
-        assert len(shown) > 20 and set(shown) <= known, set(shown) - known
+def test_the_anchor_check_catches_a_moved_definition(tmp_path):
+    line = make_notebooks.definition_lines(ROOT / "mxgan" / "dcgan.py")["ModuleGAN.step"]
+    page = tmp_path / "page.md"
+    page.write_text("[`ModuleGAN.step`](%s#L%d) [`ModuleGAN.step`](%s#L%d) [`zero`](%s)\n"
+                    % ((ROOT / "mxgan" / "dcgan.py", line, ROOT / "mxgan" / "dcgan.py", line + 1,
+                        ROOT / "mxgan" / "train.py")))
+    assert [entry.split(":")[0] for entry in misplaced_anchors(page)] == [
+        "[`ModuleGAN.step`](%s#L%d)" % (ROOT / "mxgan" / "dcgan.py", line + 1),
+        "[`zero`](%s)" % (ROOT / "mxgan" / "train.py")]
+    assert make_notebooks.definition_lines(ROOT / "examples" / "dcgan_mnist.py")["PROFILES"] \
+        == next(n for n, text in enumerate((ROOT / "examples" / "dcgan_mnist.py").read_text()
+                                           .splitlines(), 1) if text.startswith("PROFILES ="))
 
 
 @pytest.mark.parametrize("model", PAGES)
@@ -238,14 +246,35 @@ def test_tables_quoted_from_the_run_match_those_make_figures_wrote(model):
     text = PAGES[model].read_text()
     quoted = table_lines((IMG / model / make_figures.TABLES).read_text())
     assert [line for line in quoted if line not in text] == []
+    written = make_notebooks.read_tables(IMG / model / make_figures.TABLES)
+    assert make_notebooks.marked_tables(text) == written, "run python docs/make_notebooks.py"
 
 
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
-def test_quoted_code_is_still_in_the_package(page):
-    source = {line.strip() for path in (ROOT / "mxgan").glob("*.py")
-              for line in path.read_text().splitlines()}
-    quoted = [line.strip() for block in code_blocks(page, "python") for line in block.splitlines()]
-    assert [line for line in quoted if line and line not in source] == []
+def test_quoted_code_is_still_in_the_file_it_names(page):
+    """```py blocks quote the package: the first line names the file, the others are in it.
+    (```python blocks are the tutorial's own code, run by tests/test_tutorials.py.)"""
+    blocks = code_blocks(page, "py")
+    assert page.name not in ("dcgan.md", "cgan.md") or blocks
+    for block in blocks:
+        first, *lines = block.splitlines()
+        named = re.match(r"^# (\S+\.py)\b", first)
+        assert named, "a quote's first line names its file: %r" % first
+        source = {line.strip() for line in (ROOT / named.group(1)).read_text().splitlines()}
+        assert [line for line in lines if line.strip() and line.strip() not in source] == []
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
+def test_the_tutorials_are_named_by_what_they_are(page):
+    text = page.read_text()
+    assert not re.search(r"\bseeds? \d|\bthe seeds?\b", text, re.I), \
+        "name a tutorial by what it is, e.g. MXNet's DCGAN tutorial"
+    assert "../shared/" not in text
+
+
+def make_targets():
+    """The targets the Makefile defines."""
+    return set(re.findall(r"^([A-Za-z][\w-]*):", (ROOT / "Makefile").read_text(), re.M))
 
 
 def _parser_for(argv):
@@ -262,8 +291,11 @@ def _parser_for(argv):
 def test_every_command_shown_parses_with_its_programs_own_parser(page):
     commands = [shlex.split(line, comments=True) for block in code_blocks(page, "sh")
                 for line in block.splitlines() if line.strip()]
-    assert all(argv[0] == "python" for argv in commands), "only python commands are checked"
+    assert all(argv[0] in ("python", "make") for argv in commands), "only python and make"
     for argv in commands:
+        if argv[0] == "make":
+            assert set(argv[1:]) <= make_targets(), "no such make target: %s" % " ".join(argv)
+            continue
         parse, args = _parser_for(argv[1:])
         try:
             parse(args)
