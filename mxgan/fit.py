@@ -138,7 +138,8 @@ def write_monitor_grid(trainer, run_dir, iteration):
 def write_summary_pictures(trainer, run_dir, rows, batches):
     """End-of-run pictures: the loss curves and generated-beside-real images."""
     if rows:
-        viz.loss_curve_figure(rows, run_dir / "loss_curves.png")
+        viz.loss_curve_figure(rows, run_dir / "loss_curves.png",
+                              real_label=trainer.recipe.real_label)
     images, _ = trainer.monitor()
     real = batches.next()["data"].asnumpy()[:len(images)]
     viz.fake_vs_real_figure(images, to_unit_range(real), run_dir / "fake_vs_real.png")

@@ -39,8 +39,10 @@ SCORED_SAMPLES = 1000
 # ---- configuration ----------------------------------------------------------------------------
 
 def run_directory(args, model):
-    """``--out``, else ``runs/<model>-<dataset>``; a `UsageError` unless it can be written."""
-    return cli.check_writable_dir(args.out or Path("runs") / ("%s-%s" % (model, args.dataset)))
+    """``--out``, else ``runs/<model>-<dataset>`` (``-dry-run`` appended for a dry run, which
+    must not take the real run's place); a `UsageError` unless it can be written."""
+    default = "%s-%s%s" % (model, args.dataset, "-dry-run" if args.dry_run else "")
+    return cli.check_writable_dir(args.out or Path("runs") / default)
 
 
 def resolve_config(args, contexts, *, model, profiles, train_command):

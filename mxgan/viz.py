@@ -171,11 +171,13 @@ def fake_vs_real_figure(fake, real, path):
     save_figure(fig, path)
 
 
-def loss_curve_figure(rows, path, *, smooth=25):
-    """D and G losses against iteration (moving average of ``smooth`` steps) from metric rows."""
+def loss_curve_figure(rows, path, *, real_label=1.0, smooth=25):
+    """D and G losses against iteration (moving average of ``smooth`` steps) from metric rows;
+    ``real_label`` is D's target for real images, which the legend names."""
     iters = np.array([row["iteration"] for row in rows])
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    curves = (("d_loss", "D: -log D(x) - log(1 - D(G(z)))"), ("g_loss", "G: -log D(G(z))"))
+    real = "-log D(x)" if real_label == 1 else "BCE(D(x), %g)" % real_label
+    curves = (("d_loss", "D: %s - log(1 - D(G(z)))" % real), ("g_loss", "G: -log D(G(z))"))
     for key, label in curves:
         values = np.array([row[key] for row in rows])
         ax.plot(iters, values, alpha=0.25, linewidth=0.8)

@@ -71,6 +71,7 @@ def test_a_run_directory_that_cannot_be_written_is_refused_before_anything_else(
     with pytest.raises(UsageError, match="is a file"):
         run.run_directory(_args(out=tmp_path / "file"), "dcgan")
     assert run.run_directory(_args(), "cgan").as_posix() == "runs/cgan-mnist"
+    assert run.run_directory(_args(dry_run=True), "cgan").as_posix() == "runs/cgan-mnist-dry-run"
 
 
 def test_iterations_are_epochs_capped_by_max_iters():
