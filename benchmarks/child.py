@@ -22,6 +22,8 @@ def add_workload_args(parser):
     parser.add_argument("--batch-size", type=int, help="override every workload's batch size")
     parser.add_argument("--filters", type=int,
                         help="override ngf = ndf of the DCGAN workloads (smoke tests)")
+    parser.add_argument("--peak-size", type=int, default=4096,
+                        help="side of the square matrices whose product measures the peak")
 
 
 def parse_args(argv=None):
@@ -39,10 +41,11 @@ def measure(args):
     JSON-ready result."""
     if args.impl == "peak":
         from .flops import sgemm_gflops  # imports MXNet, after the thread settings
-        return {"impl": "peak", "sgemm_gflops": sgemm_gflops(), "threads": args.threads}
+        return {"impl": "peak", "sgemm_gflops": sgemm_gflops(args.peak_size),
+                "threads": args.threads}
     workload = make_workload(args.workload, device=args.ctx, batch_size=args.batch_size,
                              filters=args.filters)
-    gan = harness.load_implementation(args.impl).build(workload, args.ctx)
+    gan = harness.builder(args.impl)(workload, args.ctx)
     result = harness.measure(gan, batch_size=workload.batch_size, warmup=args.warmup,
                              steps=args.steps)
     return dict(result, impl=args.impl, workload=args.workload, batch_size=workload.batch_size,

@@ -11,6 +11,7 @@ import time
 
 IMPLEMENTATIONS = {
     "mxgan": "benchmarks.mxgan_impl",  # mxgan's ModuleGAN / ExecutorGAN as shipped
+    "mxgan-tutorial-graph": "benchmarks.mxgan_impl",  # the same on the tutorial's graph
     "naive": "benchmarks.naive_impl",  # the tutorials' loops on the same mxgan graphs
     "torch": "benchmarks.torch_impl",  # PyTorch twins of the same nets and step
 }
@@ -37,9 +38,10 @@ def missing_requirement(impl):
     return None
 
 
-def load_implementation(impl):
-    """The module of implementation ``impl``; it provides ``build(workload, device)``."""
-    return importlib.import_module(IMPLEMENTATIONS[impl])
+def builder(impl):
+    """The function that builds implementation ``impl``: ``build(workload, device)``."""
+    module = importlib.import_module(IMPLEMENTATIONS[impl])
+    return module.build_tutorial_graph if impl.endswith("tutorial-graph") else module.build
 
 
 def measure(gan, *, batch_size, warmup, steps):

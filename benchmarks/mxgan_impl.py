@@ -1,4 +1,8 @@
-"""mxgan's own trainers, used as shipped: `ModuleGAN` for the DCGANs, `ExecutorGAN` for the CGAN."""
+"""mxgan's own trainers, used as shipped: `ModuleGAN` for the DCGANs, `ExecutorGAN` for the CGAN,
+on the fast graph (``build``) or on the tutorial's graph (``build_tutorial_graph``: what the
+exact rewrites of `mxgan.layers` buy, all else equal)."""
+import functools
+
 from mxgan.cgan import ExecutorGAN
 from mxgan.dcgan import ModuleGAN
 
@@ -8,8 +12,8 @@ from . import mx_common
 class MxganGAN(mx_common.MXNetStepper):
     """mxgan's trainer for ``workload`` on ``device``, stepping on one fixed real batch."""
 
-    def __init__(self, workload, device):
-        generator, discriminator = mx_common.networks(workload, "fast")
+    def __init__(self, workload, device, graph="fast"):
+        generator, discriminator = mx_common.networks(workload, graph)
         self.trainer = _trainer(workload, generator, discriminator, mx_common.context(device))
         self.inputs = mx_common.real_inputs(workload)
 
@@ -27,3 +31,4 @@ def _trainer(workload, generator, discriminator, ctx):
 
 
 build = MxganGAN
+build_tutorial_graph = functools.partial(MxganGAN, graph="tutorial")

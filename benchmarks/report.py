@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from .harness import images_per_second
 
-RATIOS = (("mxgan", "naive"), ("mxgan", "torch"))
+RATIOS = (("mxgan", "naive"), ("mxgan", "torch"), ("mxgan", "mxgan-tutorial-graph"))
 
 
 def step_gflop(args, workloads):
@@ -60,20 +60,20 @@ def ratios(rows):
 
 def format_table(rows, ratio_table):
     """The rows and ratios as fixed-width text."""
-    lines = ["%-8s %-6s %6s %10s %9s %8s %7s %18s %9s" % (
+    lines = ["%-8s %-20s %6s %10s %9s %8s %7s %18s %9s" % (
         "workload", "impl", "batch", "images/s", "step ms", "GFLOP/s", "% peak", "per repeat",
         "peak MiB")]
     for row in rows:
         spread = " ".join("%.0f" % value for value in row["per_repeat_images_per_s"])
-        lines.append("%-8s %-6s %6d %10.1f %9.1f %8.1f %7.1f %18s %9.0f" % (
+        lines.append("%-8s %-20s %6d %10.1f %9.1f %8.1f %7.1f %18s %9.0f" % (
             row["workload"], row["impl"], row["batch_size"], row["images_per_s"],
             row["median_step_ms"], row["gflops"], row["percent_of_peak"], spread,
             row["peak_rss_mib"]))
     lines.append("")
     pairs = ["%s/%s" % pair for pair in RATIOS]
-    lines.append("%-8s " % "workload" + " ".join("%12s" % pair for pair in pairs))
+    lines.append("%-8s " % "workload" + " ".join("%26s" % pair for pair in pairs))
     for workload, values in ratio_table.items():
-        cells = ("%12s" % ("%.2fx" % values[p] if p in values else "-") for p in pairs)
+        cells = ("%26s" % ("%.2fx" % values[p] if p in values else "-") for p in pairs)
         lines.append("%-8s " % workload + " ".join(cells))
     return "\n".join(lines)
 

@@ -58,7 +58,8 @@ def child_command(args, workload, impl):
     command = [sys.executable, "-m", "benchmarks.child", impl] + ([workload] if workload else [])
     command += ["--steps", args.steps, "--warmup", args.warmup, "--threads", args.threads,
                 "--ctx", args.ctx]
-    for flag, value in (("--batch-size", args.batch_size), ("--filters", args.filters)):
+    for flag, value in (("--batch-size", args.batch_size), ("--filters", args.filters),
+                        ("--peak-size", args.peak_size)):
         if value is not None:
             command += [flag, value]
     return [str(part) for part in command]
@@ -88,8 +89,8 @@ def main(argv=None):
                             peak_gflops=max(peaks))
     ratio_table = report.ratios(rows)
     print(report.format_table(rows, ratio_table))
-    print("fp32 matrix-product peak (%dx%d, %d threads): %s GFLOP/s"
-          % (4096, 4096, args.threads, " ".join("%.0f" % p for p in peaks)))
+    print("fp32 matrix-product peak (%dx%d, %d threads), per repeat: %s GFLOP/s"
+          % (args.peak_size, args.peak_size, args.threads, " ".join("%.0f" % p for p in peaks)))
     config = {key: value for key, value in vars(args).items() if key != "out"}
     results = {"machine": before, "load_average_1min_after": report.machine()["load_average_1min"],
                "config": dict(config, impls=impls), "sgemm_gflops": peaks, "results": rows,

@@ -17,14 +17,14 @@ from mxgan.mxnet_internals import module_grad_arrays
 ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(batch_size=8, filters=4)
 HAS_TORCH = importlib.util.find_spec("torch") is not None
-IMPLS = ["mxgan", "naive", pytest.param("torch", marks=pytest.mark.skipif(
+IMPLS = ["mxgan", "mxgan-tutorial-graph", "naive", pytest.param("torch", marks=pytest.mark.skipif(
     not HAS_TORCH, reason="torch is not installed"))]
 
 
 @pytest.mark.parametrize("workload", ["dcgan28", "cgan28"])
 @pytest.mark.parametrize("impl", IMPLS)
 def test_each_implementation_measures_positive_throughput(impl, workload):
-    gan = harness.load_implementation(impl).build(make_workload(workload, **TINY), "cpu")
+    gan = harness.builder(impl)(make_workload(workload, **TINY), "cpu")
     result = harness.measure(gan, batch_size=8, warmup=1, steps=2)
     assert len(result["step_s"]) == 2
     assert result["images_per_s"] > 0 and result["peak_rss_mib"] > 0
@@ -134,7 +134,7 @@ def test_run_prints_a_table_and_writes_json(tmp_path):
     out = tmp_path / "results.json"
     command = [sys.executable, "benchmarks/run.py", "--workloads", "dcgan28", "--impls", "mxgan",
                "naive", "--steps", "2", "--warmup", "1", "--repeats", "1", "--batch-size", "8",
-               "--filters", "4", "--out", str(out)]
+               "--filters", "4", "--peak-size", "256", "--out", str(out)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "mxgan/naive" in done.stdout
@@ -142,6 +142,8 @@ def test_run_prints_a_table_and_writes_json(tmp_path):
     assert {row["impl"] for row in results["results"]} == {"mxgan", "naive"}
     assert all(row["images_per_s"] > 0 for row in results["results"])
     assert results["ratios"]["dcgan28"]["mxgan/naive"] > 0
+    assert len(results["sgemm_gflops"]) == 1 and results["sgemm_gflops"][0] > 0
+    assert all(0 < row["percent_of_peak"] for row in results["results"])
 
 
 def test_time_to_quality_scores_every_checkpoint_against_its_training_time(tmp_path, scorer):
@@ -153,3 +155,11 @@ def test_time_to_quality_scores_every_checkpoint_against_its_training_time(tmp_p
     assert [p["iteration"] for p in points] == [3, 6]
     assert 0 < points[0]["training_s"] < points[1]["training_s"] < record["command_wall_s"]
     assert all(p["fd_ratio"] > 1 for p in points)
+
+
+def test_the_layer_benchmark_times_every_rewrite_against_the_tutorial_layer(tmp_path):
+    from benchmarks import layers
+    layers.main(["--steps", "1", "--threads", "1", "--out", str(tmp_path / "layers.json")])
+    rows = json.loads((tmp_path / "layers.json").read_text())
+    assert len(rows) == len(layers.CASES)
+    assert all(row["tutorial_ms"] > 0 and row["fast_ms"] > 0 for row in rows)
