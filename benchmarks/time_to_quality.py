@@ -1,13 +1,14 @@
 """Time to quality: the scores of a run's checkpoints against the training time they took.
 
     python benchmarks/time_to_quality.py dcgan --max-iters 9000 --every 1000 [flags...]
+    python benchmarks/time_to_quality.py dcgan --plot benchmarks/time-to-quality-*.json
 
 Trains ``examples/<model>_mnist.py`` once with every ``--every``-th checkpoint kept, then scores
 each checkpoint's samples (1,000; G's weight average where the run keeps one) exactly as the
 example scores its last one. Training seconds come from ``metrics.jsonl``; the command's own
 start-up, data loading and final scoring are measured too and reported beside them. Writes
-``benchmarks/time-to-quality-<model>.json`` and, with ``--plot``, a PNG of FD / floor (and
-conditional accuracy) against minutes.
+``benchmarks/time-to-quality-<model>.json``; ``--plot`` draws the result files as
+``benchmarks/time-to-quality.png``: FD / floor (and conditional accuracy) against minutes.
 """
 import argparse
 import json
@@ -20,8 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from mxgan import checkpoint, generate, metrics  # noqa: E402
+from mxgan import checkpoint, generate, metrics, viz  # noqa: E402
 from mxgan.rundir import read_metrics  # noqa: E402
+from mxgan.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
 
 
 def train(model, run_dir, max_iters, every, flags):
@@ -49,6 +51,35 @@ def score_checkpoints(run_dir):
     return found
 
 
+def plot(records, path):
+    """FD / floor (and conditional accuracy, where there is one) against training minutes, one
+    line per record, into a PNG."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    accuracy_axis = None
+    for record in records:
+        minutes = [p["training_s"] / 60 for p in record["points"]]
+        ax.plot(minutes, [p["fd_ratio"] for p in record["points"]], marker="o",
+                label="%s: FD / floor" % record["model"])
+        if record["points"][0]["accuracy"] is not None:
+            accuracy_axis = accuracy_axis or ax.twinx()
+            accuracy_axis.plot(minutes, [100 * p["accuracy"] for p in record["points"]],
+                               marker="s", linestyle="--", color="tab:green",
+                               label="%s: conditional accuracy" % record["model"])
+            accuracy_axis.set_ylabel("conditional accuracy, %")
+    ax.set_yscale("log")
+    ax.set_yticks([1, 1.5, 2, 3, 5, 10, 20, 50])
+    ax.get_yaxis().set_major_formatter(plt.FuncFormatter(lambda v, _: "%gx" % v))
+    ax.set_xlabel("training minutes (2 CPU cores)")
+    ax.set_ylabel("Frechet distance / real-data floor")
+    ax.grid(alpha=0.3, which="both")
+    handles = ax.get_legend_handles_labels()
+    if accuracy_axis is not None:
+        handles = [a + b for a, b in zip(handles, accuracy_axis.get_legend_handles_labels())]
+    ax.legend(*handles)
+    viz.save_figure(fig, path)
+    return path
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", choices=("dcgan", "cgan"))
@@ -58,7 +89,13 @@ def main(argv=None):
                         help="where the run goes")
     parser.add_argument("--results", type=Path,
                         help="JSON file (default: benchmarks/time-to-quality-MODEL.json)")
+    parser.add_argument("--plot", nargs="+", type=Path, metavar="JSON",
+                        help="only draw benchmarks/time-to-quality.png from these result files")
     args, flags = parser.parse_known_args(argv)
+    if args.plot:
+        records = [json.loads(path.read_text()) for path in args.plot]
+        print("wrote %s" % plot(records, ROOT / "benchmarks" / "time-to-quality.png"))
+        return
     run_dir = args.out / args.model
     subprocess.run(["rm", "-rf", str(run_dir)], check=True)
     wall = train(args.model, run_dir, args.max_iters, args.every, flags)
