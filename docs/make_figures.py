@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """Build every figure and table that docs/dcgan.md and docs/cgan.md show, from real training runs.
 
-    python docs/make_figures.py [--dcgan RUN_DIR] [--cgan RUN_DIR] [--out DIR]
+    python docs/make_figures.py [--dcgan RUN_DIR] [--cgan RUN_DIR] [--out DIR] \
+        --try dcgan fashion-mnist RUN_DIR --try cgan fashion-mnist RUN_DIR \
+        --try cgan embedding RUN_DIR
 
 Defaults: the example runs runs/dcgan-mnist and runs/cgan-mnist, written into docs/img/. Each run
 gets a folder OUT/dcgan/ or OUT/cgan/ holding the files of `FIGURES`, drawn from the run's saved
@@ -26,10 +28,12 @@ from mxgan.viz import plt  # matplotlib on its file-only backend, as mxgan.viz s
 DOCS = Path(__file__).resolve().parent
 TRAIN_COMMANDS = {"dcgan": "python examples/dcgan_mnist.py",
                   "cgan": "python examples/cgan_mnist.py"}
+# "What to try next": a run of the same example with one thing changed, shown as try-NAME.png.
+TRIES = {"dcgan": ("fashion-mnist",), "cgan": ("fashion-mnist", "embedding")}
 FIGURES = {"dcgan": ("timeline.png", "timeline.gif", "training.png", "fake_vs_real.png",
-                     "interpolation.png"),
+                     "interpolation.png") + tuple("try-%s.png" % name for name in TRIES["dcgan"]),
            "cgan": ("per_digit.png", "timeline.png", "training.png", "fake_vs_real.png",
-                    "digits.png")}
+                    "digits.png") + tuple("try-%s.png" % name for name in TRIES["cgan"])}
 TABLES = "tables.md"
 FAKE_VS_REAL = {"dcgan": 64, "cgan": 100}  # images per side; 100 = 10 columns, one per digit
 PER_DIGIT = 10  # samples per digit in per_digit.png
@@ -266,7 +270,7 @@ def fake_vs_real(run_dir, config, path):
     return path
 
 
-def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT):
+def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT, title=None):
     """A CGAN's answer to each condition: row d holds ``per_digit`` samples asked to be digit d
     (`mxgan.generate.sample_run`, as ``--infer d`` draws them), rows labelled."""
     digits = np.repeat(np.arange(NUM_CLASSES), per_digit)
@@ -274,7 +278,7 @@ def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT):
     picture = viz.enlarge(viz.make_grid(images, per_digit), SCALE)
     cell = (picture.shape[0] - GRID_PAD * SCALE) / NUM_CLASSES
     fig = show_picture(picture, row_labels=range(NUM_CLASSES), row_height=cell,
-                       title="%d samples of each asked digit (rows: cond)" % per_digit)
+                       title=title or "%d samples of each asked digit (rows: cond)" % per_digit)
     viz.save_figure(fig, path)
     return path
 
@@ -377,20 +381,20 @@ def scorer_table(run_dir):
                       "| " + " | ".join(cells) + " |"])
 
 
-def tables(model, run_dir, config):
-    """{section: Markdown table} of tables.md for one run."""
+def tables(model, run_dir, config, tries):
+    """{section: Markdown table} of tables.md for one run and its "what to try next" runs."""
     sections = {"scores": scores_table(run_dir, config), "scorer": scorer_table(run_dir),
-                "training": training_table(run_dir)}
+                "training": training_table(run_dir), "try": try_table(tries)}
     if model == "cgan":
         sections["per digit"] = per_digit_table(run_dir)
     return sections
 
 
-def write_tables(model, run_dir, config, path):
+def write_tables(model, run_dir, config, path, tries):
     """tables.md: `tables` under ``## section`` headings, for docs/make_notebooks.py to copy
     into the pages."""
     parts = ["# Tables of %s (made by docs/make_figures.py)" % Path(run_dir).name]
-    for section, table in tables(model, run_dir, config).items():
+    for section, table in tables(model, run_dir, config, tries).items():
         parts += ["## %s" % section, table]
     viz.atomic_write_bytes(path, ("\n\n".join(parts) + "\n").encode("utf-8"))
     return path
@@ -398,8 +402,42 @@ def write_tables(model, run_dir, config, path):
 
 # ---- command line ------------------------------------------------------------------------------
 
-def build_figures(model, run_dir, config, out_dir):
-    """Every file of ``FIGURES[model]`` and `TABLES` for one run into ``out_dir``; the paths."""
+def try_figure(model, run_dir, config, path):
+    """try-NAME.png: samples of a "what to try next" run (a CGAN's: five of each asked digit,
+    rows labelled), titled with its data set, condition and scores."""
+    fake, _ = _read_scores(run_dir)
+    title = "%s%s" % (config["dataset"], ", %s condition" % config["condition"]
+                      if config.get("condition") else "")
+    if fake:
+        title += ": FD %.2fx the floor" % fake["fd_ratio"]
+        if "conditional_accuracy" in fake:
+            title += ", %.1f%% read as asked" % (100 * fake["conditional_accuracy"]["accuracy"])
+    if model == "cgan":
+        return per_digit_grid(run_dir, path, per_digit=5, title=title)
+    images, _, _ = generate.sample_run(run_dir, 32)
+    fig = show_picture(viz.enlarge(viz.make_grid(images, 8), SCALE), title=title)
+    viz.save_figure(fig, path)
+    return path
+
+
+def try_table(tries):
+    """One row per "what to try next" run ({name: (run_dir, config)}): its data set, condition,
+    steps and scores, as a Markdown table."""
+    lines = ["| run | data set | condition | steps | FD / floor | conditional accuracy |",
+             "|" + " --- |" * 6]
+    for name, (run_dir, config) in tries.items():
+        fake, _ = _read_scores(run_dir)
+        accuracy = fake.get("conditional_accuracy", {}).get("accuracy")
+        lines.append("| %s | %s | %s | {:,} | %s | %s |".format(len(metric_rows(run_dir))) % (
+            name, config["dataset"], config.get("condition") or "-",
+            "%.2fx" % fake["fd_ratio"] if fake else "-",
+            "-" if accuracy is None else "%.1f%%" % (100 * accuracy)))
+    return "\n".join(lines)
+
+
+def build_figures(model, run_dir, config, out_dir, tries):
+    """Every file of ``FIGURES[model]`` and `TABLES` for one run and its "what to try next"
+    runs ({name: (run_dir, config)}) into ``out_dir``; the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -414,7 +452,9 @@ def build_figures(model, run_dir, config, out_dir):
         paths.append(walks_figure(run_dir, out_dir / "interpolation.png"))
     else:
         paths.append(digits_figure(run_dir, out_dir / "digits.png"))
-    paths.append(write_tables(model, run_dir, config, out_dir / TABLES))
+    for name, (try_dir, try_config) in tries.items():
+        paths.append(try_figure(model, try_dir, try_config, out_dir / ("try-%s.png" % name)))
+    paths.append(write_tables(model, run_dir, config, out_dir / TABLES, tries))
     return paths
 
 
@@ -426,9 +466,27 @@ def parse_args(argv=None):
                         help="finished run of examples/dcgan_mnist.py")
     parser.add_argument("--cgan", type=Path, default=Path("runs/cgan-mnist"), metavar="RUN_DIR",
                         help="finished run of examples/cgan_mnist.py")
+    parser.add_argument("--try", nargs=3, action="append", default=[], dest="tries",
+                        metavar=("MODEL", "NAME", "RUN_DIR"),
+                        help="a 'what to try next' run: %s" % "; ".join(
+                            "%s %s" % (model, " | ".join(names)) for model, names in TRIES.items()))
     parser.add_argument("--out", type=Path, default=DOCS / "img", metavar="DIR",
                         help="folder for the figures (one subfolder per run)")
     return parser.parse_args(argv)
+
+
+def check_tries(tries):
+    """{model: {name: (run_dir, config)}} for every run `TRIES` names, each checked; a
+    `UsageError` for a missing or unknown one."""
+    given = {(model, name): Path(run_dir) for model, name, run_dir in tries}
+    unknown = sorted(set(given) - {(m, n) for m, names in TRIES.items() for n in names})
+    missing = ["--try %s %s RUN_DIR" % (m, n) for m, names in TRIES.items() for n in names
+               if (m, n) not in given]
+    if unknown or missing:
+        raise cli.UsageError("give exactly the 'what to try next' runs: %s" % "; ".join(
+            ["unknown: %s %s" % pair for pair in unknown] + ["missing: " + m for m in missing]))
+    return {model: {name: (given[model, name], check_run(given[model, name], model))
+                    for name in names} for model, names in TRIES.items()}
 
 
 @cli.main_guard
@@ -437,9 +495,10 @@ def main(argv=None):
     args = parse_args(argv)
     runs = {"dcgan": args.dcgan, "cgan": args.cgan}
     configs = {model: check_run(run_dir, model) for model, run_dir in runs.items()}
+    tries = check_tries(args.tries)
     paths = []
     for model, run_dir in runs.items():
-        paths += build_figures(model, run_dir, configs[model], args.out / model)
+        paths += build_figures(model, run_dir, configs[model], args.out / model, tries[model])
     for path in paths:
         print("%s  (%.0f KiB)" % (path, path.stat().st_size / 1024))
     return paths

@@ -227,10 +227,10 @@ def _add_fit_args(fit):
                      help="passes over the data (default: per device)")
     fit.add_argument("--max-iters", type=positive_int, help="stop after this many steps")
     fit.add_argument("--batch-size", type=batch_size, help="global batch (default: per device)")
-    fit.add_argument("--lr", type=learning_rate, default=2e-4,
-                     help="Adam learning rate of G (and of D, unless --lr-d)")
+    fit.add_argument("--lr", type=learning_rate,
+                     help="Adam learning rate of G, and of D unless --lr-d (default: per device)")
     fit.add_argument("--lr-d", type=learning_rate,
-                     help="D's learning rate, if not --lr (two time-scales)")
+                     help="D's own learning rate, for two time-scales (default: per device)")
     fit.add_argument("--beta1", type=adam_beta, default=0.5, help="Adam beta1")
     fit.add_argument("--lr-decay", choices=("none", "linear"),
                      help="learning rates constant, or falling linearly to 0 at the last step "

@@ -119,8 +119,10 @@ def dry_runs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def figures(dry_runs, tmp_path_factory):
     out = tmp_path_factory.mktemp("img")
+    tries = [arg for model, names in make_figures.TRIES.items() for name in names
+             for arg in ("--try", model, name, str(dry_runs[model]))]
     make_figures.main(["--dcgan", str(dry_runs["dcgan"]), "--cgan", str(dry_runs["cgan"]),
-                       "--out", str(out)])
+                       "--out", str(out)] + tries)
     return out
 
 
@@ -130,7 +132,7 @@ def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
         with Image.open(figures / model / name) as image:
             assert image.format == name.rsplit(".", 1)[1].upper() and min(image.size) > 50, name
     tables = make_notebooks.read_tables(figures / model / make_figures.TABLES)
-    assert {"scores", "scorer", "training"} <= set(tables)
+    assert {"scores", "scorer", "training", "try"} <= set(tables)
     assert all(table.count("\n") >= 3 for table in tables.values())  # head, rule, a row
 
 
@@ -290,7 +292,7 @@ def _parser_for(argv):
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_every_command_shown_parses_with_its_programs_own_parser(page):
     commands = [shlex.split(line, comments=True) for block in code_blocks(page, "sh")
-                for line in block.splitlines() if line.strip()]
+                for line in block.replace("\\\n", " ").splitlines() if line.strip()]
     assert all(argv[0] in ("python", "make") for argv in commands), "only python and make"
     for argv in commands:
         if argv[0] == "make":
