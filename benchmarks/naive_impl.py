@@ -3,7 +3,7 @@
 What makes them naive is the loop, not the graph (mxgan.symbols also carries the oneDNN
 workaround these nets need): fresh noise, label and batch arrays every step, D's fake-pass
 gradients copied out and added back one array at a time in Python. Both sum D's fake and real
-gradients before one D update, then train G through the updated D (seed 003's order), so each
+gradients before one D update, then train G through the updated D (MXNet's DCGAN tutorial's order), so each
 does exactly the maths of mxgan's trainer; a test checks the D gradients match.
 """
 import mxnet as mx
@@ -24,7 +24,7 @@ def _unit_range(images_u8, ctx):
 
 
 def _adam_module(symbol, ctx, data_shapes, label_shapes=None, **bind_options):
-    """A bound Module with Normal(0.02) weights and Adam, set up as seed 003 does."""
+    """A bound Module with Normal(0.02) weights and Adam, set up as MXNet's DCGAN tutorial does."""
     module = mx.mod.Module(symbol, data_names=[name for name, _ in data_shapes],
                            label_names=[name for name, _ in label_shapes or []] or None,
                            context=ctx)

@@ -1,11 +1,12 @@
 """Sample quality per CPU-minute: train variants of an example side by side and score them.
 
-    python benchmarks/quality.py dcgan --variants baseline ema "ema lr-decay" ...
-    python benchmarks/quality.py cgan --variants ... --seeds 0 1
+    python benchmarks/quality.py dcgan --variant ema "--ema-decay 0.999" --variant ...
+    python benchmarks/quality.py cgan --variant default "" --seeds 0 1
+    python benchmarks/quality.py cgan --rescore    # every recorded run, with today's scorer
 
 Each variant is a named set of flags for ``examples/<model>_mnist.py``; every run is a fresh
 process on the same seeds, one at a time, timed from start to exit (training, pictures and the
-automatic scoring of 1,000 samples: the command a user types). Results go to
+automatic scoring: the command a user types). Results go to
 ``benchmarks/quality-<model>.json`` (appended, one record per run) and a markdown table.
 """
 import argparse
@@ -20,9 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "quality"
 
 
-def run_variant(model, name, flags, seed):
+def run_dir(runs, model, name, seed):
+    """Where a variant's run goes."""
+    return Path(runs) / ("%s-%s-s%d" % (model, name.replace(" ", "_"), seed))
+
+
+def run_variant(runs, model, name, flags, seed):
     """Train and score one variant; returns its record."""
-    out = RUNS / ("%s-%s-s%d" % (model, name.replace(" ", "_"), seed))
+    out = run_dir(runs, model, name, seed)
     command = [sys.executable, str(ROOT / "examples" / ("%s_mnist.py" % model)), "--out",
                str(out), "--seed", str(seed), *shlex.split(flags)]
     if out.exists():
@@ -32,19 +38,38 @@ def run_variant(model, name, flags, seed):
     seconds = time.perf_counter() - start
     if done.returncode:
         raise RuntimeError("%s failed:\n%s" % (" ".join(command), done.stderr[-3000:]))
-    scores = json.loads((out / "scores.json").read_text())
     config = json.loads((out / "config.json").read_text())
+    return {"model": model, "variant": name, "flags": flags, "seed": seed,
+            "wall_s": round(seconds, 1), "iterations": config["iterations"], **score_fields(out)}
+
+
+def score_fields(out):
+    """The scores a record keeps, from a run's scores.json."""
+    scores = json.loads((out / "scores.json").read_text())
     sample = scores["samples"]
-    record = {"model": model, "variant": name, "flags": flags, "seed": seed,
-              "wall_s": round(seconds, 1), "iterations": config["iterations"],
-              "fd_ratio": sample["fd_ratio"], "fd": sample["frechet_distance"],
+    fields = {"fd_ratio": sample["fd_ratio"], "fd": sample["frechet_distance"],
               "floor": scores["real"]["frechet_distance"], "precision": sample["precision"],
-              "recall": sample["recall"], "classes": sample["coverage"]["classes_covered"]}
+              "recall": sample["recall"], "classes": sample["coverage"]["classes_covered"],
+              "samples": scores["num_samples"]}
     if "conditional_accuracy" in sample:
         accuracy = sample["conditional_accuracy"]
-        record.update(accuracy=accuracy["accuracy"], worst_digit=min(
+        fields.update(accuracy=accuracy["accuracy"], worst_digit=min(
             a for a in accuracy["per_class"] if a is not None))
-    return record
+    return fields
+
+
+def rescore(runs, results):
+    """Score every recorded run again with the current scorer (``mxgan.evaluate``'s defaults),
+    where its run directory is still there; rewrites the results file, keeping wall times."""
+    records = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    for record in records:
+        out = run_dir(runs, record["model"], record["variant"], record["seed"])
+        if (out / "checkpoints").is_dir():
+            subprocess.run([sys.executable, "-m", "mxgan.evaluate", str(out)], cwd=ROOT,
+                           check=True, stdout=subprocess.DEVNULL)
+            record.update(score_fields(out))
+    results.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return records
 
 
 def table(records):
@@ -64,14 +89,25 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", choices=("dcgan", "cgan"))
     parser.add_argument("--variant", nargs=2, action="append", metavar=("NAME", "FLAGS"),
-                        required=True, help="a name and the flags of one variant")
+                        help="a name and the flags of one variant (one flag alone needs a "
+                             "leading space, ' --dry-run', or argparse takes it for an option)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--rescore", action="store_true",
+                        help="instead of training, score every recorded run again")
+    parser.add_argument("--runs", type=Path, default=RUNS, help="where the runs go")
+    parser.add_argument("--results", type=Path,
+                        help="records file (default: benchmarks/quality-MODEL.json)")
     args = parser.parse_args(argv)
-    results = ROOT / "benchmarks" / ("quality-%s.json" % args.model)
+    results = args.results or ROOT / "benchmarks" / ("quality-%s.json" % args.model)
+    if args.rescore:
+        print(table(rescore(args.runs, results)))
+        return
+    if not args.variant:
+        parser.error("give --variant NAME FLAGS (one or more), or --rescore")
     records = []
     for seed in args.seeds:
         for name, flags in args.variant:
-            records.append(run_variant(args.model, name, flags, seed))
+            records.append(run_variant(args.runs, args.model, name, flags, seed))
             with results.open("a") as f:
                 f.write(json.dumps(records[-1]) + "\n")
             print(table(records[-1:]).splitlines()[-1], flush=True)

@@ -4,7 +4,7 @@
     python benchmarks/time_to_quality.py dcgan --plot benchmarks/time-to-quality-*.json
 
 Trains ``examples/<model>_mnist.py`` once with every ``--every``-th checkpoint kept, then scores
-each checkpoint's samples (1,000; G's weight average where the run keeps one) exactly as the
+each checkpoint's samples (5,000; G's weight average where the run keeps one) exactly as the
 example scores its last one. Training seconds come from ``metrics.jsonl``; the command's own
 start-up, data loading and final scoring are measured too and reported beside them. Writes
 ``benchmarks/time-to-quality-<model>.json``; ``--plot`` draws the result files as
@@ -42,7 +42,7 @@ def score_checkpoints(run_dir):
     found = []
     for ckpt in checkpoint.list_checkpoints(run_dir):
         iteration = checkpoint.load_meta(ckpt)["iteration"]
-        images, labels, dataset = generate.sample_run(run_dir, metrics.FD_SAMPLES,
+        images, labels, dataset = generate.sample_run(run_dir, metrics.SCORED_SAMPLES,
                                                       checkpoint_dir=ckpt)
         scores = metrics.score_samples(images, labels, dataset=dataset)
         found.append((iteration, seconds[iteration], scores))

@@ -29,7 +29,7 @@ DOCS = Path(__file__).resolve().parent
 TRAIN_COMMANDS = {"dcgan": "python examples/dcgan_mnist.py",
                   "cgan": "python examples/cgan_mnist.py"}
 # "What to try next": a run of the same example with one thing changed, shown as try-NAME.png.
-TRIES = {"dcgan": ("fashion-mnist",), "cgan": ("fashion-mnist", "embedding")}
+TRIES = {"dcgan": ("fashion-mnist",), "cgan": ("fashion-mnist", "embedding", "cgan28")}
 FIGURES = {"dcgan": ("timeline.png", "timeline.gif", "training.png", "fake_vs_real.png",
                      "interpolation.png") + tuple("try-%s.png" % name for name in TRIES["dcgan"]),
            "cgan": ("per_digit.png", "timeline.png", "training.png", "fake_vs_real.png",
@@ -404,10 +404,11 @@ def write_tables(model, run_dir, config, path, tries):
 
 def try_figure(model, run_dir, config, path):
     """try-NAME.png: samples of a "what to try next" run (a CGAN's: five of each asked digit,
-    rows labelled), titled with its data set, condition and scores."""
+    rows labelled), titled with its data set (a CGAN's network and condition too) and scores."""
     fake, _ = _read_scores(run_dir)
-    title = "%s%s" % (config["dataset"], ", %s condition" % config["condition"]
-                      if config.get("condition") else "")
+    title = config["dataset"]
+    if model == "cgan":
+        title += ", %s, %s condition" % (config.get("network", "cgan28"), config["condition"])
     if fake:
         title += ": FD %.2fx the floor" % fake["fd_ratio"]
         if "conditional_accuracy" in fake:
@@ -421,15 +422,15 @@ def try_figure(model, run_dir, config, path):
 
 
 def try_table(tries):
-    """One row per "what to try next" run ({name: (run_dir, config)}): its data set, condition,
-    steps and scores, as a Markdown table."""
-    lines = ["| run | data set | condition | steps | FD / floor | conditional accuracy |",
-             "|" + " --- |" * 6]
+    """One row per "what to try next" run ({name: (run_dir, config)}): its data set, network,
+    condition, steps and scores, as a Markdown table."""
+    lines = ["| run | data set | network | condition | steps | FD / floor | conditional accuracy |",
+             "|" + " --- |" * 7]
     for name, (run_dir, config) in tries.items():
         fake, _ = _read_scores(run_dir)
         accuracy = fake.get("conditional_accuracy", {}).get("accuracy")
-        lines.append("| %s | %s | %s | {:,} | %s | %s |".format(len(metric_rows(run_dir))) % (
-            name, config["dataset"], config.get("condition") or "-",
+        lines.append("| %s | %s | %s | %s | {:,} | %s | %s |".format(len(metric_rows(run_dir))) % (
+            name, config["dataset"], config.get("network", "-"), config.get("condition") or "-",
             "%.2fx" % fake["fd_ratio"] if fake else "-",
             "-" if accuracy is None else "%.1f%%" % (100 * accuracy)))
     return "\n".join(lines)

@@ -64,12 +64,14 @@ def format_table(scores):
 
 def _table_caption(scores):
     """The lines saying what was compared with what."""
-    sets = len(scores["real"]["frechet_distance_sets"])
-    return ("%s: %d samples. Frechet distance and precision / recall compare %d of them with %d "
-            "held-out test images;\nthe floor is the same for real training images the classifier"
-            " never saw (FD: the mean over %d sets of %d).\nClassifier test accuracy %.2f%%."
-            % (scores["dataset"], scores["num_samples"], scores["num_fd"], scores["num_fd"],
-               sets, scores["num_fd"], 100 * scores["classifier"]["test_accuracy"]))
+    num, sets = scores["num_fd"], len(scores["samples"]["frechet_distance_sets"])
+    compared = "the mean over %d sets of %d, each" % (sets, num) if sets > 1 else "%d" % num
+    return ("%s: %d samples. Frechet distance: %s against the same %d held-out test images;\n"
+            "precision / recall: the first %d. The floor: the same for %d sets of %d real "
+            "training images the classifier\nnever saw. Classifier test accuracy %.2f%%."
+            % (scores["dataset"], scores["num_samples"], compared, num, num,
+               len(scores["real"]["frechet_distance_sets"]), num,
+               100 * scores["classifier"]["test_accuracy"]))
 
 
 def summary_line(scores):
@@ -100,8 +102,10 @@ def parse_args(argv=None):
                         help="(N,) digits 0-9 the --samples were asked to show")
     parser.add_argument("--dataset", default="mnist",
                         help="dataset of --samples (a run knows its own): " + ", ".join(DATASETS))
-    parser.add_argument("--num", type=positive_int, default=metrics.FD_SAMPLES,
-                        help="samples to draw from RUN_DIR (at least %d)" % metrics.FD_SAMPLES)
+    parser.add_argument("--num", type=positive_int, default=metrics.SCORED_SAMPLES,
+                        help="samples to draw from RUN_DIR (at least %d; FD averages whole sets "
+                             "of that many, up to %d)" % (metrics.FD_SAMPLES,
+                                                          metrics.SCORED_SAMPLES))
     parser.add_argument("--seed", type=int, default=0, help="noise seed for RUN_DIR samples")
     parser.add_argument("--out", metavar="FILE.json",
                         help="scores file; default %s in RUN_DIR or beside --samples" % SCORES_FILE)

@@ -2,20 +2,22 @@
 beside the real-data floor.
 
 Every set is compared with one reference: `FD_SAMPLES` held-out test images that neither the GAN
-nor the classifier saw. The floor is the same score for sets of `FD_SAMPLES` real training images
-the classifier never saw (`mxgan.classifier.floor_split`): its Frechet distance is the mean over
-up to five such sets, because one set of 1,000 real digits lands anywhere within about +-25% of
-it. FD is reported as a multiple of that floor, so real data scores about 1x and a generator can
-only approach it: a generator well below the floor would mean the features cannot tell real from
+nor the classifier saw. The floor is the same score for real training images the classifier never
+saw (`mxgan.classifier.floor_split`). Samples and floor are measured alike: the Frechet distance is
+the mean over up to `FLOOR_SETS` sets of `FD_SAMPLES` images each, because the FD of one set of
+1,000 lands anywhere within about +-20% of that mean (for real digits and samples alike). FD is
+reported as a multiple of the floor, so real data scores about 1x and a generator can only
+approach it: a generator well below the floor would mean the features cannot tell real from
 generated, not a great generator.
 """
 import numpy as np
 
-from .classifier import floor_split, load_classifier
+from .classifier import FLOOR_SETS, floor_split, load_classifier
 from .conditions import NUM_CLASSES
 from .data import load_dataset
 
 FD_SAMPLES = 1000  # every Frechet distance and precision / recall compares this many images
+SCORED_SAMPLES = FLOOR_SETS * FD_SAMPLES  # what a run draws to be scored: as many as the floor
 
 
 # ---- scores of classifier outputs ----------------------------------------------------------
@@ -160,7 +162,8 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
     Parameters
     ----------
     images : numpy.ndarray
-        At least ``num`` samples, any shape `mxgan.classifier.to_classifier_input` accepts.
+        At least ``num`` samples (`SCORED_SAMPLES` for an FD averaged over as many sets as the
+        floor's), any shape `mxgan.classifier.to_classifier_input` accepts.
     labels : numpy.ndarray, optional
         (N,) digits the samples were asked to show; adds conditional accuracy.
     dataset : str
@@ -168,17 +171,18 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
     classifier : mxgan.classifier.Classifier, optional
         Defaults to ``load_classifier(dataset)``.
     num : int
-        Images on each side of every Frechet distance and precision / recall (the first ``num``
-        samples); accuracy and coverage use all samples.
+        Images on each side of every Frechet distance and precision / recall; the FD is the mean
+        over the first `FLOOR_SETS` whole sets of ``num``, precision / recall are of the first
+        set, accuracy and coverage use all samples.
 
     Returns
     -------
     dict
         ``samples`` and ``real`` (the floor) each hold ``frechet_distance``, ``fd_ratio`` (FD /
         the floor's FD), ``precision``, ``recall``, ``coverage`` (see `class_coverage`) and,
-        given labels, ``conditional_accuracy``; ``real`` also holds
-        ``frechet_distance_sets``, the FD of each set of real images its mean is taken over;
-        plus ``dataset``, ``num_samples``, ``num_fd`` and ``classifier`` (its info).
+        given labels, ``conditional_accuracy``, and ``frechet_distance_sets``, the FD of each
+        set the mean is taken over; plus ``dataset``, ``num_samples``, ``num_fd`` and
+        ``classifier`` (its info).
     """
     if len(images) < num:
         raise ValueError("scores compare %d samples with %d real images; got only %d samples"
@@ -189,12 +193,8 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
     _, (floor_images, floor_labels) = floor_split(dataset, data_dir, num)
     reference_feats = classifier.features(reference)
     samples = _score_against(classifier, reference_feats, images, labels, num)
-    real = _score_against(classifier, reference_feats, floor_images[:num],
-                          None if labels is None else floor_labels[:num], num)
-    distances = [frechet_distance(classifier.features(floor_images[start:start + num]),
-                                  reference_feats)
-                 for start in range(0, len(floor_images) - num + 1, num)]
-    real.update(frechet_distance=float(np.mean(distances)), frechet_distance_sets=distances)
+    real = _score_against(classifier, reference_feats, floor_images,
+                          None if labels is None else floor_labels, num)
     samples["fd_ratio"] = samples["frechet_distance"] / real["frechet_distance"]
     real["fd_ratio"] = 1.0
     return {"dataset": dataset, "num_samples": len(images), "num_fd": num,
@@ -202,9 +202,13 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
 
 
 def _score_against(classifier, reference_feats, images, labels, num):
-    """Every applicable score of images against reference features."""
+    """Every applicable score of images against reference features: the FD of each of the
+    first `FLOOR_SETS` whole sets of ``num`` images and their mean, precision / recall of the
+    first set, coverage and accuracy of all."""
     probs, feats = classifier.probs_and_features(images)
-    scores = {"frechet_distance": frechet_distance(feats[:num], reference_feats),
+    distances = [frechet_distance(feats[start:start + num], reference_feats)
+                 for start in range(0, min(len(feats), FLOOR_SETS * num) - num + 1, num)]
+    scores = {"frechet_distance": float(np.mean(distances)), "frechet_distance_sets": distances,
               **precision_recall(reference_feats, feats[:num]),
               "coverage": class_coverage(probs)}
     if labels is not None:

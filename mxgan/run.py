@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint, cli, fit, generate, symbols
+from . import checkpoint, cli, fit, generate, metrics, symbols
 from .cgan import ExecutorGAN
 from .cli import UsageError
 from .dcgan import ModuleGAN
@@ -33,7 +33,6 @@ ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
 # Keys a resumed run may change: how long it trains, and the graph (its two forms compute the
 # same function; where it trains, ctx and kvstore, is always the resuming process's own).
 RESUMABLE = ("max_iters", "epochs", "graph")
-SCORED_SAMPLES = 1000
 
 
 # ---- configuration ----------------------------------------------------------------------------
@@ -212,7 +211,7 @@ BUILDERS = {"dcgan": build_dcgan, "cgan": build_cgan}
 
 # ---- after training: scores and pictures ------------------------------------------------------
 
-def report_scores(run_dir, num=SCORED_SAMPLES):
+def report_scores(run_dir, num=metrics.SCORED_SAMPLES):
     """Score ``num`` samples of a trained run against real images: scores.json and one line."""
     images, labels, dataset = generate.sample_run(run_dir, num)
     scores = evaluate_and_report(images, labels, dataset, Path(run_dir) / "scores.json")

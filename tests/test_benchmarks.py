@@ -157,6 +157,22 @@ def test_time_to_quality_scores_every_checkpoint_against_its_training_time(tmp_p
     assert all(p["fd_ratio"] > 1 for p in points)
 
 
+def test_quality_records_each_variant_and_rescores_it_with_the_current_scorer(tmp_path, scorer):
+    from benchmarks import quality
+    results, runs = tmp_path / "q.json", tmp_path / "runs"
+    common = ["--results", str(results), "--runs", str(runs)]
+    quality.main(["dcgan", "--variant", "tiny", "--max-iters 2 --batch-size 8 --ngf 4 --ndf 4",
+                  *common])
+    (record,) = [json.loads(line) for line in results.read_text().splitlines()]
+    assert (record["variant"], record["iterations"], record["samples"]) == ("tiny", 2, 5000)
+    assert record["wall_s"] > 0 and record["fd_ratio"] > 1
+    record["fd_ratio"] = -1.0
+    results.write_text(json.dumps(record) + "\n")
+    quality.main(["dcgan", "--rescore", *common])
+    (rescored,) = [json.loads(line) for line in results.read_text().splitlines()]
+    assert rescored["fd_ratio"] > 1 and rescored["wall_s"] == record["wall_s"]
+
+
 def test_the_layer_benchmark_times_every_rewrite_against_the_tutorial_layer(tmp_path):
     from benchmarks import layers
     layers.main(["--steps", "1", "--threads", "1", "--out", str(tmp_path / "layers.json")])

@@ -27,7 +27,8 @@ def scores(scorer, digits):
 
 def test_the_table_shows_each_score_beside_the_floor(scores):
     table = evaluate.format_table(scores).splitlines()
-    assert table[0].startswith("mnist: 1000 samples") and "mean over 5 sets of 1000" in table[1]
+    assert table[0].startswith("mnist: 1000 samples. Frechet distance: 1000 against")
+    assert "the same for 5 sets of 1000 real training images" in table[1]
     rows = {line.split("  ")[0]: line for line in table[3:]}
     assert rows["Frechet distance / floor"].rstrip().endswith("1.00x")
     assert "worst digit's accuracy" in rows and len(rows) == 9
@@ -52,9 +53,10 @@ def test_the_cli_writes_scores_beside_the_samples(digits, tmp_path, scorer):
     assert result.returncode == 0, result.stderr
     assert "real data floor" in result.stdout
     scores = json.loads((tmp_path / "scores.json").read_text())
-    assert set(scores["samples"]) == {"frechet_distance", "fd_ratio", "precision", "recall",
-                                      "coverage", "conditional_accuracy"}
+    assert set(scores["samples"]) == {"frechet_distance", "frechet_distance_sets", "fd_ratio",
+                                      "precision", "recall", "coverage", "conditional_accuracy"}
     assert scores["num_samples"] == scores["num_fd"] == 1000
+    assert len(scores["samples"]["frechet_distance_sets"]) == 1
 
 
 @pytest.mark.parametrize("samples, labels, extra, message", [

@@ -45,6 +45,16 @@ def test_real_held_out_digits_score_at_the_floor_and_nothing_else_below_it(score
                                                                        "noise"))
 
 
+def test_samples_fd_is_the_mean_over_whole_sets_of_1000_as_the_floors_is(scorer):
+    images, _ = data.load_dataset("mnist", "test")
+    unseen = np.random.RandomState(0).permutation(len(images))[1000:3500]  # 2.5 sets
+    scores = metrics.score_samples(to_unit_range(images[unseen]), classifier=scorer)
+    sets = scores["samples"]["frechet_distance_sets"]
+    assert len(sets) == 2 and len(scores["real"]["frechet_distance_sets"]) == 5
+    assert scores["samples"]["frechet_distance"] == pytest.approx(np.mean(sets))
+    assert abs(sets[0] - sets[1]) > 0  # two different sets, not one counted twice
+
+
 def test_recall_sees_collapse_and_blur_that_precision_misses(scores):
     real, blurred, collapse, noise = (scores[n]["samples"] for n in ("real", "blurred",
                                                                      "collapse", "noise"))
