@@ -88,7 +88,7 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
     seed = trainer.cluster.seed(config["seed"])
     batches = Batches(data_iter, start)
     log = MetricsLog(run_dir / "metrics.jsonl", start, trainer.batch_size) if chief else None
-    iteration = start
+    iteration = saved = start
     with _stop_request(trainer.cluster) as stop, tqdm(
             total=max_iters, initial=start, unit="it", dynamic_ncols=True, file=sys.stderr,
             disable=not chief) as bar:
@@ -98,21 +98,35 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
             pending.append(trainer.step(**batches.next()))
             iteration += 1
             bar.update(1)
-            save = (iteration % checkpoint_every == 0 or stop.requested
-                    or iteration == max_iters)
-            if chief and (len(pending) == LOG_EVERY or save):
-                _show(bar, log.push(iteration - len(pending) + 1, pending))
-                pending = []
-            if chief and iteration % sample_every == 0:
+            if not chief:
+                continue
+            if len(pending) == LOG_EVERY or iteration % checkpoint_every == 0:
+                pending = _log(bar, log, iteration, pending)
+            if iteration % sample_every == 0:
                 write_monitor_grid(trainer, run_dir, iteration)
-            if chief and save:
-                log.flush()  # the log never lags behind a checkpoint
-                checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config},
-                                keep=keep_checkpoints)
+            if iteration % checkpoint_every == 0:
+                saved = _save(trainer, log, run_dir, iteration, config, keep_checkpoints)
+        if chief and saved != iteration:  # the last step, or a stop signal, between checkpoints
+            pending = _log(bar, log, iteration, pending)
+            _save(trainer, log, run_dir, iteration, config, keep_checkpoints)
     if chief:
         write_monitor_grid(trainer, run_dir, iteration)
         write_summary_pictures(trainer, run_dir, log.rows, batches)
     return iteration, stop.signal
+
+
+def _log(bar, log, iteration, pending):
+    """Hand the steps up to ``iteration`` to the log and show the newest row; returns []."""
+    if pending:
+        _show(bar, log.push(iteration - len(pending) + 1, pending))
+    return []
+
+
+def _save(trainer, log, run_dir, iteration, config, keep):
+    """Checkpoint ``iteration``, the log first so that it never lags behind; returns it."""
+    log.flush()
+    checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config}, keep=keep)
+    return iteration
 
 
 def _show(bar, row):

@@ -68,6 +68,21 @@ def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
         range(1, STEPS + 1))
 
 
+def test_a_signal_after_the_step_while_the_grid_is_drawn_still_checkpoints_that_step(
+        tmp_path, real_u8, monkeypatch):
+    draw, calls = fit.write_monitor_grid, []
+
+    def draw_then_signal(trainer, run_dir, iteration):  # the end of an iteration, after the step
+        draw(trainer, run_dir, iteration)
+        calls.append(iteration)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+    monkeypatch.setattr(fit, "write_monitor_grid", draw_then_signal)
+    _, (stopped_at, stopped_by) = _fit("dcgan", tmp_path, real_u8[:24], STEPS)
+    assert (stopped_at, stopped_by) == (2, signal.SIGTERM)  # sample_every=2: the first grid
+    assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 2
+
+
 def test_a_finished_run_extended_equals_the_longer_run(straight, tmp_path, real_u8):
     model, expected = straight
     _fit(model, tmp_path, real_u8[:24], 4)
