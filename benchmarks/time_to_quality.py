@@ -75,7 +75,7 @@ def plot(records, path):
     handles = ax.get_legend_handles_labels()
     if accuracy_axis is not None:
         handles = [a + b for a, b in zip(handles, accuracy_axis.get_legend_handles_labels())]
-    ax.legend(*handles)
+    ax.legend(*handles, loc="center right")
     viz.save_figure(fig, path)
     return path
 
