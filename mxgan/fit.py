@@ -107,7 +107,7 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
             if iteration % checkpoint_every == 0:
                 saved = _save(trainer, log, run_dir, iteration, config, keep_checkpoints)
         if chief and saved != iteration:  # the last step, or a stop signal, between checkpoints
-            pending = _log(bar, log, iteration, pending)
+            _log(bar, log, iteration, pending)
             _save(trainer, log, run_dir, iteration, config, keep_checkpoints)
     if chief:
         write_monitor_grid(trainer, run_dir, iteration)
