@@ -230,7 +230,8 @@ def _add_fit_args(fit):
     fit.add_argument("--lr", type=learning_rate,
                      help="Adam learning rate of G, and of D unless --lr-d (default: per device)")
     fit.add_argument("--lr-d", type=learning_rate,
-                     help="D's own learning rate, for two time-scales (default: per device)")
+                     help="D's own learning rate, for two time-scales (default: per device; "
+                          "where the device sets none, --lr)")
     fit.add_argument("--beta1", type=adam_beta, default=0.5, help="Adam beta1")
     fit.add_argument("--lr-decay", choices=("none", "linear"),
                      help="learning rates constant, or falling linearly to 0 at the last step "
