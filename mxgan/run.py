@@ -192,12 +192,15 @@ def build_dcgan(config, contexts, cluster, *, offline=False, dry_run=False):
 
 def build_cgan(config, contexts, cluster, *, offline=False, dry_run=False):
     """An `ExecutorGAN` for ``config`` and this worker's iterator of its labelled images."""
-    images, labels = _training_images(config, cluster, offline=offline, dry_run=dry_run)
     network = config.get("network", "cgan28")
     widths = {k: config[k] for k in ("ngf", "ndf") if config.get(k) is not None}
+    if widths and network != "cdcgan28":
+        raise UsageError("--ngf and --ndf set the widths of --network cdcgan28; the R tutorial's "
+                         "net (%s) has its own fixed widths: drop them" % network)
+    images, labels = _training_images(config, cluster, offline=offline, dry_run=dry_run)
     generator, discriminator = symbols.get_network(
         network, graph=config.get("graph", "fast"), condition=config["condition"],
-        nz=config["nz"], **(widths if network == "cdcgan28" else {}))
+        nz=config["nz"], **widths)
     trainer = ExecutorGAN(generator, discriminator,
                           **_trainer_options(config, contexts, cluster, len(images)),
                           condition=config["condition"])

@@ -140,6 +140,13 @@ def test_cgan_refuses_a_digit_outside_0_to_9(digit, capsys, cgan_run):
     assert "argument --infer: takes one digit from 0 to 9" in line
 
 
+def test_cgan_refuses_widths_for_the_r_tutorials_net_instead_of_ignoring_them(capsys, tmp_path):
+    line = _exit_message(cgan.main, ["--out", str(tmp_path), "--dry-run", "--network", "cgan28",
+                                     "--ngf", "40"], capsys)
+    assert line.startswith("error: --ngf and --ndf set the widths of --network cdcgan28")
+    assert not (tmp_path / "checkpoints").exists()
+
+
 def test_cgan_infer_without_a_model_says_how_to_train(capsys, tmp_path):
     line = _exit_message(cgan.main, ["--out", str(tmp_path), "--infer", "9"], capsys)
     assert line == ("error: no trained model at %s: train it first with "
