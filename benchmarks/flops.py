@@ -9,6 +9,7 @@ multiply-add; the rest (BatchNorm, activations) is memory traffic and not counte
 import json
 import time
 
+import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
 import mxnet as mx
 import numpy as np
 

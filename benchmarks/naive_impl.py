@@ -6,6 +6,7 @@ gradients copied out and added back one array at a time in Python. Both sum D's 
 gradients before one D update, then train G through the updated D (MXNet's DCGAN tutorial's order), so each
 does exactly the maths of mxgan's trainer; a test checks the D gradients match.
 """
+import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
 import mxnet as mx
 import numpy as np
 

@@ -7,6 +7,12 @@ import os
 import sys
 
 __version__ = "0.1.0"
+MIN_PYTHON = (3, 9)
+if sys.version_info[:2] < MIN_PYTHON:
+    raise ImportError("mxgan: Python %d.%d is too old: mxgan runs on Python 3.9 and newer "
+                      "(tested on 3.9-3.13)." % sys.version_info[:2])
+
+from . import compat  # noqa: E402  (after the Python check: compat imports numpy)
 
 
 def _physical_cores():
@@ -26,29 +32,39 @@ USER_SET_OMP_THREADS = "OMP_NUM_THREADS" in os.environ
 os.environ.setdefault("OMP_NUM_THREADS", str(_physical_cores()))
 
 
-def _environment_problem():
-    """Return a sentence describing why MXNet 1.9.1 cannot run here, or None."""
-    if sys.version_info[:2] > (3, 11):
-        return ("Python %d.%d is not supported: MXNet 1.9.1 needs numpy<1.24, which has no wheels "
-                "past Python 3.11. Use Python 3.8-3.11 (e.g. `python3.11 -m venv .venv`)."
-                % sys.version_info[:2])
-    try:
-        import numpy
-    except ImportError:
-        return "numpy is not installed: run `pip install \"numpy<1.24\"`."
-    major, minor = (int(part) for part in numpy.__version__.split(".")[:2])
-    if (major, minor) >= (1, 24):
-        return ("numpy %s is installed, but MXNet 1.9.1 needs numpy<1.24 (it uses np.bool): run "
-                "`pip install \"numpy<1.24\"`." % numpy.__version__)
-    try:
-        import mxnet  # noqa: F401
-    except Exception as err:  # a broken build raises OSError or AttributeError too
-        return ("MXNet cannot be imported (%s: %s): run `pip install mxnet==1.9.1`, or "
-                "mxnet-cu112==1.9.1 for a CUDA 11.2 GPU." % (type(err).__name__, err))
+MIN_NUMPY = (1, 21)
+MXNET_INSTALL = ("`pip install mxnet==1.9.1` (Python 3.13 and newer: `pip install --no-deps "
+                 "mxnet==1.9.1`; for a CUDA 11.2 GPU, mxnet-cu112 instead of mxnet)")
+
+
+def _fail_on(problem):
+    """Stop the import with one sentence when the environment cannot run MXNet 1.9.1."""
+    if problem:
+        raise ImportError("mxgan: " + problem)
+
+
+def _numpy_problem():
+    if compat.numpy_version() < MIN_NUMPY:
+        return ("numpy %s is too old for MXNet 1.9.1, which needs 1.21 or newer: run `pip install "
+                "-e .`, which picks the numpy for this Python." % compat.numpy.__version__)
     return None
 
 
-_problem = _environment_problem()
-if _problem:
-    raise ImportError("mxgan: " + _problem)
-del _problem
+def _mxnet_problem():
+    try:
+        import mxnet  # noqa: F401
+    except ModuleNotFoundError as err:
+        if err.name == "distutils":
+            return ("MXNet 1.9.1 imports distutils, which left the standard library in Python "
+                    "3.12: run `pip install setuptools`, which provides it again.")
+        return "MXNet is not installed: run " + MXNET_INSTALL + "."
+    except Exception as err:  # a broken build raises OSError or AttributeError too
+        return ("MXNet cannot be imported (%s: %s): run %s."
+                % (type(err).__name__, err, MXNET_INSTALL))
+    return None
+
+
+# The order matters: the numpy names MXNet 1.9.1 needs are restored before anything imports it.
+_fail_on(_numpy_problem())
+compat.restore_numpy_names()
+_fail_on(_mxnet_problem())

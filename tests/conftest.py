@@ -10,6 +10,8 @@ os.environ.setdefault("MXGAN_OFFLINE", "1")  # tests never touch the network
 # so example subprocesses inherit it too.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import mxgan  # noqa: E402,F401  (before any test imports mxnet: it restores the numpy names MXNet needs)
+
 
 @pytest.fixture(scope="session")
 def real_u8():

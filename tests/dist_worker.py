@@ -6,6 +6,7 @@ Run under `python -m mxgan.launch`: ``dist_worker.py dcgan|cgan OUT_DIR``; write
 import sys
 from pathlib import Path
 
+import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
 import mxnet as mx
 import numpy as np
 

@@ -125,11 +125,38 @@ def test_import_explains_an_unsupported_numpy_in_one_sentence(tmp_path):
     ImportError naming the fix, not a traceback from inside MXNet."""
     fake = tmp_path / "numpy"
     fake.mkdir()
-    (fake / "__init__.py").write_text("__version__ = '1.26.0'\n")
+    (fake / "__init__.py").write_text("__version__ = '1.20.3'\n")
     result = subprocess.run([sys.executable, "-c", "import mxgan"], cwd=ROOT,
                             env={"PYTHONPATH": "%s:%s" % (tmp_path, ROOT), "PATH": "/usr/bin"},
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        "ImportError: mxgan: numpy 1.26.0 is installed, but MXNet 1.9.1 needs numpy<1.24 (it "
-        "uses np.bool): run `pip install \"numpy<1.24\"`.")
+        "ImportError: mxgan: numpy 1.20.3 is too old for MXNet 1.9.1, which needs 1.21 or newer: "
+        "run `pip install -e .`, which picks the numpy for this Python.")
+
+
+def test_import_names_setuptools_when_distutils_is_missing(tmp_path):
+    """Python 3.12 dropped distutils, which MXNet 1.9.1 imports: one line says what brings it."""
+    fake = tmp_path / "mxnet"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'distutils'\", name='distutils')\n")
+    result = subprocess.run([sys.executable, "-c", "import mxgan"], cwd=ROOT,
+                            env={"PYTHONPATH": "%s:%s" % (tmp_path, ROOT), "PATH": "/usr/bin"},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ImportError: mxgan: MXNet 1.9.1 imports distutils, which left the standard library in "
+        "Python 3.12: run `pip install setuptools`, which provides it again.")
+
+
+def test_import_on_a_python_below_3_9_says_which_work():
+    """Checked before numpy is imported, so it holds where numpy is not even installed."""
+    python38 = next(iter(sorted(Path.home().glob(".pyenv/versions/3.8*/bin/python3.8"))), None)
+    if python38 is None:
+        pytest.skip("no Python 3.8 on this machine")
+    result = subprocess.run([str(python38), "-c", "import mxgan"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ImportError: mxgan: Python 3.8 is too old: mxgan runs on Python 3.9 and newer "
+        "(tested on 3.9-3.13).")
