@@ -3,8 +3,8 @@
     python -m mxgan.launch -n 2 -s 1 -- python examples/dcgan_mnist.py --kvstore dist_sync
 
 Every process gets MXNet's ``DMLC_*`` variables for 127.0.0.1 and a free port; the workers run
-the command, the scheduler and servers run MXNet's own server loop (``import mxnet`` with
-``DMLC_ROLE`` set). Every process binds to 127.0.0.1 only (ps-lite has no authentication).
+the command, the scheduler and servers run MXNet's own server loop
+(``python -m mxgan.kvstore_server``, which imports MXNet with ``DMLC_ROLE`` set). Every process binds to 127.0.0.1 only (ps-lite has no authentication).
 The launcher waits for the workers and ends every process it started when it stops: a worker
 that fails or finishes long before the others, a server that dies, Ctrl-C, SIGTERM or SIGHUP
 ends the whole job, with a message and a non-zero exit code, instead of leaving the others
@@ -72,7 +72,7 @@ class Job:
         self.workers, self.servers = workers, servers
 
     def start(self):
-        server_loop = [sys.executable, "-c", "import mxnet"]
+        server_loop = [sys.executable, "-m", "mxgan.kvstore_server"]
         self._spawn("scheduler", "scheduler", server_loop)
         for i in range(self.servers):
             self._spawn("server %d" % i, "server", server_loop)

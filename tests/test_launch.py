@@ -81,7 +81,7 @@ def test_a_failing_worker_ends_the_job_with_a_clear_message(tmp_path):
     # The first worker to claim the flag file fails at once; the other would wait forever for
     # it in the KVStore's start-up barrier.
     flag = tmp_path / "failed"
-    result, _ = launch(sys.executable, "-c", "import os, sys, mxnet as mx\n"
+    result, _ = launch(sys.executable, "-c", "import os, sys, mxgan, mxnet as mx\n"
                        "try: os.close(os.open(%r, os.O_CREAT | os.O_EXCL)); sys.exit(3)\n"
                        "except FileExistsError: mx.kv.create('dist_sync')" % str(flag))
     assert result.returncode == 1
@@ -206,7 +206,7 @@ def _listening(pid):
 def test_every_process_of_a_job_listens_on_127_0_0_1_only():
     # Servers and workers bind when their KVStore starts; ps-lite would pick the machine's
     # network interface without DMLC_NODE_HOST.
-    worker = [sys.executable, "-c", "import time, mxnet as mx\nkv = mx.kv.create('dist_sync')\n"
+    worker = [sys.executable, "-c", "import time, mxgan, mxnet as mx\nkv = mx.kv.create('dist_sync')\n"
               "time.sleep(120)"]
     with SleepingJob(worker) as job:
         deadline = time.monotonic() + 60

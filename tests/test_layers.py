@@ -127,6 +127,7 @@ def test_a_checkpoint_of_the_fast_graph_resumes_in_the_tutorial_graph(model, tmp
 # Run in a fresh process so that MXNET_MKLDNN_ENABLED, read once at start-up, can differ.
 _FORWARD_BACKWARD_SCRIPT = """
 import sys
+import mxgan
 import mxnet as mx
 import numpy as np
 folder = sys.argv[1]

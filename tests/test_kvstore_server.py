@@ -1,0 +1,34 @@
+"""python -m mxgan.kvstore_server: a scheduler and a server that serve a real dist_sync job."""
+import subprocess
+import sys
+from pathlib import Path
+
+from mxgan.launch import free_port, job_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER = ("import mxgan, mxnet as mx\n"
+          "kv = mx.kv.create('dist_sync')\n"
+          "kv.init('w', mx.nd.zeros(3))\n"
+          "kv.push('w', mx.nd.ones(3) * 2)\n"
+          "out = mx.nd.zeros(3)\n"
+          "kv.pull('w', out=out)\n"
+          "print(out.asnumpy().tolist())\n")
+
+
+def test_scheduler_and_server_serve_a_job_and_exit_with_it():
+    env = job_environment(workers=1, servers=1, port=free_port())
+    nodes = [subprocess.Popen([sys.executable, "-m", "mxgan.kvstore_server"], cwd=ROOT,
+                              env=dict(env, DMLC_ROLE=role), stderr=subprocess.PIPE, text=True)
+             for role in ("scheduler", "server")]
+    try:
+        worker = subprocess.run([sys.executable, "-c", WORKER], cwd=ROOT,
+                                env=dict(env, DMLC_ROLE="worker"), capture_output=True,
+                                text=True, timeout=120)
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        # the default updater of a dist_sync store assigns the pushed sum
+        assert worker.stdout.strip().splitlines()[-1] == "[2.0, 2.0, 2.0]"
+        assert [node.wait(timeout=60) for node in nodes] == [0, 0]
+    finally:
+        for node in nodes:
+            node.kill()
+            node.wait()
