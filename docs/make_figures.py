@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mxgan import checkpoint, cli, generate, showcase, viz
-from mxgan.conditions import NUM_CLASSES
-from mxgan.images import prepare_images, to_unit_range
+from mxgan import cli, generate, showcase, viz
+from mxgan.data.images import prepare_images, to_unit_range
+from mxgan.nets.conditions import NUM_CLASSES
+from mxgan.training import checkpoint
 from mxgan.viz import plt  # matplotlib on its file-only backend, as mxgan.viz set it up
 
 DOCS = Path(__file__).resolve().parent
@@ -67,7 +68,7 @@ def check_run(run_dir, model):
 
 
 def metric_rows(run_dir):
-    """The per-step rows of ``metrics.jsonl`` (see `mxgan.rundir.MetricsLog`)."""
+    """The per-step rows of ``metrics.jsonl`` (see `mxgan.training.rundir.MetricsLog`)."""
     lines = Path(run_dir, "metrics.jsonl").read_text().splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
@@ -129,7 +130,7 @@ def show_picture(picture, *, row_labels=(), row_height=None, column_labels=(), c
 
 def timeline(model, run_dir, config, path, *, rows=TIMELINE_ROWS):
     """timeline.png: the run's fixed monitoring inputs at ``rows`` log-spaced steps, one row per
-    step (labelled), drawn as training drew them (`mxgan.fit.write_monitor_grid`)."""
+    step (labelled), drawn as training drew them (`mxgan.training.loop.write_monitor_grid`)."""
     grids = dict(showcase.sample_grids(run_dir))
     steps = showcase.log_spaced(sorted(grids), rows)
     size = config.get("image_size", 28)
@@ -366,13 +367,14 @@ def per_digit_table(run_dir):
 
 
 def scorer_table(run_dir):
-    """The scorer of scores.json (`mxgan.metrics.score_samples`) as a one-row Markdown table."""
+    """The scorer of scores.json (`mxgan.quality.scores.score_samples`) as a one-row Markdown
+    table."""
     path = Path(run_dir, "scores.json")
     cells = ["-"] * 4
     if path.exists():
         scores = json.loads(path.read_text())
         info, sets = scores["classifier"], len(scores["real"]["frechet_distance_sets"])
-        cells = ["%s classifier (`mxgan.classifier`)" % info["dataset"],
+        cells = ["%s classifier (`mxgan.quality.classifier`)" % info["dataset"],
                  "%.2f%%" % (100 * info["test_accuracy"]),
                  "{:,} training images".format(info["num_train_images"]),
                  "mean FD of {} sets of {:,} unseen training images".format(sets,

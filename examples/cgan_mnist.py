@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from mxgan import cli, run
-from mxgan.conditions import CONDITIONS
+from mxgan.nets.conditions import CONDITIONS
 
 # Named defaults (--profile); gpu and cpu are the devices' own. tutorial is MXNet's R CGAN
 # tutorial as published (its net, 2,400 steps); gpu trains it longer; cpu is tuned for 2 cores:

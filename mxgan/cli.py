@@ -17,12 +17,12 @@ from pathlib import Path
 
 import mxnet as mx
 
-from . import checkpoint
-from .checkpoint import CheckpointError
 from .checks import UserError
-from .data import DATASETS
-from .parallel import KVSTORES
-from .symbols import GRAPHS
+from .data.sources import DATASETS
+from .nets.symbols import GRAPHS
+from .training import checkpoint
+from .training.checkpoint import CheckpointError
+from .training.parallel import KVSTORES
 
 MAX_SEED = 2 ** 31 - 1
 
@@ -179,8 +179,8 @@ def check_writable_file(path, flag="--out"):
 
 
 def require_checkpoint(run_dir, checkpoint_dir=None, *, train_command=None):
-    """The checkpoint a reader should use (`mxgan.checkpoint.find`), or a `UsageError` saying
-    what is wrong and how to train the run (see `how_to_train`)."""
+    """The checkpoint a reader should use (`mxgan.training.checkpoint.find`), or a `UsageError`
+    saying what is wrong and how to train the run (see `how_to_train`)."""
     try:
         return checkpoint.find(run_dir, checkpoint_dir)
     except CheckpointError as err:
@@ -245,7 +245,7 @@ def _add_fit_args(fit):
     fit.add_argument("--seed", type=seed, default=0, help="seeds data order, noise and init")
     fit.add_argument("--graph", choices=GRAPHS, default="fast",
                      help="the networks' layers as the tutorials write them, or their exact "
-                          "faster formulations (mxgan.layers)")
+                          "faster formulations (mxgan.nets.layers)")
     fit.add_argument("--ctx", default="auto",
                      help="auto | cpu | gpu | gpu:0,1 | cpu:0,1 (several: data parallel)")
     fit.add_argument("--kvstore", choices=KVSTORES, default="local",

@@ -22,7 +22,7 @@ import time
 
 from . import USER_SET_OMP_THREADS
 from .cli import DefaultsHelpFormatter, Parser, number_type, positive_int
-from .parallel import scheduler_reachable
+from .training.parallel import scheduler_reachable
 
 POLL_S = 0.2
 GRACE_S = 20  # how long the scheduler and servers get to shut down after the workers

@@ -2,7 +2,8 @@
 
 The examples (``examples/*_mnist.py``) hold what is theirs (their flags, their per-device
 profiles, their own command); this module holds what a run of either model does with them.
-Models are named "dcgan" (`mxgan.dcgan.ModuleGAN`) and "cgan" (`mxgan.cgan.ExecutorGAN`).
+Models are named "dcgan" (`mxgan.training.dcgan.ModuleGAN`) and "cgan"
+(`mxgan.training.cgan.ExecutorGAN`).
 """
 import contextlib
 import json
@@ -11,18 +12,21 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint, cli, fit, generate, metrics, symbols
-from .cgan import ExecutorGAN
+from . import cli, generate
 from .cli import UsageError
-from .dcgan import ModuleGAN
+from .data.images import prepare_images
+from .data.iters import image_iter
 from .evaluate import evaluate_and_report, summary_line
 from .files import atomic_write_text
-from .images import prepare_images
-from .iters import image_iter
-from .parallel import Cluster
-from .rundir import RunLock
-from .train import Recipe
+from .nets import symbols
+from .quality.scores import SCORED_SAMPLES
 from .showcase import interpolate_run, timeline_pictures
+from .training import checkpoint, loop
+from .training.cgan import ExecutorGAN
+from .training.dcgan import ModuleGAN
+from .training.parallel import Cluster
+from .training.rundir import RunLock
+from .training.trainer import Recipe
 
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
 SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
@@ -84,8 +88,8 @@ def announce(config, run_dir):
 
 
 def join_cluster(kvstore):
-    """This process's place in the job (`mxgan.parallel.Cluster.join`); a `UsageError` if it
-    cannot have one."""
+    """This process's place in the job (`mxgan.training.parallel.Cluster.join`); a `UsageError`
+    if it cannot have one."""
     try:
         return Cluster.join(kvstore)
     except (ValueError, RuntimeError) as err:
@@ -115,10 +119,10 @@ def train(parser, argv, args, contexts, *, model, profiles, train_command):
         trainer, data = BUILDERS[model](config, contexts, cluster, offline=args.offline,
                                         dry_run=args.dry_run)
         config["iterations"] = _iterations(config, data.batches_per_epoch)
-        start = fit.restore(trainer, run_dir) if args.resume else 0
+        start = loop.restore(trainer, run_dir) if args.resume else 0
         if cluster.is_chief:
             announce(config, run_dir)
-        iteration, stopped_by = fit.fit(
+        iteration, stopped_by = loop.fit(
             trainer, data, run_dir=run_dir, config=config, max_iters=config["iterations"],
             sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, start=start,
             keep_checkpoints=args.keep_checkpoints)
@@ -214,7 +218,7 @@ BUILDERS = {"dcgan": build_dcgan, "cgan": build_cgan}
 
 # ---- after training: scores and pictures ------------------------------------------------------
 
-def report_scores(run_dir, num=metrics.SCORED_SAMPLES):
+def report_scores(run_dir, num=SCORED_SAMPLES):
     """Score ``num`` samples of a trained run against real images: scores.json and one line."""
     images, labels, dataset = generate.sample_run(run_dir, num)
     scores = evaluate_and_report(images, labels, dataset, Path(run_dir) / "scores.json")

@@ -28,7 +28,7 @@ and `mxgan.generate.sample` use, a frame would change with whatever else shares 
 ends of a walk would not be the images of its end codes, and a code would not keep its look
 across the digits of a row. The price is small: 1,000 samples of a 6,500-step DCGAN run score
 Frechet distance 4.33x the floor with running statistics, 4.24x with batch statistics
-(`mxgan.metrics`; precision 0.65 and recall 0.88 / 0.87 alike).
+(`mxgan.quality.scores`; precision 0.65 and recall 0.88 / 0.87 alike).
 """
 import re
 from pathlib import Path
@@ -37,9 +37,9 @@ import cv2
 import numpy as np
 
 from . import generate, viz
-from .cli import (UsageError, add_run_args, main_guard, new_parser, positive_int,
-                  how_to_train, require_checkpoint, seed)
-from .conditions import NUM_CLASSES, encode_digits
+from .cli import (UsageError, add_run_args, how_to_train, main_guard, new_parser, positive_int,
+                  require_checkpoint, seed)
+from .nets.conditions import NUM_CLASSES, encode_digits
 
 SHOWCASE_DIR = "showcase"
 TIMELINE_PICKS = 6  # grids in timeline.png
@@ -180,7 +180,7 @@ def interpolate_run(run_dir, *, checkpoint_dir=None, rows=None, steps=10, seed=0
 
     ``rows`` defaults to 8 walks (10 for a conditional run: one per digit); ``steps`` images
     per walk in the PNG. Returns the written paths (in ``out_dir``, default
-    ``RUN_DIR/showcase``); raises `mxgan.checkpoint.CheckpointError` when there is no
+    ``RUN_DIR/showcase``); raises `mxgan.training.checkpoint.CheckpointError` when there is no
     usable checkpoint.
     """
     module, config = generate.open_generator(run_dir, checkpoint_dir)

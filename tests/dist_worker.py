@@ -9,11 +9,11 @@ from pathlib import Path
 import mxnet as mx
 import numpy as np
 
-from mxgan import symbols
-from mxgan.cgan import ExecutorGAN
-from mxgan.dcgan import ModuleGAN
-from mxgan.conditions import encode_digits
-from mxgan.parallel import Cluster
+from mxgan.nets import symbols
+from mxgan.nets.conditions import encode_digits
+from mxgan.training.cgan import ExecutorGAN
+from mxgan.training.dcgan import ModuleGAN
+from mxgan.training.parallel import Cluster
 
 BATCH, NZ, STEPS = 8, 6, 3
 

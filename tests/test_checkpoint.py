@@ -1,5 +1,5 @@
-"""mxgan.checkpoint: exact round trips, pruning, whole-or-nothing saves, and every kind of damage
-found before it is used."""
+"""mxgan.training.checkpoint: exact round trips, pruning, whole-or-nothing saves, and every kind
+of damage found before it is used."""
 import json
 import pickle
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan import checkpoint
-from mxgan.checkpoint import CheckpointError
-from mxgan.train import AVERAGE, Recipe
+from mxgan.training import checkpoint
+from mxgan.training.checkpoint import CheckpointError
+from mxgan.training.trainer import AVERAGE, Recipe
 
 
 def _trained(model, real_u8, steps=2):

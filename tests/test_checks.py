@@ -1,11 +1,11 @@
 """mxgan.checks: one message for a bad choice, and one base class for every user error."""
 import pytest
 
-from mxgan.checkpoint import CheckpointError
 from mxgan.checks import UserError, check_choice
 from mxgan.cli import UsageError
-from mxgan.idx import DatasetError
-from mxgan.rundir import RunBusy
+from mxgan.data.idx import DatasetError
+from mxgan.training.checkpoint import CheckpointError
+from mxgan.training.rundir import RunBusy
 
 
 def test_a_bad_choice_names_the_value_and_every_choice():

@@ -1,13 +1,14 @@
-"""mxgan.classifier: the scorer's feature network, its training data and its cache."""
+"""mxgan.quality.classifier: the scorer's feature network, its training data and its cache."""
 import numpy as np
 import pytest
 
-from mxgan import classifier, data
-from mxgan.classifier import FEATURE_DIM, floor_split, to_classifier_input
+from mxgan.data import sources
+from mxgan.quality import classifier
+from mxgan.quality.classifier import FEATURE_DIM, floor_split, to_classifier_input
 
 
 def test_the_classifier_gets_99_percent_of_held_out_digits_right(scorer):
-    images, labels = data.load_dataset("mnist", "test")
+    images, labels = sources.load_dataset("mnist", "test")
     accuracy = np.mean(scorer.predict(images).argmax(axis=1) == labels)
     assert accuracy >= 0.99 and len(images) == 10000
     assert scorer.info["test_accuracy"] == pytest.approx(accuracy)
@@ -24,7 +25,7 @@ def test_the_classifier_never_saw_the_floors_images(scorer):
 def test_a_cached_classifier_loads_without_retraining(scorer, monkeypatch):
     monkeypatch.setattr(classifier, "train_classifier", lambda *a, **k: pytest.fail("retrained"))
     cached = classifier.load_classifier("mnist")
-    images = data.load_dataset("mnist", "test")[0][:300]
+    images = sources.load_dataset("mnist", "test")[0][:300]
     np.testing.assert_array_equal(cached.predict(images), scorer.predict(images))
     assert cached.info == scorer.info
 

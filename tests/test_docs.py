@@ -17,6 +17,8 @@ IMG = DOCS / "img"
 PAGES = {"dcgan": DOCS / "dcgan.md", "cgan": DOCS / "cgan.md"}  # model -> its page
 ALL_PAGES = sorted(DOCS.glob("*.md"), key=lambda page: page.name)
 MAX_IMG_BYTES = 3 * 1024 * 1024
+DCGAN_PY = ROOT / "mxgan" / "training" / "dcgan.py"
+TRAINER_PY = ROOT / "mxgan" / "training" / "trainer.py"
 
 
 @functools.lru_cache(maxsize=None)
@@ -70,7 +72,8 @@ def anchors(markdown_file):
 
 
 def attributed_names(page):
-    """(source file, dotted name) for links such as [`ModuleGAN.step`](../mxgan/dcgan.py#L83)."""
+    """(source file, dotted name) for links such as
+    [`ModuleGAN.step`](../mxgan/training/dcgan.py#L83)."""
     pairs = []
     for is_image, text, target in links(page):
         name = re.sub(r"\(\)$", "", text.strip("`"))
@@ -84,8 +87,8 @@ def attributed_names(page):
 def module_of(path):
     """The module a source file defines: imported by name inside the package, else loaded."""
     path = Path(path).resolve()
-    if path.parent == ROOT / "mxgan":
-        return importlib.import_module("mxgan." + path.stem)
+    if ROOT / "mxgan" in path.parents:
+        return importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
     return load_file(path)
 
 
@@ -208,10 +211,9 @@ def test_the_parsers_find_the_names_and_commands_of_a_models_page(model):
 
 
 def test_the_name_check_catches_a_renamed_function():
-    pairs = [(ROOT / "mxgan" / "dcgan.py", "ModuleGAN.step"),
-             (ROOT / "mxgan" / "dcgan.py", "ModuleGAN.stepp"),
+    pairs = [(DCGAN_PY, "ModuleGAN.step"), (DCGAN_PY, "ModuleGAN.stepp"),
              (DOCS / "make_figures.py", "no_such_function")]
-    assert missing_names(pairs) == ["ModuleGAN.stepp in mxgan/dcgan.py",
+    assert missing_names(pairs) == ["ModuleGAN.stepp in mxgan/training/dcgan.py",
                                     "no_such_function in docs/make_figures.py"]
 
 
@@ -231,14 +233,13 @@ def test_every_link_to_a_definition_points_at_its_line(page):
 
 
 def test_the_anchor_check_catches_a_moved_definition(tmp_path):
-    line = make_notebooks.definition_lines(ROOT / "mxgan" / "dcgan.py")["ModuleGAN.step"]
+    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.step"]
     page = tmp_path / "page.md"
     page.write_text("[`ModuleGAN.step`](%s#L%d) [`ModuleGAN.step`](%s#L%d) [`zero`](%s)\n"
-                    % ((ROOT / "mxgan" / "dcgan.py", line, ROOT / "mxgan" / "dcgan.py", line + 1,
-                        ROOT / "mxgan" / "train.py")))
+                    % (DCGAN_PY, line, DCGAN_PY, line + 1, TRAINER_PY))
     assert [entry.split(":")[0] for entry in misplaced_anchors(page)] == [
-        "[`ModuleGAN.step`](%s#L%d)" % (ROOT / "mxgan" / "dcgan.py", line + 1),
-        "[`zero`](%s)" % (ROOT / "mxgan" / "train.py")]
+        "[`ModuleGAN.step`](%s#L%d)" % (DCGAN_PY, line + 1),
+        "[`zero`](%s)" % TRAINER_PY]
     assert make_notebooks.definition_lines(ROOT / "examples" / "dcgan_mnist.py")["PROFILES"] \
         == next(n for n, text in enumerate((ROOT / "examples" / "dcgan_mnist.py").read_text()
                                            .splitlines(), 1) if text.startswith("PROFILES ="))

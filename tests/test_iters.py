@@ -3,8 +3,9 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan.conditions import encode_digits
-from mxgan.iters import ConditionalRandIter, RandIter, batch_by_name, fill_unit_range, image_iter
+from mxgan.data.iters import (ConditionalRandIter, RandIter, batch_by_name, fill_unit_range,
+                              image_iter)
+from mxgan.nets.conditions import encode_digits
 
 
 def test_rand_iter_is_a_dataiter_with_standard_normal_noise():

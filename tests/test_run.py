@@ -7,7 +7,7 @@ import pytest
 
 from mxgan import run
 from mxgan.cli import UsageError
-from mxgan.parallel import Cluster
+from mxgan.training.parallel import Cluster
 
 PROFILES = {"cpu": dict(batch_size=64, epochs=None, max_iters=3000, real_label=0.9, ngf=28,
                         ndf=28, image_size=28, channels=1),

@@ -4,8 +4,8 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import symbols
-from mxgan.conditions import NUM_CLASSES
+from mxgan.nets import symbols
+from mxgan.nets.conditions import NUM_CLASSES
 
 BATCH = 4
 INPUT_NAMES = {"rand", "cond", "data", "label"}

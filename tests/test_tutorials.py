@@ -88,7 +88,7 @@ def shape_comments(blocks):
 CHECKS = '''
 import json as _json
 import numpy as _np
-from mxgan import symbols as _symbols
+from mxgan.nets import symbols as _symbols
 
 
 def _shapes(symbol, inputs):

@@ -1,9 +1,9 @@
 """The training loop both examples share: batches in, pictures, logs and checkpoints out.
 
-A trainer (`mxgan.train.Trainer`) supplies the step, the monitoring pictures and its networks;
-this module owns iteration counting, resumption, Ctrl-C and SIGTERM, the progress bar and what
-is written into the run directory. In a multi-process job every worker steps in lockstep and
-only rank 0 writes anything.
+A trainer (`mxgan.training.trainer.Trainer`) supplies the step, the monitoring pictures and its
+networks; this module owns iteration counting, resumption, Ctrl-C and SIGTERM, the progress bar
+and what is written into the run directory. In a multi-process job every worker steps in lockstep
+and only rank 0 writes anything.
 """
 import contextlib
 import signal
@@ -13,9 +13,10 @@ from pathlib import Path
 import mxnet as mx
 from tqdm import tqdm
 
-from . import checkpoint, viz
-from .images import to_unit_range
-from .iters import batch_by_name
+from .. import viz
+from ..data.images import to_unit_range
+from ..data.iters import batch_by_name
+from . import checkpoint
 from .rundir import MetricsLog
 
 LOG_EVERY = 10  # steps per block of metrics copied off the device (see MetricsLog)
@@ -70,7 +71,7 @@ class Batches:
 
 
 def restore(trainer, run_dir):
-    """Load the run's checkpoint (`mxgan.checkpoint.find`) into ``trainer``; returns its
+    """Load the run's checkpoint (`mxgan.training.checkpoint.find`) into ``trainer``; returns its
     iteration."""
     ckpt = checkpoint.find(run_dir)
     trainer.restore(ckpt)

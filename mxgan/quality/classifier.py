@@ -1,7 +1,7 @@
 """The feature network of the sample scores: a small MXNet CNN trained once per dataset, cached.
 
 Its softmax gives conditional accuracy and class coverage; its 128-d penultimate layer
-("features") gives the Frechet distance and k-NN precision / recall (`mxgan.metrics`). It is
+("features") gives the Frechet distance and k-NN precision / recall (`mxgan.quality.scores`). It is
 trained on the training split *minus* the floor sets (`floor_split`), seeded; the cache in
 ``DATA_DIR/classifier-<dataset>/`` is keyed by a fingerprint of the data and the recipe, so a
 change of either retrains it.
@@ -16,11 +16,12 @@ import mxnet as mx
 import numpy as np
 from tqdm import tqdm
 
-from . import data, mxnet_internals
-from .conditions import NUM_CLASSES
-from .data import IMAGE_SIZE, load_dataset
-from .files import staged_directory
-from .images import to_unit_range
+from .. import mxnet_internals
+from ..data import sources
+from ..data.images import to_unit_range
+from ..data.sources import IMAGE_SIZE, load_dataset
+from ..files import staged_directory
+from ..nets.conditions import NUM_CLASSES
 
 FEATURE_DIM = 128
 FLOOR_SETS = 5  # the floor is the mean over this many sets of real images (fewer if too few)
@@ -157,9 +158,9 @@ def load_classifier(dataset="mnist", *, data_dir=None, ctx=None):
     Parameters
     ----------
     dataset : str
-        A name `mxgan.data.load_dataset` knows ("mnist", "fashion-mnist", "kmnist").
+        A name `mxgan.data.sources.load_dataset` knows ("mnist", "fashion-mnist", "kmnist").
     data_dir : str or os.PathLike, optional
-        Data root holding the dataset and ``classifier-<dataset>/``; `mxgan.data.DATA_DIR` by
+        Data root holding the dataset and ``classifier-<dataset>/``; `mxgan.sources.DATA_DIR` by
         default.
     ctx : mxnet.Context, optional
         Device for training and inference.
@@ -169,7 +170,7 @@ def load_classifier(dataset="mnist", *, data_dir=None, ctx=None):
     Classifier
         Its ``info`` dict holds ``test_accuracy``, ``num_train_images`` and ``fingerprint``.
     """
-    directory = Path(data_dir or data.DATA_DIR, "classifier-" + dataset)
+    directory = Path(data_dir or sources.DATA_DIR, "classifier-" + dataset)
     (images, labels), _ = floor_split(dataset, data_dir)
     recipe = RECIPES[dataset]
     fingerprint = _fingerprint(images, labels, recipe)

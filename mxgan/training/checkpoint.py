@@ -20,9 +20,9 @@ from pathlib import Path
 
 import mxnet as mx
 
-from . import __version__, mxnet_internals
-from .checks import UserError
-from .files import atomic_write_text, remove_staging_leftovers, staged_directory
+from .. import __version__, mxnet_internals
+from ..checks import UserError
+from ..files import atomic_write_text, remove_staging_leftovers, staged_directory
 
 _PREFIX = "iter-"
 MANIFEST = "manifest.json"

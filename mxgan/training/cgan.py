@@ -4,18 +4,18 @@ The port of MXNet's R CGAN tutorial: G draws a digit asked for by ``cond``; D ju
 (image, digit) pairs. D's gradient with respect to its input image comes from a second
 executor that shares D's parameter and BatchNorm arrays, and becomes G's output gradient.
 On several devices each gets such a set of executors and a slice of the batch
-(`mxgan.parallel.Replicas`), and a KVStore sums their gradients.
+(`mxgan.training.parallel.Replicas`), and a KVStore sums their gradients.
 """
 import functools
 
 import mxnet as mx
 import numpy as np
 
-from . import parallel, train
-from .conditions import NUM_CLASSES, condition_shape, encode_digits
-from .iters import ConditionalRandIter, fill_unit_range
+from ..data.iters import ConditionalRandIter, fill_unit_range
+from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
+from . import parallel
 from .parallel import Cluster
-from .train import NETS
+from .trainer import NETS, Recipe, Trainer, step_metrics, zero
 
 _INPUTS = ("rand", "cond", "data", "label")
 MONITOR_COLUMNS = 10
@@ -91,13 +91,13 @@ class _Executors:
         return executor.outputs[0].copy()  # the next pass overwrites the output array
 
 
-class ExecutorGAN(train.Trainer):
+class ExecutorGAN(Trainer):
     """A conditional G and D bound as executors, one set per device.
 
     Parameters
     ----------
     generator, discriminator : mx.sym.Symbol
-        From `mxgan.symbols.get_network("cgan28", condition=...)`: G takes ``rand`` and
+        From `mxgan.nets.symbols.get_network("cgan28", condition=...)`: G takes ``rand`` and
         ``cond``; D takes ``data``, ``cond`` and ``label``.
     batch_size : int
         The global batch: split across the workers of ``cluster``, then across ``context``.
@@ -105,14 +105,14 @@ class ExecutorGAN(train.Trainer):
         How ``cond`` encodes the digit.
     context : mx.Context or list of mx.Context
         Several devices train data-parallel: a KVStore sums their gradients.
-    cluster : mxgan.parallel.Cluster, optional
+    cluster : mxgan.training.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
-    recipe : mxgan.train.Recipe
+    recipe : mxgan.training.trainer.Recipe
         Learning rates, D's target for real images and G's weight average.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, condition, context,
-                 cluster=None, image_shape=(1, 28, 28), recipe=train.Recipe(), monitor_seed=0):
+                 cluster=None, image_shape=(1, 28, 28), recipe=Recipe(), monitor_seed=0):
         self.batch_size, self.condition, self.recipe = batch_size, condition, recipe
         self.context = list(context) if isinstance(context, (list, tuple)) else [context]
         self.cluster = cluster or Cluster()
@@ -160,12 +160,12 @@ class ExecutorGAN(train.Trainer):
 
     # ---- the step ---------------------------------------------------------------------------
     def step(self, data, cond):
-        """One step on a uint8 batch ``data`` with its digits ``cond``; returns `train.METRICS`."""
+        """One step on a uint8 batch ``data`` with its digits ``cond``; returns `METRICS`."""
         split, on_devices = self.replicas.split, self.replicas.map
         rand, cond_fake = self.noise.next().data
         fakes, cond_fake = self._generate(rand, cond_fake), split(cond_fake)
         # (1) D learns to accept (real image, its digit) and reject (fake, asked digit).
-        train.zero(self._d_grads)
+        zero(self._d_grads)
         prob_fake = on_devices(_Executors.d_forward_backward, fakes, cond_fake, label=0)
         prob_real = on_devices(_Executors.d_forward_backward_real, split(data), split(cond),
                                label=self.recipe.real_label)
@@ -176,8 +176,8 @@ class ExecutorGAN(train.Trainer):
         self._params["generator"].update()
         self._after_generator_update()
         gather = self.replicas.gather
-        return train.step_metrics(gather(prob_real), gather(prob_fake), gather(prob_gen),
-                                  real_label=self.recipe.real_label)
+        return step_metrics(gather(prob_real), gather(prob_fake), gather(prob_gen),
+                            real_label=self.recipe.real_label)
 
     def _generate(self, rand, cond):
         """G's images for a worker batch, one slice per device."""

@@ -12,7 +12,7 @@ import time
 
 import mxnet as mx
 
-from . import mxnet_internals
+from .. import mxnet_internals
 
 KVSTORES = ("local", "device", "dist_sync", "dist_device_sync")
 SCHEDULER_WAIT_S = 30  # a worker's wait for its scheduler (a dist KVStore alone waits forever)

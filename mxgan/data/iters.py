@@ -6,7 +6,7 @@ Both are ordinary ``mx.io.DataIter`` objects, so they plug into ``Module.bind`` 
 import mxnet as mx
 import numpy as np
 
-from .conditions import NUM_CLASSES, condition_shape, encode_digits
+from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
 
 
 class RandIter(mx.io.DataIter):
