@@ -55,8 +55,7 @@ def build_parser():
 
 @cli.main_guard
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
     run_dir = run.run_directory(args, "cgan")
     if args.infer is not None:
@@ -66,7 +65,7 @@ def main(argv=None):
         return run.write_interpolations(run_dir, checkpoint_dir=args.checkpoint, seed=args.seed,
                                         train_command=TRAIN_COMMAND)
     contexts = cli.training_contexts(args.ctx, command_line=argv is None)
-    return run.train(parser, argv, args, contexts, model="cgan", profiles=PROFILES,
+    return run.train(args, run_dir, contexts, given=given, model="cgan", profiles=PROFILES,
                      train_command=TRAIN_COMMAND)
 
 

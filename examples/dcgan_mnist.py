@@ -52,8 +52,7 @@ def build_parser():
 
 @cli.main_guard
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
     run_dir = run.run_directory(args, "dcgan")
     if args.generate:
@@ -62,7 +61,7 @@ def main(argv=None):
     if args.interpolate:
         return run.write_interpolations(run_dir, seed=args.seed, train_command=TRAIN_COMMAND)
     contexts = cli.training_contexts(args.ctx, command_line=argv is None)
-    return run.train(parser, argv, args, contexts, model="dcgan", profiles=PROFILES,
+    return run.train(args, run_dir, contexts, given=given, model="dcgan", profiles=PROFILES,
                      train_command=TRAIN_COMMAND)
 
 

@@ -73,12 +73,14 @@ def add_run_args(parser, verb):
                         help="checkpoint directory to %s instead of the run's newest" % verb)
 
 
-def explicit_flags(parser, argv=None):
-    """The destinations of the flags ``argv`` (default: the command line) actually gives."""
+def parse_given(parser, argv=None):
+    """Parse ``argv`` (default: the command line): (the arguments, the destinations of the flags
+    it actually gives, even at their defaults). A resumed run compares exactly those with its
+    saved configuration (`mxgan.run.train`)."""
+    args = parser.parse_args(argv)
     unset = object()
-    probe = argparse.Namespace(**{action.dest: unset for action in parser._actions})
-    given = parser.parse_args(sys.argv[1:] if argv is None else argv, probe)
-    return {dest for dest, value in vars(given).items() if value is not unset}
+    probe = parser.parse_args(argv, argparse.Namespace(**{a.dest: unset for a in parser._actions}))
+    return args, {dest for dest, value in vars(probe).items() if value is not unset}
 
 
 # ---- flag types -------------------------------------------------------------------------------

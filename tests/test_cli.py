@@ -90,10 +90,12 @@ def test_an_output_file_must_not_be_a_directory(tmp_path):
     assert cli.check_writable_file(tmp_path / "scores.json") == tmp_path / "scores.json"
 
 
-def test_explicit_flags_are_those_given_even_at_their_default():
+def test_the_flags_given_are_those_on_the_command_line_even_at_their_default():
     parser = cli.add_training_args(cli.new_parser("demo"), profiles={"cpu": {}})
-    assert cli.explicit_flags(parser, ["--lr", "2e-4", "--max-iters", "9"]) == {"lr", "max_iters"}
-    assert cli.explicit_flags(parser, []) == set()
+    args, given = cli.parse_given(parser, ["--lr", "2e-4", "--max-iters", "9", "--seed", "0"])
+    assert given == {"lr", "max_iters", "seed"}
+    assert (args.lr, args.max_iters, args.seed, args.beta1) == (2e-4, 9, 0, 0.5)
+    assert cli.parse_given(parser, [])[1] == set()
 
 
 def test_the_way_to_train_a_run_is_its_recorded_command_else_the_callers(tmp_path):
