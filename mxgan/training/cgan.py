@@ -64,23 +64,21 @@ class _Executors:
         self.exec_g.forward(is_train=True)
         return self.exec_g.outputs[0]
 
-    def d_forward_backward(self, images, cond, label):
-        """D's loss gradient on (images, cond) all labelled ``label``; returns D's verdicts."""
+    def d_forward_backward(self, images, cond, *, label, input_gradient_only=False):
+        """Forward and backward D on (images, cond) all labelled ``label``; returns a copy of D's
+        probabilities. With ``input_gradient_only`` the second executor runs instead: it leaves
+        d loss / d images for `g_backward` and computes no gradient of D's parameters."""
         images.copyto(self.exec_d.arg_dict["data"])
-        return self._d_pass(self.exec_d, cond, label)
+        return self._d_pass(self.exec_d_input if input_gradient_only else self.exec_d, cond, label)
 
-    def d_forward_backward_real(self, data_u8, cond, label):
+    def d_forward_backward_real(self, data_u8, cond, *, label):
         """The same on uint8 real images, scaled to [-1, 1] straight into D's input."""
         fill_unit_range(data_u8, self.exec_d.arg_dict["data"])
         return self._d_pass(self.exec_d, cond, label)
 
-    def d_input_gradient(self, images, cond):
-        """d(-log D(images, cond)) / d images into ``exec_d_input.grad_dict["data"]``."""
-        images.copyto(self.exec_d.arg_dict["data"])
-        return self._d_pass(self.exec_d_input, cond, 1)
-
     def g_backward(self):
-        """G's backward pass with D's input gradient as its output gradient."""
+        """G's backward pass with D's input gradient (of the last ``input_gradient_only`` pass)
+        as its output gradient."""
         self.exec_g.backward([self.exec_d_input.grad_dict["data"]])
 
     def _d_pass(self, executor, cond, label):
@@ -160,29 +158,40 @@ class ExecutorGAN(Trainer):
 
     # ---- the step ---------------------------------------------------------------------------
     def step(self, data, cond):
-        """One step on a uint8 batch ``data`` with its digits ``cond``; returns `METRICS`."""
-        split, on_devices = self.replicas.split, self.replicas.map
-        rand, cond_fake = self.noise.next().data
-        fakes, cond_fake = self._generate(rand, cond_fake), split(cond_fake)
+        """One step on a uint8 batch ``data`` with its digits ``cond``; returns `METRICS`.
+
+        Images and digits go to the devices as one slice each (`Replicas.split`); D's
+        probabilities come back as one worker batch.
+        """
+        fake, cond_fake = self._generate_fakes()
+        real, cond_real = self.replicas.split(data), self.replicas.split(cond)
         # (1) D learns to accept (real image, its digit) and reject (fake, asked digit).
         zero(self._d_grads)
-        prob_fake = on_devices(_Executors.d_forward_backward, fakes, cond_fake, label=0)
-        prob_real = on_devices(_Executors.d_forward_backward_real, split(data), split(cond),
-                               label=self.recipe.real_label)
+        prob_fake = self._on_devices(_Executors.d_forward_backward, fake, cond_fake, label=0)
+        prob_real = self._on_devices(_Executors.d_forward_backward_real, real, cond_real,
+                                     label=self.recipe.real_label)
         self._params["discriminator"].update()
         # (2) G learns to make D accept (fake, asked digit) through D's input gradient.
-        prob_gen = on_devices(_Executors.d_input_gradient, fakes, cond_fake)
-        on_devices(_Executors.g_backward)
+        prob_gen = self._on_devices(_Executors.d_forward_backward, fake, cond_fake, label=1,
+                                    input_gradient_only=True)
+        self.replicas.map(_Executors.g_backward)
         self._params["generator"].update()
         self._after_generator_update()
-        gather = self.replicas.gather
-        return step_metrics(gather(prob_real), gather(prob_fake), gather(prob_gen),
-                            real_label=self.recipe.real_label)
+        return step_metrics(prob_real, prob_fake, prob_gen, self.recipe.real_label)
+
+    def _generate_fakes(self):
+        """G's images of random digits: (images, the digits asked), one slice per device each."""
+        rand, cond = self.noise.next().data
+        return self._generate(rand, cond), self.replicas.split(cond)
 
     def _generate(self, rand, cond):
-        """G's images for a worker batch, one slice per device."""
-        return self.replicas.map(_Executors.generate, self.replicas.split(rand),
-                                 self.replicas.split(cond))
+        """G's images for a worker batch of noise and digits, one slice per device."""
+        split = self.replicas.split
+        return self.replicas.map(_Executors.generate, split(rand), split(cond))
+
+    def _on_devices(self, d_pass, *slices, **kwargs):
+        """A D pass of every device's `_Executors` on its slices; D's probabilities as one batch."""
+        return self.replicas.gather(self.replicas.map(d_pass, *slices, **kwargs))
 
     # ---- sampling and checkpoints -----------------------------------------------------------
     def monitor(self):
