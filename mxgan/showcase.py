@@ -47,6 +47,11 @@ MAX_TIMELINE_FRAMES = 40  # frames in timeline.gif; more grids are thinned evenl
 WALK_FRAMES = 24  # frames of each walk in interpolation.gif (then played back)
 MORPH_FRAMES = 6  # frames from one digit to the next in digits.gif (one-hot condition)
 SCALE = 2  # pixel enlargement of the generated pictures (28 px digits are tiny on a screen)
+# How long GIF frames show, in ms: a grid of the timeline (the last one lingers), a step of a
+# latent walk, a digit of the digits' morph and a frame between two digits.
+TIMELINE_FRAME_MS, TIMELINE_LAST_FRAME_MS = 200, 2000
+WALK_FRAME_MS = 80
+DIGIT_FRAME_MS, MORPH_FRAME_MS = 600, 90
 
 _GRID_NAME = re.compile(r"^iter-(\d+)\.png$")
 
@@ -110,7 +115,8 @@ def timeline_pictures(run_dir, *, picks=TIMELINE_PICKS, max_frames=MAX_TIMELINE_
                                                          font_scale=0.6) for i in shown]))
     frames = viz.spread(sorted(grids), max_frames)
     pictures = [viz.add_caption(read_picture(grids[i]), step_label(i)) for i in frames]
-    viz.write_gif(gif, pictures, duration_ms=[200] * (len(pictures) - 1) + [2000])
+    durations = [TIMELINE_FRAME_MS] * (len(pictures) - 1) + [TIMELINE_LAST_FRAME_MS]
+    viz.write_gif(gif, pictures, duration_ms=durations)
     return [png, gif]
 
 
@@ -196,7 +202,7 @@ def interpolate_run(run_dir, *, checkpoint_dir=None, rows=None, steps=10, seed=0
                   scale=SCALE)
     film, _ = latent_walks(module, eased(WALK_FRAMES), **walk)
     frames = [_frame(film[:, t]) for t in range(WALK_FRAMES)]
-    viz.write_gif(paths[1], viz.ping_pong(frames), duration_ms=80)
+    viz.write_gif(paths[1], viz.ping_pong(frames), duration_ms=WALK_FRAME_MS)
     if condition is not None:
         paths += _digit_pictures(module, out_dir, rows=rows, seed=seed, condition=condition)
     return paths
@@ -213,7 +219,8 @@ def _digit_pictures(module, out_dir, *, rows, seed, condition):
     film, labels = digit_morph(module, noise, condition=condition)
     frames = [viz.add_caption(_frame(film[t]), label)
               for t, label in enumerate(labels)]
-    durations = [600 if label.startswith("digit") else 90 for label in labels]
+    durations = [DIGIT_FRAME_MS if label.startswith("digit") else MORPH_FRAME_MS
+                 for label in labels]
     viz.write_gif(gif, frames, duration_ms=durations)
     return [png, gif]
 

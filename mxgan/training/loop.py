@@ -20,13 +20,17 @@ from . import checkpoint
 from .rundir import MetricsLog
 
 LOG_EVERY = 10  # steps per block of metrics copied off the device (see MetricsLog)
+# A step's seed is seed * SEED_STRIDE + iteration, kept within MXNet's seed range: a prime stride
+# larger than any run's step count, so two seeds' runs draw other noise at every step.
+SEED_STRIDE = 1000003
+SEED_RANGE = 2 ** 31
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def reseed(seed, iteration):
     """Seed MXNet's generators from (seed, iteration), before every step: the noise of step
     ``iteration`` is then the same however the run got there (straight or resumed)."""
-    mx.random.seed((seed * 1000003 + iteration) % (2 ** 31))
+    mx.random.seed((seed * SEED_STRIDE + iteration) % SEED_RANGE)
 
 
 class StopRequest:
