@@ -38,13 +38,13 @@ def build_parser():
                           "(default: per device)")
     net.add_argument("--condition", choices=CONDITIONS, default="onehot",
                      help="digit given to G and D as a one-hot vector or a learned embedding")
-    net.add_argument("--nz", type=cli.positive_int, default=96, help="noise size")
-    net.add_argument("--ngf", type=cli.positive_int, help="cdcgan28's generator width")
-    net.add_argument("--ndf", type=cli.positive_int, help="cdcgan28's discriminator width")
+    net.add_argument("--nz", type=cli.positive_int_type, default=96, help="noise size")
+    net.add_argument("--ngf", type=cli.positive_int_type, help="cdcgan28's generator width")
+    net.add_argument("--ndf", type=cli.positive_int_type, help="cdcgan28's discriminator width")
     infer = parser.add_argument_group("inference")
-    infer.add_argument("--infer", type=cli.digit, metavar="DIGIT",
+    infer.add_argument("--infer", type=cli.digit_type, metavar="DIGIT",
                        help="draw this digit (0-9) instead of training")
-    infer.add_argument("--num", type=cli.positive_int, default=64, help="images to draw")
+    infer.add_argument("--num", type=cli.positive_int_type, default=64, help="images to draw")
     infer.add_argument("--interpolate", action="store_true",
                        help="instead of training, draw each noise code as every digit and "
                             "latent walks into RUN_DIR/showcase")

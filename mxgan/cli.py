@@ -83,9 +83,9 @@ def parse_given(parser, argv=None):
     return args, {dest for dest, value in vars(probe).items() if value is not unset}
 
 
-# ---- flag types -------------------------------------------------------------------------------
+# ---- flag types: argparse's ``type=`` functions, named ``*_type`` -------------------------------
 
-def number_type(convert, check, requirement):
+def make_number_type(convert, check, requirement):
     """An argparse type: ``convert`` the text, then refuse values failing ``check``."""
     def parse(text):
         try:
@@ -98,17 +98,20 @@ def number_type(convert, check, requirement):
     return parse
 
 
-positive_int = number_type(int, lambda v: v >= 1, "an integer >= 1")
-count = number_type(int, lambda v: v >= 0, "an integer >= 0")
-batch_size = number_type(int, lambda v: v >= 2, "an integer >= 2 (BatchNorm needs a batch)")
-seed = number_type(int, lambda v: 0 <= v <= MAX_SEED, "an integer from 0 to %d" % MAX_SEED)
-learning_rate = number_type(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
-adam_beta = number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
-real_label = number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
-decay = number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+positive_int_type = make_number_type(int, lambda v: v >= 1, "an integer >= 1")
+count_type = make_number_type(int, lambda v: v >= 0, "an integer >= 0")
+batch_size_type = make_number_type(int, lambda v: v >= 2,
+                                   "an integer >= 2 (BatchNorm needs a batch)")
+seed_type = make_number_type(int, lambda v: 0 <= v <= MAX_SEED,
+                             "an integer from 0 to %d" % MAX_SEED)
+learning_rate_type = make_number_type(float, lambda v: math.isfinite(v) and v > 0,
+                                      "a number > 0")
+adam_beta_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+real_label_type = make_number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
+decay_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
-def digit(text):
+def digit_type(text):
     """argparse type: one digit 0-9."""
     if not (text.isdigit() and 0 <= int(text) <= 9):
         raise argparse.ArgumentTypeError("takes one digit from 0 to 9, got %r" % text)
@@ -225,26 +228,28 @@ def _add_data_args(data, default_dataset):
 
 
 def _add_fit_args(fit):
-    fit.add_argument("--epochs", type=positive_int,
+    fit.add_argument("--epochs", type=positive_int_type,
                      help="passes over the data (default: per device)")
-    fit.add_argument("--max-iters", type=positive_int, help="stop after this many steps")
-    fit.add_argument("--batch-size", type=batch_size, help="global batch (default: per device)")
-    fit.add_argument("--lr", type=learning_rate,
+    fit.add_argument("--max-iters", type=positive_int_type, help="stop after this many steps")
+    fit.add_argument("--batch-size", type=batch_size_type,
+                     help="global batch (default: per device)")
+    fit.add_argument("--lr", type=learning_rate_type,
                      help="Adam learning rate of G, and of D unless --lr-d (default: per device)")
-    fit.add_argument("--lr-d", type=learning_rate,
+    fit.add_argument("--lr-d", type=learning_rate_type,
                      help="D's own learning rate, for two time-scales (default: per device; "
                           "where the device sets none, --lr)")
-    fit.add_argument("--beta1", type=adam_beta, default=0.5, help="Adam beta1")
+    fit.add_argument("--beta1", type=adam_beta_type, default=0.5, help="Adam beta1")
     fit.add_argument("--lr-decay", choices=("none", "linear"),
                      help="learning rates constant, or falling linearly to 0 at the last step "
                           "(default: per device)")
-    fit.add_argument("--ema-decay", type=decay,
+    fit.add_argument("--ema-decay", type=decay_type,
                      help="decay of the moving average of G's weights that samples are drawn "
                           "with; 0 turns it off (default: per device)")
-    fit.add_argument("--real-label", type=real_label,
+    fit.add_argument("--real-label", type=real_label_type,
                      help="D's target for real images; 0.9 is one-sided label smoothing "
                           "(default: per device)")
-    fit.add_argument("--seed", type=seed, default=0, help="seeds data order, noise and init")
+    fit.add_argument("--seed", type=seed_type, default=0,
+                     help="seeds data order, noise and init")
     fit.add_argument("--graph", choices=GRAPHS, default="fast",
                      help="the networks' layers as the tutorials write them, or their exact "
                           "faster formulations (mxgan.nets.layers)")
@@ -258,11 +263,11 @@ def _add_fit_args(fit):
 
 def _add_output_args(out):
     out.add_argument("--out", type=Path, help="run directory (default: runs/<model>-<dataset>)")
-    out.add_argument("--sample-every", type=positive_int, default=100,
+    out.add_argument("--sample-every", type=positive_int_type, default=100,
                      help="write the fixed-noise grid every N steps")
-    out.add_argument("--checkpoint-every", type=positive_int, default=500,
+    out.add_argument("--checkpoint-every", type=positive_int_type, default=500,
                      help="checkpoint every N steps")
-    out.add_argument("--keep-checkpoints", type=count, default=2,
+    out.add_argument("--keep-checkpoints", type=count_type, default=2,
                      help="checkpoints kept, newest first (0: all)")
     out.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
     out.add_argument("--dry-run", action="store_true",

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from . import generate
-from .cli import (UsageError, check_writable_file, main_guard, new_parser, positive_int,
-                  require_checkpoint)
+from .cli import (UsageError, check_writable_file, main_guard, new_parser, positive_int_type,
+                  require_checkpoint, seed_type)
 from .data.sources import DATASETS
 from .files import atomic_write_text
 from .nets.conditions import NUM_CLASSES
@@ -103,11 +103,12 @@ def parse_args(argv=None):
                         help="(N,) digits 0-9 the --samples were asked to show")
     parser.add_argument("--dataset", default="mnist",
                         help="dataset of --samples (a run knows its own): " + ", ".join(DATASETS))
-    parser.add_argument("--num", type=positive_int, default=SCORED_SAMPLES,
+    parser.add_argument("--num", type=positive_int_type, default=SCORED_SAMPLES,
                         help="samples to draw from RUN_DIR (at least %d; FD averages whole sets "
                              "of that many, up to %d)" % (FD_SAMPLES,
                                                           SCORED_SAMPLES))
-    parser.add_argument("--seed", type=int, default=0, help="noise seed for RUN_DIR samples")
+    parser.add_argument("--seed", type=seed_type, default=0,
+                        help="noise seed for RUN_DIR samples")
     parser.add_argument("--out", metavar="FILE.json",
                         help="scores file; default %s in RUN_DIR or beside --samples" % SCORES_FILE)
     return parser.parse_args(argv)

@@ -37,8 +37,8 @@ import cv2
 import numpy as np
 
 from . import generate, viz
-from .cli import (UsageError, add_run_args, how_to_train, main_guard, new_parser, positive_int,
-                  require_checkpoint, seed)
+from .cli import (UsageError, add_run_args, how_to_train, main_guard, new_parser,
+                  positive_int_type, require_checkpoint, seed_type)
 from .nets.conditions import NUM_CLASSES, encode_digits
 
 SHOWCASE_DIR = "showcase"
@@ -231,11 +231,11 @@ def parse_args(argv=None):
     """Parse the command line."""
     parser = new_parser(__doc__.splitlines()[0], prog="python -m mxgan.showcase")
     add_run_args(parser, "draw from")
-    parser.add_argument("--rows", type=positive_int, metavar="N",
+    parser.add_argument("--rows", type=positive_int_type, metavar="N",
                         help="walks (and noise codes) to draw; None: 8, or 10 for a CGAN")
-    parser.add_argument("--steps", type=positive_int, default=10, metavar="K",
+    parser.add_argument("--steps", type=positive_int_type, default=10, metavar="K",
                         help="images per walk in interpolation.png")
-    parser.add_argument("--seed", type=seed, default=0, metavar="S",
+    parser.add_argument("--seed", type=seed_type, default=0, metavar="S",
                         help="seed of the random codes")
     parser.add_argument("--only", choices=("timeline", "interpolation"),
                         help="write only these pictures (e.g. a run without a checkpoint yet)")
@@ -243,7 +243,8 @@ def parse_args(argv=None):
 
 
 def _check_inputs(args):
-    """Raise `UsageError` unless what the asked pictures need is there."""
+    """The checkpoint to draw from (None for the timeline alone); a `UsageError` unless what the
+    asked pictures need is there."""
     if not Path(args.run_dir).is_dir():
         raise UsageError("no run directory %s: give the --out of a training run, e.g. "
                          "runs/dcgan-mnist" % args.run_dir)
@@ -251,22 +252,22 @@ def _check_inputs(args):
         raise UsageError("no samples/iter-*.png grids in %s: train it first with %s (it writes "
                          "a grid every --sample-every steps), or pass --only interpolation"
                          % (args.run_dir, how_to_train(args.run_dir)))
-    if args.only != "timeline":
-        args.checkpoint = require_checkpoint(args.run_dir, args.checkpoint)
+    ckpt = None if args.only == "timeline" else require_checkpoint(args.run_dir, args.checkpoint)
     if args.steps < 2:
         raise UsageError("--steps must be at least 2 (a walk has two ends), got %d" % args.steps)
+    return ckpt
 
 
 @main_guard
 def main(argv=None):
     """Write the showcase pictures of a run; user errors exit 2 with one line on stderr."""
     args = parse_args(argv)
-    _check_inputs(args)
+    ckpt = _check_inputs(args)
     paths = []
     if args.only != "interpolation":
         paths += timeline_pictures(args.run_dir)
     if args.only != "timeline":
-        paths += interpolate_run(args.run_dir, checkpoint_dir=args.checkpoint, rows=args.rows,
+        paths += interpolate_run(args.run_dir, checkpoint_dir=ckpt, rows=args.rows,
                                  steps=args.steps, seed=args.seed)
     for path in paths:
         print("%s  (%.0f KiB)" % (path, path.stat().st_size / 1024))
