@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import mxnet_internals
 from ..data.iters import RandIter, fill_unit_range
-from .parallel import Cluster, init_module_optimizer
+from .parallel import Cluster
 from .trainer import NETS, Recipe, Trainer, step_metrics, zero
 
 
@@ -58,7 +58,8 @@ class ModuleGAN(Trainer):
         self.modules = dict(zip(NETS, (self.mod_g, self.mod_d)))
         for net, mod in self.modules.items():
             mod.init_params(initializer=recipe.initializer())
-            init_module_optimizer(mod, self.cluster, recipe.optimizer(net, batch_size))
+            mxnet_internals.init_optimizer_in_workers(mod, self.cluster.kvstore,
+                                                      recipe.optimizer(net, batch_size))
         self.mod_d_input = self._bind_input_gradient(discriminator, d_shapes)
         self._d_grads = mxnet_internals.module_grad_arrays(self.mod_d)
         self._real = mx.nd.zeros((worker_batch,) + tuple(image_shape), ctx=self.context[0])

@@ -104,12 +104,6 @@ def scheduler_reachable(env, timeout_s):
             time.sleep(min(RETRY_S, left))
 
 
-def init_module_optimizer(module, cluster, optimizer):
-    """`Module.init_optimizer` with the KVStore only summing gradients, every device and worker
-    starting from rank 0's parameters."""
-    mxnet_internals.init_optimizer_in_workers(module, cluster.kvstore, optimizer)
-
-
 def create_store(cluster, num_devices):
     """The KVStore that sums an executor trainer's gradients, or None when there is one copy."""
     if not isinstance(cluster.kvstore, str):
