@@ -6,6 +6,7 @@ import signal
 import numpy as np
 import pytest
 
+import mxgan
 import tiny
 from mxgan.training import checkpoint, loop
 from mxgan.training.rundir import read_metrics
@@ -125,3 +126,13 @@ def test_batches_resume_inside_an_epoch_at_the_same_batch(real_u8):
     straight = [one.next()["data"].asnumpy() for _ in range(5)]
     resumed = loop.Batches(tiny.data_iter("dcgan", real_u8[:24]), 4)  # 3 batches an epoch
     np.testing.assert_array_equal(resumed.next()["data"].asnumpy(), straight[4])
+
+
+def test_resuming_a_checkpoint_of_another_version_says_so_in_one_line(tmp_path, monkeypatch,
+                                                                      capsys):
+    checkpoint.save(tmp_path, 3, tiny.dcgan().nets(), {"config": {"seed": 0}})
+    monkeypatch.setattr(checkpoint, "__version__", "99.0")
+    assert loop.restore(tiny.dcgan(), tmp_path) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: %s was written by mxgan %s; this is mxgan 99.0"
+        % (checkpoint.find(tmp_path), mxgan.__version__)]

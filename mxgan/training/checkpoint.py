@@ -167,6 +167,15 @@ def load_meta(ckpt_dir):
     return meta
 
 
+def warn_if_other_version(ckpt_dir, meta):
+    """One line on stderr when the checkpoint (its ``meta``) was written by another mxgan than
+    this one: resuming it may then not continue the run exactly as it was trained."""
+    written_by = meta.get("mxgan_version", "an unknown version")
+    if written_by != __version__:
+        print("warning: %s was written by mxgan %s; this is mxgan %s"
+              % (ckpt_dir, written_by, __version__), file=sys.stderr)
+
+
 def latest(run_dir, *, warn=True):
     """The newest checkpoint of a run that verifies, or None; with ``warn``, each damaged newer
     one is named on stderr with the one used instead."""

@@ -75,11 +75,13 @@ class Batches:
 
 
 def restore(trainer, run_dir):
-    """Load the run's checkpoint (`mxgan.training.checkpoint.find`) into ``trainer``; returns its
-    iteration."""
+    """Load the run's checkpoint (`mxgan.training.checkpoint.find`) into ``trainer``, with a
+    warning when another mxgan version wrote it; returns its iteration."""
     ckpt = checkpoint.find(run_dir)
+    meta = checkpoint.load_meta(ckpt)
+    checkpoint.warn_if_other_version(ckpt, meta)
     trainer.restore(ckpt)
-    return checkpoint.load_meta(ckpt)["iteration"]
+    return meta["iteration"]
 
 
 def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpoint_every,
