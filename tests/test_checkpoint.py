@@ -60,7 +60,7 @@ def test_a_failed_save_leaves_no_half_written_checkpoint(saved, monkeypatch):
             raise OSError("disk full")
         return real_save(*args, **kwargs)
     monkeypatch.setattr(mx.model, "save_checkpoint", second_net_fails)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["iter-000001",
                                                                            "iter-000002"]

@@ -55,7 +55,7 @@ def test_main_guard_turns_a_user_error_into_exit_2_and_lets_bugs_through(capsys)
     with pytest.raises(SystemExit) as exited:
         main(UserError("the file is damaged"))
     assert exited.value.code == 2 and capsys.readouterr().err == "error: the file is damaged\n"
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="a bug"):  # a bug is not the user's: a traceback
         main(KeyError("a bug"))
 
 

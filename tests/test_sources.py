@@ -157,7 +157,7 @@ def test_verified_download_is_saved_and_loaded(tmp_path, monkeypatch):
 
 
 def test_missing_dataset_error_says_what_was_tried(tmp_path, no_debian_copy):
-    with pytest.raises(sources.DatasetError) as error:
+    with pytest.raises(sources.DatasetError, match="t10k-images-idx3-ubyte") as error:
         sources.load_dataset("fashion-mnist", "test", data_dir=tmp_path, offline=True)
     message = str(error.value)
     for expected in ("t10k-images-idx3-ubyte", "skipped (offline", "dataset-fashion-mnist",

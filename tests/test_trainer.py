@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan.training.trainer import (NETS, Recipe, Trainer, WeightAverage, cross_entropy,
-                                    step_metrics)
+from mxgan.training.trainer import (METRICS, NETS, Recipe, Trainer, WeightAverage,
+                                    cross_entropy, step_metrics)
 
 
 def test_a_trainer_must_give_every_part_of_the_interface():
@@ -18,9 +18,11 @@ def test_a_trainer_must_give_every_part_of_the_interface():
 
 
 @pytest.mark.parametrize("model", ["dcgan", "cgan"])
-def test_both_trainers_give_the_interface_fit_and_checkpoints_use(model):
+def test_both_trainers_give_what_the_loop_and_checkpoints_use(model, real_u8):
     trainer = tiny.TRAINERS[model]()
-    assert isinstance(trainer, Trainer)
+    assert trainer.step(**tiny.batch(model, real_u8)).shape == (len(METRICS),)
+    images, _ = trainer.monitor()
+    assert images.ndim == 4 and images.shape[1:] == (1, 28, 28)
     assert trainer.batch_size == trainer.worker_batch == tiny.BATCH and trainer.device_ids == [0]
     nets = trainer.nets()
     assert sorted(nets) == sorted(NETS)
