@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,12 @@ TRAINER_PY = ROOT / "mxgan" / "training" / "trainer.py"
 
 @functools.lru_cache(maxsize=None)
 def load_file(path):
-    """A Python file outside the package (example, docs script, test module) as a module."""
+    """A Python file outside the package (example, docs script, test module) as a module, with
+    its folder on the import path as ``python FILE`` has it (docs/make_figures.py imports
+    docs/figures/)."""
     path = Path(path).resolve()
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
     name = "docs_check_" + "_".join(path.relative_to(ROOT).with_suffix("").parts)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -85,11 +90,18 @@ def attributed_names(page):
 
 
 def module_of(path):
-    """The module a source file defines: imported by name inside the package, else loaded."""
+    """The module a source file defines: imported by its dotted name inside a package (mxgan's
+    modules, docs/figures/), else loaded from the file."""
     path = Path(path).resolve()
-    if ROOT / "mxgan" in path.parents:
-        return importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
-    return load_file(path)
+    parts, folder = [path.stem], path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    if len(parts) == 1:
+        return load_file(path)
+    if str(folder) not in sys.path:
+        sys.path.append(str(folder))
+    return importlib.import_module(".".join(parts))
 
 
 def missing_names(pairs):
