@@ -17,8 +17,8 @@ from .cli import (UsageError, check_writable_file, main_guard, new_parser, posit
 from .data.sources import DATASETS
 from .files import atomic_write_text
 from .nets.conditions import NUM_CLASSES
-from .quality.scores import FD_SAMPLES, SCORED_SAMPLES, score_samples
 from .quality.classifier import to_classifier_input
+from .quality.scores import FD_SAMPLES, SCORED_SAMPLES, score_samples
 from .training.checkpoint import CheckpointError
 
 SCORES_FILE = "scores.json"

@@ -15,8 +15,8 @@ import numpy as np
 from . import cli, generate
 from .cli import UsageError
 from .data.images import prepare_images
-from .data.sources import IMAGE_SIZE
 from .data.iters import image_iter
+from .data.sources import IMAGE_SIZE
 from .evaluate import evaluate_and_report, summary_line
 from .files import atomic_write_text
 from .nets import symbols
