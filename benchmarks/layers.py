@@ -1,4 +1,4 @@
-"""What each exact rewrite of `mxgan.layers` buys: the tutorial layer against its fast form.
+"""What each exact rewrite of `mxgan.nets.layers` buys: the tutorial layer against its fast form.
 
     python benchmarks/layers.py [--steps 30] [--threads 2]
 
@@ -38,7 +38,7 @@ CASES = [
 
 def layer(kind, options, fast):
     """The layer under test, on Variables "x" (and "cond")."""
-    from mxgan import layers
+    from mxgan.nets import layers
     import mxnet as mx
     x = mx.sym.Variable("x")
     if kind == "last":

@@ -3,8 +3,8 @@ import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1
 import mxnet as mx
 import numpy as np
 
-from mxgan import symbols
-from mxgan.conditions import encode_digits
+from mxgan.nets import symbols
+from mxgan.nets.conditions import encode_digits
 
 from .workloads import real_batch
 
@@ -15,7 +15,7 @@ def context(device):
 
 
 def networks(workload, graph):
-    """(generator, discriminator with its logistic head) from `mxgan.symbols`: the tutorial's
+    """(generator, discriminator with its logistic head) from `mxgan.nets.symbols`: the tutorial's
     layers (``graph="tutorial"``) or their exact faster formulations (``"fast"``)."""
     return symbols.get_network(workload.name, graph=graph, **workload.network_options())
 

@@ -1,10 +1,10 @@
 """mxgan's own trainers, used as shipped: `ModuleGAN` for the DCGANs, `ExecutorGAN` for the CGAN,
 on the fast graph (``build``) or on the tutorial's graph (``build_tutorial_graph``: what the
-exact rewrites of `mxgan.layers` buy, all else equal)."""
+exact rewrites of `mxgan.nets.layers` buy, all else equal)."""
 import functools
 
-from mxgan.cgan import ExecutorGAN
-from mxgan.dcgan import ModuleGAN
+from mxgan.training.cgan import ExecutorGAN
+from mxgan.training.dcgan import ModuleGAN
 
 from . import mx_common
 

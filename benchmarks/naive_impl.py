@@ -1,6 +1,6 @@
 """The tutorials' training loops, as written, on the same mxgan graphs and the same maths.
 
-What makes them naive is the loop, not the graph (mxgan.symbols also carries the oneDNN
+What makes them naive is the loop, not the graph (mxgan.nets.symbols also carries the oneDNN
 workaround these nets need): fresh noise, label and batch arrays every step, D's fake-pass
 gradients copied out and added back one array at a time in Python. Both sum D's fake and real
 gradients before one D update, then train G through the updated D (MXNet's DCGAN tutorial's order), so each
@@ -10,8 +10,8 @@ import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1
 import mxnet as mx
 import numpy as np
 
-from mxgan.conditions import NUM_CLASSES
 from mxgan.mxnet_internals import module_grad_arrays
+from mxgan.nets.conditions import NUM_CLASSES
 
 from . import mx_common
 

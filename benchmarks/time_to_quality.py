@@ -21,8 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from mxgan import checkpoint, generate, metrics, viz  # noqa: E402
-from mxgan.rundir import read_metrics  # noqa: E402
+from mxgan import generate, viz  # noqa: E402
+from mxgan.quality.scores import SCORED_SAMPLES, score_samples  # noqa: E402
+from mxgan.training import checkpoint  # noqa: E402
+from mxgan.training.rundir import read_metrics  # noqa: E402
 from mxgan.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
 
 
@@ -42,9 +44,8 @@ def score_checkpoints(run_dir):
     found = []
     for ckpt in checkpoint.list_checkpoints(run_dir):
         iteration = checkpoint.load_meta(ckpt)["iteration"]
-        images, labels, dataset = generate.sample_run(run_dir, metrics.SCORED_SAMPLES,
-                                                      checkpoint_dir=ckpt)
-        scores = metrics.score_samples(images, labels, dataset=dataset)
+        images, labels, dataset = generate.sample_run(run_dir, SCORED_SAMPLES, checkpoint_dir=ckpt)
+        scores = score_samples(images, labels, dataset=dataset)
         found.append((iteration, seconds[iteration], scores))
         print("%6d %7.0f s  FD %.2fx floor" % (iteration, seconds[iteration],
                                                scores["samples"]["fd_ratio"]), flush=True)

@@ -2,7 +2,7 @@
 
 torch is a benchmark extra (``pip install torch==2.13.0``), never a dependency of mxgan.
 The twins use the plain one-filter output layer; the two-filter-and-slice form in
-mxgan.symbols only works around an MXNet oneDNN bug and computes the same function.
+mxgan.nets.symbols only works around an MXNet oneDNN bug and computes the same function.
 """
 import os
 
@@ -11,7 +11,7 @@ from torch import nn
 
 from .workloads import NUM_CLASSES, real_batch
 
-BN_EPS = 1e-5 + 1e-12  # as mxgan.symbols
+BN_EPS = 1e-5 + 1e-12  # as mxgan.nets.symbols
 SIGMA, LR, BETAS = 0.02, 2e-4, (0.5, 0.999)
 
 
@@ -34,7 +34,7 @@ def _upsample(in_channels, layers):
 
 
 def _generator_layers(workload):
-    """(filters, kernel, stride, pad) per deconvolution, as in mxgan.symbols."""
+    """(filters, kernel, stride, pad) per deconvolution, as in mxgan.nets.symbols."""
     ngf, channels = workload.ngf, workload.image_shape[0]
     if workload.name == "dcgan64":
         return [(8 * ngf, 4, 1, 0), (4 * ngf, 4, 2, 1), (2 * ngf, 4, 2, 1), (ngf, 4, 2, 1),
@@ -72,7 +72,7 @@ def _downsample(in_channels, filters):
 
 
 def dcgan_discriminator(workload):
-    """Images (B, C, H, W) to logits (B, 1), as mxgan.symbols.dcgan_discriminator."""
+    """Images (B, C, H, W) to logits (B, 1), as mxgan.nets.symbols.dcgan_discriminator."""
     ndf, channels = workload.ndf, workload.image_shape[0]
     if workload.name == "dcgan64":
         trunk = _downsample(channels, [ndf, 2 * ndf, 4 * ndf, 8 * ndf])  # 8*ndf x 4 x 4
@@ -89,7 +89,7 @@ def _conv_bn_elu(in_channels, out_channels, kernel, stride):
 
 
 class ConditionalDiscriminator(nn.Module):
-    """(image, one-hot digit) pairs to logits (B, 1), as mxgan.symbols.cgan_discriminator."""
+    """(image, one-hot digit) pairs to logits (B, 1), as mxgan.nets.symbols.cgan_discriminator."""
 
     def __init__(self, workload):
         super().__init__()

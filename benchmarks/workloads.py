@@ -34,7 +34,7 @@ class Workload:
         return self.name == "cgan28"
 
     def network_options(self):
-        """Keyword arguments of `mxgan.symbols.get_network` for this workload."""
+        """Keyword arguments of `mxgan.nets.symbols.get_network` for this workload."""
         options = dict(nz=self.nz, ngf=self.ngf, ndf=self.ndf)
         if self.conditional:
             return dict(options, condition="onehot")

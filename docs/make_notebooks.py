@@ -8,8 +8,8 @@ For each page of `PAGES` it
 
 1. copies every table marked ``<!-- tables.md: SECTION -->`` from ``img/MODEL/tables.md``, which
    docs/make_figures.py writes from the runs (run that first when the runs change);
-2. points every link to a named definition, such as ``[`ModuleGAN.step`](../mxgan/dcgan.py#L83)``,
-   at the line that defines it now;
+2. points every link to a named definition, such as
+   ``[`ModuleGAN.step`](../mxgan/training/dcgan.py#L83)``, at the line that defines it now;
 3. writes ``MODEL.ipynb`` from the page: each ```python block becomes a code cell, everything
    between them a Markdown cell, without outputs, so the notebook runs the page's code top to
    bottom. Quotes of the package's code are ```py blocks and stay Markdown.

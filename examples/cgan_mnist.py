@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from mxgan import cli, run
-from mxgan.conditions import CONDITIONS
+from mxgan.nets.conditions import CONDITIONS
 
 # Named defaults (--profile); gpu and cpu are the devices' own. tutorial is MXNet's R CGAN
 # tutorial as published (its net, 2,400 steps); gpu trains it longer; cpu is tuned for 2 cores:
@@ -38,13 +38,13 @@ def build_parser():
                           "(default: per device)")
     net.add_argument("--condition", choices=CONDITIONS, default="onehot",
                      help="digit given to G and D as a one-hot vector or a learned embedding")
-    net.add_argument("--nz", type=cli.positive_int, default=96, help="noise size")
-    net.add_argument("--ngf", type=cli.positive_int, help="cdcgan28's generator width")
-    net.add_argument("--ndf", type=cli.positive_int, help="cdcgan28's discriminator width")
+    net.add_argument("--nz", type=cli.positive_int_type, default=96, help="noise size")
+    net.add_argument("--ngf", type=cli.positive_int_type, help="cdcgan28's generator width")
+    net.add_argument("--ndf", type=cli.positive_int_type, help="cdcgan28's discriminator width")
     infer = parser.add_argument_group("inference")
-    infer.add_argument("--infer", type=cli.digit, metavar="DIGIT",
+    infer.add_argument("--infer", type=cli.digit_type, metavar="DIGIT",
                        help="draw this digit (0-9) instead of training")
-    infer.add_argument("--num", type=cli.positive_int, default=64, help="images to draw")
+    infer.add_argument("--num", type=cli.positive_int_type, default=64, help="images to draw")
     infer.add_argument("--interpolate", action="store_true",
                        help="instead of training, draw each noise code as every digit and "
                             "latent walks into RUN_DIR/showcase")
@@ -55,8 +55,7 @@ def build_parser():
 
 @cli.main_guard
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
     run_dir = run.run_directory(args, "cgan")
     if args.infer is not None:
@@ -66,7 +65,7 @@ def main(argv=None):
         return run.write_interpolations(run_dir, checkpoint_dir=args.checkpoint, seed=args.seed,
                                         train_command=TRAIN_COMMAND)
     contexts = cli.training_contexts(args.ctx, command_line=argv is None)
-    return run.train(parser, argv, args, contexts, model="cgan", profiles=PROFILES,
+    return run.train(args, run_dir, contexts, given=given, model="cgan", profiles=PROFILES,
                      train_command=TRAIN_COMMAND)
 
 

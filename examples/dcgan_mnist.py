@@ -38,11 +38,11 @@ def build_parser():
     net.add_argument("--image-size", type=int, choices=(28, 64),
                      help="28 (the torch-for-R tutorial's net) or 64 (MXNet's DCGAN tutorial's)")
     net.add_argument("--channels", type=int, choices=(1, 3), help="image channels")
-    net.add_argument("--ngf", type=cli.positive_int, help="generator width")
-    net.add_argument("--ndf", type=cli.positive_int, help="discriminator width")
-    net.add_argument("--nz", type=cli.positive_int, default=100, help="noise size")
+    net.add_argument("--ngf", type=cli.positive_int_type, help="generator width")
+    net.add_argument("--ndf", type=cli.positive_int_type, help="discriminator width")
+    net.add_argument("--nz", type=cli.positive_int_type, default=100, help="noise size")
     sampling = parser.add_argument_group("sampling")
-    sampling.add_argument("--generate", type=cli.positive_int, metavar="N",
+    sampling.add_argument("--generate", type=cli.positive_int_type, metavar="N",
                           help="sample N images from the trained model instead of training")
     sampling.add_argument("--interpolate", action="store_true",
                           help="instead of training, draw latent walks from the trained model "
@@ -52,8 +52,7 @@ def build_parser():
 
 @cli.main_guard
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
     run_dir = run.run_directory(args, "dcgan")
     if args.generate:
@@ -62,7 +61,7 @@ def main(argv=None):
     if args.interpolate:
         return run.write_interpolations(run_dir, seed=args.seed, train_command=TRAIN_COMMAND)
     contexts = cli.training_contexts(args.ctx, command_line=argv is None)
-    return run.train(parser, argv, args, contexts, model="dcgan", profiles=PROFILES,
+    return run.train(args, run_dir, contexts, given=given, model="dcgan", profiles=PROFILES,
                      train_command=TRAIN_COMMAND)
 
 

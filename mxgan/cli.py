@@ -17,12 +17,12 @@ from pathlib import Path
 
 import mxnet as mx
 
-from . import checkpoint
-from .checkpoint import CheckpointError
 from .checks import UserError
-from .data import DATASETS
-from .parallel import KVSTORES
-from .symbols import GRAPHS
+from .data.sources import DATASETS
+from .nets.symbols import GRAPHS
+from .training import checkpoint
+from .training.checkpoint import CheckpointError
+from .training.parallel import KVSTORES
 
 MAX_SEED = 2 ** 31 - 1
 
@@ -73,17 +73,19 @@ def add_run_args(parser, verb):
                         help="checkpoint directory to %s instead of the run's newest" % verb)
 
 
-def explicit_flags(parser, argv=None):
-    """The destinations of the flags ``argv`` (default: the command line) actually gives."""
+def parse_given(parser, argv=None):
+    """Parse ``argv`` (default: the command line): (the arguments, the destinations of the flags
+    it actually gives, even at their defaults). A resumed run compares exactly those with its
+    saved configuration (`mxgan.run.train`)."""
+    args = parser.parse_args(argv)
     unset = object()
-    probe = argparse.Namespace(**{action.dest: unset for action in parser._actions})
-    given = parser.parse_args(sys.argv[1:] if argv is None else argv, probe)
-    return {dest for dest, value in vars(given).items() if value is not unset}
+    probe = parser.parse_args(argv, argparse.Namespace(**{a.dest: unset for a in parser._actions}))
+    return args, {dest for dest, value in vars(probe).items() if value is not unset}
 
 
-# ---- flag types -------------------------------------------------------------------------------
+# ---- flag types: argparse's ``type=`` functions, named ``*_type`` -------------------------------
 
-def number_type(convert, check, requirement):
+def make_number_type(convert, check, requirement):
     """An argparse type: ``convert`` the text, then refuse values failing ``check``."""
     def parse(text):
         try:
@@ -96,17 +98,20 @@ def number_type(convert, check, requirement):
     return parse
 
 
-positive_int = number_type(int, lambda v: v >= 1, "an integer >= 1")
-count = number_type(int, lambda v: v >= 0, "an integer >= 0")
-batch_size = number_type(int, lambda v: v >= 2, "an integer >= 2 (BatchNorm needs a batch)")
-seed = number_type(int, lambda v: 0 <= v <= MAX_SEED, "an integer from 0 to %d" % MAX_SEED)
-learning_rate = number_type(float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
-adam_beta = number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
-real_label = number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
-decay = number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+positive_int_type = make_number_type(int, lambda v: v >= 1, "an integer >= 1")
+count_type = make_number_type(int, lambda v: v >= 0, "an integer >= 0")
+batch_size_type = make_number_type(int, lambda v: v >= 2,
+                                   "an integer >= 2 (BatchNorm needs a batch)")
+seed_type = make_number_type(int, lambda v: 0 <= v <= MAX_SEED,
+                             "an integer from 0 to %d" % MAX_SEED)
+learning_rate_type = make_number_type(float, lambda v: math.isfinite(v) and v > 0,
+                                      "a number > 0")
+adam_beta_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+real_label_type = make_number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
+decay_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
-def digit(text):
+def digit_type(text):
     """argparse type: one digit 0-9."""
     if not (text.isdigit() and 0 <= int(text) <= 9):
         raise argparse.ArgumentTypeError("takes one digit from 0 to 9, got %r" % text)
@@ -179,8 +184,8 @@ def check_writable_file(path, flag="--out"):
 
 
 def require_checkpoint(run_dir, checkpoint_dir=None, *, train_command=None):
-    """The checkpoint a reader should use (`mxgan.checkpoint.find`), or a `UsageError` saying
-    what is wrong and how to train the run (see `how_to_train`)."""
+    """The checkpoint a reader should use (`mxgan.training.checkpoint.find`), or a `UsageError`
+    saying what is wrong and how to train the run (see `how_to_train`)."""
     try:
         return checkpoint.find(run_dir, checkpoint_dir)
     except CheckpointError as err:
@@ -223,29 +228,31 @@ def _add_data_args(data, default_dataset):
 
 
 def _add_fit_args(fit):
-    fit.add_argument("--epochs", type=positive_int,
+    fit.add_argument("--epochs", type=positive_int_type,
                      help="passes over the data (default: per device)")
-    fit.add_argument("--max-iters", type=positive_int, help="stop after this many steps")
-    fit.add_argument("--batch-size", type=batch_size, help="global batch (default: per device)")
-    fit.add_argument("--lr", type=learning_rate,
+    fit.add_argument("--max-iters", type=positive_int_type, help="stop after this many steps")
+    fit.add_argument("--batch-size", type=batch_size_type,
+                     help="global batch (default: per device)")
+    fit.add_argument("--lr", type=learning_rate_type,
                      help="Adam learning rate of G, and of D unless --lr-d (default: per device)")
-    fit.add_argument("--lr-d", type=learning_rate,
+    fit.add_argument("--lr-d", type=learning_rate_type,
                      help="D's own learning rate, for two time-scales (default: per device; "
                           "where the device sets none, --lr)")
-    fit.add_argument("--beta1", type=adam_beta, default=0.5, help="Adam beta1")
+    fit.add_argument("--beta1", type=adam_beta_type, default=0.5, help="Adam beta1")
     fit.add_argument("--lr-decay", choices=("none", "linear"),
                      help="learning rates constant, or falling linearly to 0 at the last step "
                           "(default: per device)")
-    fit.add_argument("--ema-decay", type=decay,
+    fit.add_argument("--ema-decay", type=decay_type,
                      help="decay of the moving average of G's weights that samples are drawn "
                           "with; 0 turns it off (default: per device)")
-    fit.add_argument("--real-label", type=real_label,
+    fit.add_argument("--real-label", type=real_label_type,
                      help="D's target for real images; 0.9 is one-sided label smoothing "
                           "(default: per device)")
-    fit.add_argument("--seed", type=seed, default=0, help="seeds data order, noise and init")
+    fit.add_argument("--seed", type=seed_type, default=0,
+                     help="seeds data order, noise and init")
     fit.add_argument("--graph", choices=GRAPHS, default="fast",
                      help="the networks' layers as the tutorials write them, or their exact "
-                          "faster formulations (mxgan.layers)")
+                          "faster formulations (mxgan.nets.layers)")
     fit.add_argument("--ctx", default="auto",
                      help="auto | cpu | gpu | gpu:0,1 | cpu:0,1 (several: data parallel)")
     fit.add_argument("--kvstore", choices=KVSTORES, default="local",
@@ -256,11 +263,11 @@ def _add_fit_args(fit):
 
 def _add_output_args(out):
     out.add_argument("--out", type=Path, help="run directory (default: runs/<model>-<dataset>)")
-    out.add_argument("--sample-every", type=positive_int, default=100,
+    out.add_argument("--sample-every", type=positive_int_type, default=100,
                      help="write the fixed-noise grid every N steps")
-    out.add_argument("--checkpoint-every", type=positive_int, default=500,
+    out.add_argument("--checkpoint-every", type=positive_int_type, default=500,
                      help="checkpoint every N steps")
-    out.add_argument("--keep-checkpoints", type=count, default=2,
+    out.add_argument("--keep-checkpoints", type=count_type, default=2,
                      help="checkpoints kept, newest first (0: all)")
     out.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
     out.add_argument("--dry-run", action="store_true",

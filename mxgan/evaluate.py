@@ -4,21 +4,22 @@
     python -m mxgan.evaluate --samples FILE.npy [--labels FILE.npy] [--dataset mnist]
 
 Prints a table (score | samples | real data floor) and writes the scores as JSON. The Frechet
-distance is quoted as a multiple of the floor: real images score 1x (`mxgan.metrics`).
+distance is quoted as a multiple of the floor: real images score 1x (`mxgan.quality.scores`).
 """
 import json
 from pathlib import Path
 
 import numpy as np
 
-from . import generate, metrics
-from .checkpoint import CheckpointError
-from .cli import (UsageError, check_writable_file, main_guard, new_parser, positive_int,
-                  require_checkpoint)
-from .conditions import NUM_CLASSES
-from .classifier import to_classifier_input
-from .data import DATASETS
+from . import generate
+from .cli import (UsageError, check_writable_file, main_guard, new_parser, positive_int_type,
+                  require_checkpoint, seed_type)
+from .data.sources import DATASETS
 from .files import atomic_write_text
+from .nets.conditions import NUM_CLASSES
+from .quality.classifier import to_classifier_input
+from .quality.scores import FD_SAMPLES, SCORED_SAMPLES, score_samples
+from .training.checkpoint import CheckpointError
 
 SCORES_FILE = "scores.json"
 
@@ -43,9 +44,9 @@ _TABLE_ROWS = (
 
 
 def evaluate_and_report(images, labels, dataset, out_path):
-    """Score samples (`mxgan.metrics.score_samples`), print the table, write the scores as JSON
-    to ``out_path`` and return them."""
-    scores = metrics.score_samples(images, labels, dataset=dataset)
+    """Score samples (`mxgan.quality.scores.score_samples`), print the table, write the scores as
+    JSON to ``out_path`` and return them."""
+    scores = score_samples(images, labels, dataset=dataset)
     print(format_table(scores))
     atomic_write_text(out_path, json.dumps(scores, indent=2) + "\n")
     print("scores written to %s" % out_path)
@@ -97,16 +98,17 @@ def parse_args(argv=None):
                         help="training run to sample from its latest checkpoint")
     parser.add_argument("--samples", metavar="FILE.npy",
                         help="images to score instead of a run: (N, 28, 28) or (N, C, H, W), "
-                             "float in [-1, 1] or uint8, N >= %d" % metrics.FD_SAMPLES)
+                             "float in [-1, 1] or uint8, N >= %d" % FD_SAMPLES)
     parser.add_argument("--labels", metavar="FILE.npy",
                         help="(N,) digits 0-9 the --samples were asked to show")
     parser.add_argument("--dataset", default="mnist",
                         help="dataset of --samples (a run knows its own): " + ", ".join(DATASETS))
-    parser.add_argument("--num", type=positive_int, default=metrics.SCORED_SAMPLES,
+    parser.add_argument("--num", type=positive_int_type, default=SCORED_SAMPLES,
                         help="samples to draw from RUN_DIR (at least %d; FD averages whole sets "
-                             "of that many, up to %d)" % (metrics.FD_SAMPLES,
-                                                          metrics.SCORED_SAMPLES))
-    parser.add_argument("--seed", type=int, default=0, help="noise seed for RUN_DIR samples")
+                             "of that many, up to %d)" % (FD_SAMPLES,
+                                                          SCORED_SAMPLES))
+    parser.add_argument("--seed", type=seed_type, default=0,
+                        help="noise seed for RUN_DIR samples")
     parser.add_argument("--out", metavar="FILE.json",
                         help="scores file; default %s in RUN_DIR or beside --samples" % SCORES_FILE)
     return parser.parse_args(argv)
@@ -118,9 +120,9 @@ def main(argv=None):
     args = parse_args(argv)
     if (args.run_dir is None) == (args.samples is None):
         raise UsageError("give either RUN_DIR or --samples FILE.npy (see --help)")
-    if args.num < metrics.FD_SAMPLES:
+    if args.num < FD_SAMPLES:
         raise UsageError("--num must be at least %d: the scores compare that many samples"
-                         % metrics.FD_SAMPLES)
+                         % FD_SAMPLES)
     default_out = (Path(args.run_dir, SCORES_FILE) if args.run_dir is not None
                    else Path(args.samples).with_name(SCORES_FILE))
     out_path = check_writable_file(args.out or default_out, "--out")
@@ -151,9 +153,9 @@ def _read_samples(args):
         images = to_classifier_input(_load_npy(args.samples))
     except ValueError as err:
         raise UsageError("%s: %s" % (args.samples, err))
-    if len(images) < metrics.FD_SAMPLES:
+    if len(images) < FD_SAMPLES:
         raise UsageError("%s holds %d images; the scores compare %d, so give at least that many"
-                         % (args.samples, len(images), metrics.FD_SAMPLES))
+                         % (args.samples, len(images), FD_SAMPLES))
     labels = None if args.labels is None else _load_npy(args.labels)
     if labels is not None:
         _check_labels(labels, len(images), args.labels)

@@ -23,11 +23,12 @@ from pathlib import Path
 import mxnet as mx
 import numpy as np
 
-from . import checkpoint, generate
+from . import generate
 from .cli import (UsageError, add_run_args, check_writable_file, main_guard, new_parser,
                   require_checkpoint)
-from .conditions import NUM_CLASSES, encode_digits
 from .files import atomic_write_bytes
+from .nets.conditions import NUM_CLASSES, encode_digits
+from .training import checkpoint
 
 INSTALL_HINT = 'pip install -e ".[onnx]"'
 TOLERANCE = 1e-4  # largest |ONNX - MXNet| the CLI accepts on images in [-1, 1]

@@ -37,7 +37,7 @@ def atomic_writer(path):
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
-    sync_directory(path.parent)
+    sync_to_disk(path.parent)
 
 
 def atomic_write_bytes(path, payload):
@@ -51,18 +51,14 @@ def atomic_write_text(path, text):
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def sync_file(path):
-    """Flush a file's data to disk."""
+def sync_to_disk(path):
+    """Flush a file's data, or a directory's entries (names created, renamed or removed), to
+    disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def sync_directory(path):
-    """Flush a directory's entries (names created, renamed or removed) to disk."""
-    sync_file(path)
 
 
 @contextlib.contextmanager
@@ -77,12 +73,12 @@ def staged_directory(final):
     try:
         yield staging
         for path in staging.iterdir():
-            sync_file(path)
-        sync_directory(staging)
+            sync_to_disk(path)
+        sync_to_disk(staging)
         if final.exists():
             shutil.rmtree(final)
         os.replace(staging, final)
-        sync_directory(final.parent)
+        sync_to_disk(final.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

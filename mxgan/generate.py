@@ -7,15 +7,16 @@ from pathlib import Path
 import mxnet as mx
 import numpy as np
 
-from . import checkpoint, viz
-from .conditions import NUM_CLASSES, encode_digits
+from . import viz
 from .files import atomic_writer
-from .train import AVERAGE
+from .nets.conditions import NUM_CLASSES, encode_digits
+from .training import checkpoint
+from .training.trainer import AVERAGE
 
 
 def sampling_net(ckpt_dir):
     """The network samples come from: G's weight average when the checkpoint has one (see
-    `mxgan.train.WeightAverage`), else G itself."""
+    `mxgan.training.trainer.WeightAverage`), else G itself."""
     saved = checkpoint.load_meta(ckpt_dir).get("optimizer_counts", {})
     return AVERAGE if AVERAGE in saved else "generator"
 
@@ -78,8 +79,9 @@ def sample_digits(module, digits, *, condition, seed=0):
 
 
 def open_generator(run_dir, checkpoint_dir=None):
-    """A run's generator Module (from `mxgan.checkpoint.find`) for batches of its training size,
-    and its training config; `mxgan.checkpoint.CheckpointError` when there is none."""
+    """A run's generator Module (from `mxgan.training.checkpoint.find`) for batches of its
+    training size, and its training config; `mxgan.training.checkpoint.CheckpointError` when
+    there is none."""
     ckpt = checkpoint.find(run_dir, checkpoint_dir)
     config = checkpoint.load_meta(ckpt)["config"]
     return load_generator(ckpt, batch_size=config["batch_size"]), config
@@ -89,7 +91,7 @@ def sample_run(run_dir, num, *, seed=0, checkpoint_dir=None, digits=None):
     """Sample a trained run: (images, asked digits or None, dataset name).
 
     A conditional run draws the given ``digits`` (default: 0-9 in turn); raises
-    `mxgan.checkpoint.CheckpointError` when the run has no usable checkpoint.
+    `mxgan.training.checkpoint.CheckpointError` when the run has no usable checkpoint.
     """
     module, config = open_generator(run_dir, checkpoint_dir)
     if config.get("condition") is None:

@@ -21,8 +21,8 @@ import sys
 import time
 
 from . import USER_SET_OMP_THREADS
-from .cli import DefaultsHelpFormatter, Parser, number_type, positive_int
-from .parallel import scheduler_reachable
+from .cli import DefaultsHelpFormatter, Parser, make_number_type, positive_int_type
+from .training.parallel import scheduler_reachable
 
 POLL_S = 0.2
 GRACE_S = 20  # how long the scheduler and servers get to shut down after the workers
@@ -33,8 +33,8 @@ WORKER_GRACE_S = 60
 MIN_PORT, MAX_PORT = 1024, 65535  # unprivileged ports only
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-port_number = number_type(int, lambda v: MIN_PORT <= v <= MAX_PORT,
-                           "an integer from %d to %d" % (MIN_PORT, MAX_PORT))
+port_type = make_number_type(int, lambda v: MIN_PORT <= v <= MAX_PORT,
+                             "an integer from %d to %d" % (MIN_PORT, MAX_PORT))
 
 
 class JobFailed(Exception):
@@ -176,9 +176,11 @@ def build_parser():
         prog="python -m mxgan.launch", description=__doc__.splitlines()[0],
         formatter_class=DefaultsHelpFormatter,
         usage="%(prog)s [-n WORKERS] [-s SERVERS] [--port PORT] -- COMMAND ...")
-    parser.add_argument("-n", "--workers", type=positive_int, default=2, help="worker processes")
-    parser.add_argument("-s", "--servers", type=positive_int, default=1, help="parameter servers")
-    parser.add_argument("--port", type=port_number,
+    parser.add_argument("-n", "--workers", type=positive_int_type, default=2,
+                        help="worker processes")
+    parser.add_argument("-s", "--servers", type=positive_int_type, default=1,
+                        help="parameter servers")
+    parser.add_argument("--port", type=port_type,
                         help="scheduler port, %d-%d (default: a free one)" % (MIN_PORT, MAX_PORT))
     parser.add_argument("command", nargs=argparse.REMAINDER,
                         help="what each worker runs, after --")

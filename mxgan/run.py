@@ -2,7 +2,8 @@
 
 The examples (``examples/*_mnist.py``) hold what is theirs (their flags, their per-device
 profiles, their own command); this module holds what a run of either model does with them.
-Models are named "dcgan" (`mxgan.dcgan.ModuleGAN`) and "cgan" (`mxgan.cgan.ExecutorGAN`).
+Models are named "dcgan" (`mxgan.training.dcgan.ModuleGAN`) and "cgan"
+(`mxgan.training.cgan.ExecutorGAN`).
 """
 import contextlib
 import json
@@ -11,18 +12,22 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint, cli, fit, generate, metrics, symbols
-from .cgan import ExecutorGAN
+from . import cli, generate
 from .cli import UsageError
-from .dcgan import ModuleGAN
+from .data.images import prepare_images
+from .data.iters import image_iter
+from .data.sources import IMAGE_SIZE
 from .evaluate import evaluate_and_report, summary_line
 from .files import atomic_write_text
-from .images import prepare_images
-from .iters import image_iter
-from .parallel import Cluster
-from .rundir import RunLock
-from .train import Recipe
+from .nets import symbols
+from .quality.scores import SCORED_SAMPLES
 from .showcase import interpolate_run, timeline_pictures
+from .training import checkpoint, loop
+from .training.cgan import ExecutorGAN
+from .training.dcgan import ModuleGAN
+from .training.parallel import Cluster
+from .training.rundir import RunLock
+from .training.trainer import Recipe
 
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
 SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
@@ -84,8 +89,8 @@ def announce(config, run_dir):
 
 
 def join_cluster(kvstore):
-    """This process's place in the job (`mxgan.parallel.Cluster.join`); a `UsageError` if it
-    cannot have one."""
+    """This process's place in the job (`mxgan.training.parallel.Cluster.join`); a `UsageError`
+    if it cannot have one."""
     try:
         return Cluster.join(kvstore)
     except (ValueError, RuntimeError) as err:
@@ -103,22 +108,24 @@ def _check_batch(config, cluster):
 
 # ---- training ---------------------------------------------------------------------------------
 
-def train(parser, argv, args, contexts, *, model, profiles, train_command):
-    """Train (or with ``--resume`` continue) a run of ``model``, draw its timeline and score it;
-    returns the exit code. In a multi-process job, rank 0 alone locks, prints and writes."""
-    run_dir = run_directory(args, model)
+def train(args, run_dir, contexts, *, given, model, profiles, train_command):
+    """Train (or with ``--resume`` continue) a run of ``model`` in ``run_dir``, draw its timeline
+    and score it; returns the exit code.
+
+    ``given`` are the flags the command line gives (`mxgan.cli.parse_given`): a resume checks
+    those against the run. In a multi-process job, rank 0 alone locks, prints and writes.
+    """
     cluster = join_cluster(args.kvstore)
     with RunLock(run_dir) if cluster.is_chief else contextlib.nullcontext():
-        config = _run_config(run_dir, parser, argv, args, contexts, model=model,
-                             profiles=profiles, train_command=train_command)
+        config = _run_config(run_dir, args, given, contexts, model=model, profiles=profiles,
+                             train_command=train_command)
         config["num_workers"] = _check_batch(config, cluster)
-        trainer, data = BUILDERS[model](config, contexts, cluster, offline=args.offline,
-                                        dry_run=args.dry_run)
-        config["iterations"] = _iterations(config, data.batches_per_epoch)
-        start = fit.restore(trainer, run_dir) if args.resume else 0
+        trainer, data = build(model, config, contexts, cluster, offline=args.offline,
+                              dry_run=args.dry_run)
+        start = loop.restore(trainer, run_dir) if args.resume else 0
         if cluster.is_chief:
             announce(config, run_dir)
-        iteration, stopped_by = fit.fit(
+        iteration, stopped_by = loop.fit(
             trainer, data, run_dir=run_dir, config=config, max_iters=config["iterations"],
             sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, start=start,
             keep_checkpoints=args.keep_checkpoints)
@@ -133,18 +140,12 @@ def train(parser, argv, args, contexts, *, model, profiles, train_command):
     return 0
 
 
-def _iterations(config, batches_per_epoch):
-    """Steps of the whole run: ``epochs`` passes, capped by ``max_iters``."""
-    total = config["epochs"] * batches_per_epoch if config["epochs"] else config["max_iters"]
-    return min(total, config["max_iters"] or total)
-
-
-def _run_config(run_dir, parser, argv, args, contexts, **how):
-    """The config of a new run, or of the run being resumed (checked against the flags)."""
+def _run_config(run_dir, args, given, contexts, **how):
+    """The config of a new run, or of the run being resumed (checked against the flags given)."""
     if args.resume:
         ckpt = cli.require_checkpoint(run_dir, train_command=how["train_command"])
         saved = checkpoint.load_meta(ckpt)["config"]
-        return resumed_config(saved, args, cli.explicit_flags(parser, argv), contexts)
+        return resumed_config(saved, args, given, contexts)
     found = checkpoint.latest(run_dir, warn=False) or next(
         iter(checkpoint.list_checkpoints(run_dir)), None)
     if found is not None:
@@ -153,68 +154,92 @@ def _run_config(run_dir, parser, argv, args, contexts, **how):
     return resolve_config(args, contexts, **how)
 
 
-def _training_images(config, cluster, *, offline, dry_run, size=28):
-    """This worker's share of the training images and labels (two batches for a dry run)."""
-    images, labels = prepare_images(config["dataset"], "train", size=size,
+def build(model, config, contexts, cluster, *, offline=False, dry_run=False):
+    """The trainer of a run of ``model`` and this worker's iterator of its training images.
+
+    The networks come first, so a flag they refuse is reported before any data is loaded; the
+    run's length in steps, which needs the number of images, is then set once, as
+    ``config["iterations"]``, for the learning-rate schedule and the loop alike.
+    """
+    networks, make_trainer = MODELS[model]
+    generator, discriminator = networks(config)
+    data = training_data(config, cluster, offline=offline, dry_run=dry_run)
+    config["iterations"] = run_length(config, data.batches_per_epoch)
+    return make_trainer(generator, discriminator, config, contexts, cluster), data
+
+
+def run_length(config, batches_per_epoch):
+    """Steps of the whole run: ``epochs`` passes, capped by ``max_iters``."""
+    total = config["epochs"] * batches_per_epoch if config["epochs"] else config["max_iters"]
+    return min(total, config["max_iters"] or total)
+
+
+def training_data(config, cluster, *, offline=False, dry_run=False):
+    """This worker's iterator over its share of the training images, with their digits for a
+    conditional run (two batches in all for a dry run)."""
+    images, labels = prepare_images(config["dataset"], "train",
+                                     size=config.get("image_size", IMAGE_SIZE),
                                      offline=offline or None)
     if dry_run:
         images, labels = images[:config["batch_size"] * 2], labels[:config["batch_size"] * 2]
     images, labels = cluster.shard(images, labels)
-    if len(images) < cluster.worker_batch(config["batch_size"], len(config["ctx"])):
+    worker_batch = cluster.worker_batch(config["batch_size"], len(config["ctx"]))
+    if len(images) < worker_batch:
         raise UsageError("--batch-size %d is larger than the %d training images of %s (per "
                          "worker)" % (config["batch_size"], len(images), config["dataset"]))
-    return images, labels
+    condition = config.get("condition")
+    return image_iter(images, worker_batch, labels=labels if condition else None,
+                      condition=condition, seed=config["seed"])
 
 
-def _trainer_options(config, contexts, cluster, num_images):
-    """Keyword arguments every trainer takes, from the config and this worker's image count."""
-    iterations = _iterations(config, num_images // cluster.worker_batch(config["batch_size"],
-                                                                       len(contexts)))
+def _trainer_options(config, contexts, cluster):
+    """Keyword arguments every trainer takes, from the config (its length set by `build`)."""
+    linear = config.get("lr_decay") == "linear"
     recipe = Recipe(lr=config["lr"], lr_d=config.get("lr_d"), beta1=config["beta1"],
-                    decay_steps=iterations if config.get("lr_decay") == "linear" else None,
+                    decay_steps=config["iterations"] if linear else None,
                     real_label=config["real_label"], ema_decay=config.get("ema_decay", 0))
     return dict(batch_size=config["batch_size"], nz=config["nz"], context=contexts,
                 cluster=cluster, recipe=recipe, monitor_seed=config["seed"])
 
 
-def build_dcgan(config, contexts, cluster, *, offline=False, dry_run=False):
-    """A `ModuleGAN` for ``config`` and this worker's iterator of its training images."""
-    images, _ = _training_images(config, cluster, offline=offline, dry_run=dry_run,
-                                 size=config["image_size"])
-    generator, discriminator = symbols.get_network(
+def dcgan_networks(config):
+    """(G, D) of a DCGAN run."""
+    return symbols.get_network(
         "dcgan%d" % config["image_size"], graph=config.get("graph", "fast"),
         channels=config["channels"], nz=config["nz"], ngf=config["ngf"], ndf=config["ndf"])
-    trainer = ModuleGAN(generator, discriminator,
-                        **_trainer_options(config, contexts, cluster, len(images)),
-                        image_shape=(config["channels"],) + images.shape[2:])
-    return trainer, image_iter(images, trainer.worker_batch, seed=config["seed"])
 
 
-def build_cgan(config, contexts, cluster, *, offline=False, dry_run=False):
-    """An `ExecutorGAN` for ``config`` and this worker's iterator of its labelled images."""
+def cgan_networks(config):
+    """(G, D) of a CGAN run; a `UsageError` for widths its network does not take."""
     network = config.get("network", "cgan28")
     widths = {k: config[k] for k in ("ngf", "ndf") if config.get(k) is not None}
     if widths and network != "cdcgan28":
         raise UsageError("--ngf and --ndf set the widths of --network cdcgan28; the R tutorial's "
                          "net (%s) has its own fixed widths: drop them" % network)
-    images, labels = _training_images(config, cluster, offline=offline, dry_run=dry_run)
-    generator, discriminator = symbols.get_network(
-        network, graph=config.get("graph", "fast"), condition=config["condition"],
-        nz=config["nz"], **widths)
-    trainer = ExecutorGAN(generator, discriminator,
-                          **_trainer_options(config, contexts, cluster, len(images)),
-                          condition=config["condition"])
-    data = image_iter(images, trainer.worker_batch, labels=labels,
-                      condition=config["condition"], seed=config["seed"])
-    return trainer, data
+    return symbols.get_network(network, graph=config.get("graph", "fast"),
+                               condition=config["condition"], nz=config["nz"], **widths)
 
 
-BUILDERS = {"dcgan": build_dcgan, "cgan": build_cgan}
+def dcgan_trainer(generator, discriminator, config, contexts, cluster):
+    """A `ModuleGAN` of a DCGAN run's networks."""
+    size = config["image_size"]
+    return ModuleGAN(generator, discriminator, image_shape=(config["channels"], size, size),
+                     **_trainer_options(config, contexts, cluster))
+
+
+def cgan_trainer(generator, discriminator, config, contexts, cluster):
+    """An `ExecutorGAN` of a CGAN run's networks."""
+    return ExecutorGAN(generator, discriminator, condition=config["condition"],
+                       **_trainer_options(config, contexts, cluster))
+
+
+# Per model: its networks from a config, and its trainer of them.
+MODELS = {"dcgan": (dcgan_networks, dcgan_trainer), "cgan": (cgan_networks, cgan_trainer)}
 
 
 # ---- after training: scores and pictures ------------------------------------------------------
 
-def report_scores(run_dir, num=metrics.SCORED_SAMPLES):
+def report_scores(run_dir, num=SCORED_SAMPLES):
     """Score ``num`` samples of a trained run against real images: scores.json and one line."""
     images, labels, dataset = generate.sample_run(run_dir, num)
     scores = evaluate_and_report(images, labels, dataset, Path(run_dir) / "scores.json")

@@ -28,7 +28,7 @@ and `mxgan.generate.sample` use, a frame would change with whatever else shares 
 ends of a walk would not be the images of its end codes, and a code would not keep its look
 across the digits of a row. The price is small: 1,000 samples of a 6,500-step DCGAN run score
 Frechet distance 4.33x the floor with running statistics, 4.24x with batch statistics
-(`mxgan.metrics`; precision 0.65 and recall 0.88 / 0.87 alike).
+(`mxgan.quality.scores`; precision 0.65 and recall 0.88 / 0.87 alike).
 """
 import re
 from pathlib import Path
@@ -37,9 +37,9 @@ import cv2
 import numpy as np
 
 from . import generate, viz
-from .cli import (UsageError, add_run_args, main_guard, new_parser, positive_int,
-                  how_to_train, require_checkpoint, seed)
-from .conditions import NUM_CLASSES, encode_digits
+from .cli import (UsageError, add_run_args, how_to_train, main_guard, new_parser,
+                  positive_int_type, require_checkpoint, seed_type)
+from .nets.conditions import NUM_CLASSES, encode_digits
 
 SHOWCASE_DIR = "showcase"
 TIMELINE_PICKS = 6  # grids in timeline.png
@@ -47,6 +47,11 @@ MAX_TIMELINE_FRAMES = 40  # frames in timeline.gif; more grids are thinned evenl
 WALK_FRAMES = 24  # frames of each walk in interpolation.gif (then played back)
 MORPH_FRAMES = 6  # frames from one digit to the next in digits.gif (one-hot condition)
 SCALE = 2  # pixel enlargement of the generated pictures (28 px digits are tiny on a screen)
+# How long GIF frames show, in ms: a grid of the timeline (the last one lingers), a step of a
+# latent walk, a digit of the digits' morph and a frame between two digits.
+TIMELINE_FRAME_MS, TIMELINE_LAST_FRAME_MS = 200, 2000
+WALK_FRAME_MS = 80
+DIGIT_FRAME_MS, MORPH_FRAME_MS = 600, 90
 
 _GRID_NAME = re.compile(r"^iter-(\d+)\.png$")
 
@@ -110,7 +115,8 @@ def timeline_pictures(run_dir, *, picks=TIMELINE_PICKS, max_frames=MAX_TIMELINE_
                                                          font_scale=0.6) for i in shown]))
     frames = viz.spread(sorted(grids), max_frames)
     pictures = [viz.add_caption(read_picture(grids[i]), step_label(i)) for i in frames]
-    viz.write_gif(gif, pictures, duration_ms=[200] * (len(pictures) - 1) + [2000])
+    durations = [TIMELINE_FRAME_MS] * (len(pictures) - 1) + [TIMELINE_LAST_FRAME_MS]
+    viz.write_gif(gif, pictures, duration_ms=durations)
     return [png, gif]
 
 
@@ -180,7 +186,7 @@ def interpolate_run(run_dir, *, checkpoint_dir=None, rows=None, steps=10, seed=0
 
     ``rows`` defaults to 8 walks (10 for a conditional run: one per digit); ``steps`` images
     per walk in the PNG. Returns the written paths (in ``out_dir``, default
-    ``RUN_DIR/showcase``); raises `mxgan.checkpoint.CheckpointError` when there is no
+    ``RUN_DIR/showcase``); raises `mxgan.training.checkpoint.CheckpointError` when there is no
     usable checkpoint.
     """
     module, config = generate.open_generator(run_dir, checkpoint_dir)
@@ -196,7 +202,7 @@ def interpolate_run(run_dir, *, checkpoint_dir=None, rows=None, steps=10, seed=0
                   scale=SCALE)
     film, _ = latent_walks(module, eased(WALK_FRAMES), **walk)
     frames = [_frame(film[:, t]) for t in range(WALK_FRAMES)]
-    viz.write_gif(paths[1], viz.ping_pong(frames), duration_ms=80)
+    viz.write_gif(paths[1], viz.ping_pong(frames), duration_ms=WALK_FRAME_MS)
     if condition is not None:
         paths += _digit_pictures(module, out_dir, rows=rows, seed=seed, condition=condition)
     return paths
@@ -213,7 +219,8 @@ def _digit_pictures(module, out_dir, *, rows, seed, condition):
     film, labels = digit_morph(module, noise, condition=condition)
     frames = [viz.add_caption(_frame(film[t]), label)
               for t, label in enumerate(labels)]
-    durations = [600 if label.startswith("digit") else 90 for label in labels]
+    durations = [DIGIT_FRAME_MS if label.startswith("digit") else MORPH_FRAME_MS
+                 for label in labels]
     viz.write_gif(gif, frames, duration_ms=durations)
     return [png, gif]
 
@@ -224,11 +231,11 @@ def parse_args(argv=None):
     """Parse the command line."""
     parser = new_parser(__doc__.splitlines()[0], prog="python -m mxgan.showcase")
     add_run_args(parser, "draw from")
-    parser.add_argument("--rows", type=positive_int, metavar="N",
+    parser.add_argument("--rows", type=positive_int_type, metavar="N",
                         help="walks (and noise codes) to draw; None: 8, or 10 for a CGAN")
-    parser.add_argument("--steps", type=positive_int, default=10, metavar="K",
+    parser.add_argument("--steps", type=positive_int_type, default=10, metavar="K",
                         help="images per walk in interpolation.png")
-    parser.add_argument("--seed", type=seed, default=0, metavar="S",
+    parser.add_argument("--seed", type=seed_type, default=0, metavar="S",
                         help="seed of the random codes")
     parser.add_argument("--only", choices=("timeline", "interpolation"),
                         help="write only these pictures (e.g. a run without a checkpoint yet)")
@@ -236,7 +243,8 @@ def parse_args(argv=None):
 
 
 def _check_inputs(args):
-    """Raise `UsageError` unless what the asked pictures need is there."""
+    """The checkpoint to draw from (None for the timeline alone); a `UsageError` unless what the
+    asked pictures need is there."""
     if not Path(args.run_dir).is_dir():
         raise UsageError("no run directory %s: give the --out of a training run, e.g. "
                          "runs/dcgan-mnist" % args.run_dir)
@@ -244,22 +252,22 @@ def _check_inputs(args):
         raise UsageError("no samples/iter-*.png grids in %s: train it first with %s (it writes "
                          "a grid every --sample-every steps), or pass --only interpolation"
                          % (args.run_dir, how_to_train(args.run_dir)))
-    if args.only != "timeline":
-        args.checkpoint = require_checkpoint(args.run_dir, args.checkpoint)
+    ckpt = None if args.only == "timeline" else require_checkpoint(args.run_dir, args.checkpoint)
     if args.steps < 2:
         raise UsageError("--steps must be at least 2 (a walk has two ends), got %d" % args.steps)
+    return ckpt
 
 
 @main_guard
 def main(argv=None):
     """Write the showcase pictures of a run; user errors exit 2 with one line on stderr."""
     args = parse_args(argv)
-    _check_inputs(args)
+    ckpt = _check_inputs(args)
     paths = []
     if args.only != "interpolation":
         paths += timeline_pictures(args.run_dir)
     if args.only != "timeline":
-        paths += interpolate_run(args.run_dir, checkpoint_dir=args.checkpoint, rows=args.rows,
+        paths += interpolate_run(args.run_dir, checkpoint_dir=ckpt, rows=args.rows,
                                  steps=args.steps, seed=args.seed)
     for path in paths:
         print("%s  (%.0f KiB)" % (path, path.stat().st_size / 1024))

@@ -10,11 +10,11 @@ import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1
 import mxnet as mx
 import numpy as np
 
-from mxgan import symbols
-from mxgan.cgan import ExecutorGAN
-from mxgan.dcgan import ModuleGAN
-from mxgan.conditions import encode_digits
-from mxgan.parallel import Cluster
+from mxgan.nets import symbols
+from mxgan.nets.conditions import encode_digits
+from mxgan.training.cgan import ExecutorGAN
+from mxgan.training.dcgan import ModuleGAN
+from mxgan.training.parallel import Cluster
 
 BATCH, NZ, STEPS = 8, 6, 3
 

@@ -1,4 +1,4 @@
-"""Writing IDX files for tests: the format `mxgan.idx` reads, and a fake labelled split."""
+"""Writing IDX files for tests: the format `mxgan.data.idx` reads, and a fake labelled split."""
 import gzip
 import struct
 

@@ -3,9 +3,11 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import checkpoint, generate, symbols
-from mxgan.cgan import ExecutorGAN
-from mxgan.conditions import encode_digits
+from mxgan import generate
+from mxgan.nets import symbols
+from mxgan.nets.conditions import encode_digits
+from mxgan.training import checkpoint
+from mxgan.training.cgan import ExecutorGAN
 
 from gradcheck import assert_matches_finite_differences, float64_d_loss
 
@@ -34,7 +36,8 @@ def test_input_gradient_executor_matches_finite_differences(condition="onehot"):
     images = np.tanh(rng.normal(size=(BATCH, 1, 28, 28)))
     cond = encode_digits(rng.randint(0, 10, BATCH), condition)
     replica = trainer.replicas[0]
-    replica.d_input_gradient(mx.nd.array(images), mx.nd.array(cond))
+    replica.d_forward_backward(mx.nd.array(images), mx.nd.array(cond), label=1,
+                               input_gradient_only=True)
     handed = replica.exec_d_input.grad_dict["data"].asnumpy()
     params = {name: replica.exec_d.arg_dict[name] for name in trainer._names["discriminator"]}
     loss = float64_d_loss(trainer.symbols["discriminator"], params, 1, data=images, cond=cond,
@@ -48,7 +51,8 @@ def test_input_gradient_executor_sees_the_same_network_as_d():
     images = mx.nd.array(np.tanh(np.random.RandomState(2).normal(size=(BATCH, 1, 28, 28))))
     cond = mx.nd.array(encode_digits(np.arange(BATCH) % 10, "onehot"))
     via_d = trainer.replicas[0].d_forward_backward(images, cond, label=1)
-    via_input = trainer.replicas[0].d_input_gradient(images, cond)
+    via_input = trainer.replicas[0].d_forward_backward(images, cond, label=1,
+                                                       input_gradient_only=True)
     np.testing.assert_array_equal(via_d.asnumpy(), via_input.asnumpy())
 
 

@@ -1,5 +1,5 @@
-"""mxgan.checkpoint: exact round trips, pruning, whole-or-nothing saves, and every kind of damage
-found before it is used."""
+"""mxgan.training.checkpoint: exact round trips, pruning, whole-or-nothing saves, and every kind
+of damage found before it is used."""
 import json
 import pickle
 
@@ -7,10 +7,12 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+import mxgan
 import tiny
-from mxgan import checkpoint
-from mxgan.checkpoint import CheckpointError
-from mxgan.train import AVERAGE, Recipe
+from mxgan import mxnet_internals
+from mxgan.training import checkpoint
+from mxgan.training.checkpoint import CheckpointError
+from mxgan.training.trainer import AVERAGE, Recipe
 
 
 def _trained(model, real_u8, steps=2):
@@ -58,7 +60,7 @@ def test_a_failed_save_leaves_no_half_written_checkpoint(saved, monkeypatch):
             raise OSError("disk full")
         return real_save(*args, **kwargs)
     monkeypatch.setattr(mx.model, "save_checkpoint", second_net_fails)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["iter-000001",
                                                                            "iter-000002"]
@@ -87,6 +89,24 @@ def test_a_checkpoint_loads_with_standard_module_load_and_its_optimizer_states(s
     saved_weights = trainer.get_params("generator")[0]
     for name, value in module.get_params()[0].items():
         np.testing.assert_array_equal(value.asnumpy(), saved_weights[name].asnumpy())
+    loaded, saved_states = (mxnet_internals.module_updater(module).states,
+                            trainer.updater("generator").states)
+    assert sorted(loaded) == sorted(saved_states) == list(range(len(saved_weights)))
+    for index, moments in saved_states.items():  # Adam's mean and variance per parameter
+        assert len(loaded[index]) == len(moments) == 2
+        for got, expected in zip(loaded[index], moments):
+            np.testing.assert_array_equal(got.asnumpy(), expected.asnumpy())
+
+
+def test_a_checkpoint_of_another_mxgan_version_is_named_in_one_warning(saved, monkeypatch,
+                                                                        capsys):
+    ckpt = checkpoint.find(saved[2])
+    checkpoint.warn_if_other_version(ckpt, checkpoint.load_meta(ckpt))
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(checkpoint, "__version__", "99.0")  # the version running now
+    checkpoint.warn_if_other_version(ckpt, checkpoint.load_meta(ckpt))
+    assert capsys.readouterr().err == ("warning: %s was written by mxgan %s; this is mxgan 99.0\n"
+                                       % (ckpt, mxgan.__version__))
 
 
 # ---- damage ---------------------------------------------------------------------------------

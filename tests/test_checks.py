@@ -1,11 +1,11 @@
 """mxgan.checks: one message for a bad choice, and one base class for every user error."""
 import pytest
 
-from mxgan.checkpoint import CheckpointError
 from mxgan.checks import UserError, check_choice
-from mxgan.cli import UsageError
-from mxgan.idx import DatasetError
-from mxgan.rundir import RunBusy
+from mxgan.cli import UsageError, main_guard
+from mxgan.data.idx import DatasetError
+from mxgan.training.checkpoint import CheckpointError
+from mxgan.training.rundir import RunBusy
 
 
 def test_a_bad_choice_names_the_value_and_every_choice():
@@ -19,7 +19,12 @@ def test_a_bad_choice_raises_the_callers_error():
         check_choice("dataset", "cifar", ("mnist",), DatasetError)
 
 
-@pytest.mark.parametrize("error", [UsageError, DatasetError, CheckpointError, RunBusy])
-def test_every_user_error_is_a_user_error(error):
-    """main_guard reports exactly these as one line and exit 2."""
-    assert issubclass(error, UserError)
+@pytest.mark.parametrize("error", [UserError, UsageError, DatasetError, CheckpointError,
+                                   RunBusy])
+def test_every_user_error_is_reported_as_one_line_and_exit_2(error, capsys):
+    @main_guard
+    def main(argv):
+        raise error("what went wrong")
+    with pytest.raises(SystemExit) as exited:
+        main(None)
+    assert exited.value.code == 2 and capsys.readouterr().err == "error: what went wrong\n"

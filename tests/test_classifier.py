@@ -1,13 +1,15 @@
-"""mxgan.classifier: the scorer's feature network, its training data and its cache."""
+"""mxgan.quality.classifier: the scorer's feature network, its training data and its cache."""
+import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import classifier, data
-from mxgan.classifier import FEATURE_DIM, floor_split, to_classifier_input
+from mxgan.data import sources
+from mxgan.quality import classifier
+from mxgan.quality.classifier import FEATURE_DIM, floor_split, to_classifier_input
 
 
 def test_the_classifier_gets_99_percent_of_held_out_digits_right(scorer):
-    images, labels = data.load_dataset("mnist", "test")
+    images, labels = sources.load_dataset("mnist", "test")
     accuracy = np.mean(scorer.predict(images).argmax(axis=1) == labels)
     assert accuracy >= 0.99 and len(images) == 10000
     assert scorer.info["test_accuracy"] == pytest.approx(accuracy)
@@ -24,16 +26,34 @@ def test_the_classifier_never_saw_the_floors_images(scorer):
 def test_a_cached_classifier_loads_without_retraining(scorer, monkeypatch):
     monkeypatch.setattr(classifier, "train_classifier", lambda *a, **k: pytest.fail("retrained"))
     cached = classifier.load_classifier("mnist")
-    images = data.load_dataset("mnist", "test")[0][:300]
+    images = sources.load_dataset("mnist", "test")[0][:300]
     np.testing.assert_array_equal(cached.predict(images), scorer.predict(images))
     assert cached.info == scorer.info
 
 
-def test_another_recipe_means_another_fingerprint():
+@pytest.mark.parametrize("key", sorted(classifier.RECIPES["mnist"]))
+def test_any_other_number_of_the_recipe_means_another_cache(key):
     images, labels = np.zeros((4, 28, 28), np.uint8), np.arange(4)
-    base = classifier._fingerprint(images, labels, dict(width=16, epochs=2))
-    assert base != classifier._fingerprint(images, labels, dict(width=16, epochs=3))
-    assert base != classifier._fingerprint(images + 1, labels, dict(width=16, epochs=2))
+    recipe = classifier.RECIPES["mnist"]
+    changed = dict(recipe, **{key: recipe[key] * 2 if key != "dropout" else 0.5})
+    base = classifier._fingerprint(images, labels, recipe)
+    assert base != classifier._fingerprint(images, labels, changed)
+    assert base != classifier._fingerprint(images + 1, labels, recipe)
+    assert base == classifier._fingerprint(images, labels, dict(recipe))
+
+
+def test_the_recipe_holds_every_number_training_reads(monkeypatch):
+    """Training reads the recipe and nothing else: a recipe missing a key cannot train."""
+    images, labels = np.zeros((256, 28, 28), np.uint8), np.arange(256) % 10
+    read = set()
+
+    class Recording(dict):
+        def __getitem__(self, key):
+            read.add(key)
+            return super().__getitem__(key)
+    classifier.train_classifier(images, labels, recipe=Recording(classifier.RECIPES["mnist"],
+                                                                 epochs=1), ctx=mx.cpu())
+    assert read == set(classifier.RECIPES["mnist"])
 
 
 @pytest.mark.parametrize("shape", [(5, 28, 28), (5, 1, 28, 28), (5, 3, 64, 64), (5, 1, 64, 64)])
@@ -41,9 +61,11 @@ def test_the_input_accepts_every_generators_layout(shape):
     assert to_classifier_input(np.zeros(shape, np.float32)).shape == (5, 1, 28, 28)
 
 
-@pytest.mark.parametrize("images", [np.zeros((5, 2, 28, 28), np.float32),
-                                    np.full((5, 28, 28), 255.0, np.float32),
-                                    np.full((5, 28, 28), np.nan, np.float32)])
-def test_the_input_refuses_a_wrong_shape_or_range(images):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("images, message", [
+    (np.zeros((5, 2, 28, 28), np.float32), r"must have shape .* got \(5, 2, 28, 28\)"),
+    (np.full((5, 28, 28), 255.0, np.float32), r"must be finite and lie in \[-1, 1\], got .*255"),
+    (np.full((5, 28, 28), np.nan, np.float32), r"must be finite and lie in \[-1, 1\], got .*nan"),
+    (np.zeros((5, 28, 28), np.int32), "must be uint8 or float, got int32")])
+def test_the_input_refuses_a_wrong_shape_type_or_range(images, message):
+    with pytest.raises(ValueError, match=message):
         to_classifier_input(images)

@@ -10,20 +10,20 @@ from mxgan.cli import UsageError
 
 
 @pytest.mark.parametrize("parse, text, message", [
-    (cli.positive_int, "0", "an integer >= 1"),
-    (cli.positive_int, "two", "an integer >= 1, got 'two'"),
-    (cli.batch_size, "1", "an integer >= 2 (BatchNorm needs a batch)"),
-    (cli.learning_rate, "nan", "a number > 0, got nan"),
-    (cli.learning_rate, "-1", "a number > 0, got -1"),
-    (cli.learning_rate, "inf", "a number > 0"),
-    (cli.adam_beta, "1", "a number in [0, 1), got 1"),
-    (cli.adam_beta, "-0.1", "a number in [0, 1)"),
-    (cli.seed, "-1", "an integer from 0 to 2147483647"),
-    (cli.seed, str(2 ** 32), "an integer from 0 to 2147483647"),
-    (cli.real_label, "0.5", "a number in (0.5, 1]"),
-    (cli.decay, "1", "a number in [0, 1)"),
-    (cli.digit, "10", "one digit from 0 to 9"),
-    (cli.digit, "nine", "one digit from 0 to 9"),
+    (cli.positive_int_type, "0", "an integer >= 1"),
+    (cli.positive_int_type, "two", "an integer >= 1, got 'two'"),
+    (cli.batch_size_type, "1", "an integer >= 2 (BatchNorm needs a batch)"),
+    (cli.learning_rate_type, "nan", "a number > 0, got nan"),
+    (cli.learning_rate_type, "-1", "a number > 0, got -1"),
+    (cli.learning_rate_type, "inf", "a number > 0"),
+    (cli.adam_beta_type, "1", "a number in [0, 1), got 1"),
+    (cli.adam_beta_type, "-0.1", "a number in [0, 1)"),
+    (cli.seed_type, "-1", "an integer from 0 to 2147483647"),
+    (cli.seed_type, str(2 ** 32), "an integer from 0 to 2147483647"),
+    (cli.real_label_type, "0.5", "a number in (0.5, 1]"),
+    (cli.decay_type, "1", "a number in [0, 1)"),
+    (cli.digit_type, "10", "one digit from 0 to 9"),
+    (cli.digit_type, "nine", "one digit from 0 to 9"),
 ])
 def test_a_flag_type_refuses_a_bad_value_saying_what_it_needs(parse, text, message):
     with pytest.raises(argparse.ArgumentTypeError, match="must be|takes") as refused:
@@ -32,15 +32,15 @@ def test_a_flag_type_refuses_a_bad_value_saying_what_it_needs(parse, text, messa
 
 
 @pytest.mark.parametrize("parse, text, value", [
-    (cli.learning_rate, "2e-4", 2e-4), (cli.adam_beta, "0", 0.0), (cli.seed, "0", 0),
-    (cli.real_label, "1", 1.0), (cli.digit, "9", 9), (cli.batch_size, "2", 2)])
+    (cli.learning_rate_type, "2e-4", 2e-4), (cli.adam_beta_type, "0", 0.0), (cli.seed_type, "0", 0),
+    (cli.real_label_type, "1", 1.0), (cli.digit_type, "9", 9), (cli.batch_size_type, "2", 2)])
 def test_a_flag_type_accepts_the_edges_of_its_range(parse, text, value):
     assert parse(text) == value
 
 
 def test_a_parser_error_is_one_line_and_exit_2(capsys):
     parser = cli.new_parser("demo", prog="demo")
-    parser.add_argument("--lr", type=cli.learning_rate)
+    parser.add_argument("--lr", type=cli.learning_rate_type)
     with pytest.raises(SystemExit) as exited:
         parser.parse_args(["--lr", "nan"])
     assert exited.value.code == 2
@@ -55,7 +55,7 @@ def test_main_guard_turns_a_user_error_into_exit_2_and_lets_bugs_through(capsys)
     with pytest.raises(SystemExit) as exited:
         main(UserError("the file is damaged"))
     assert exited.value.code == 2 and capsys.readouterr().err == "error: the file is damaged\n"
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="a bug"):  # a bug is not the user's: a traceback
         main(KeyError("a bug"))
 
 
@@ -90,10 +90,12 @@ def test_an_output_file_must_not_be_a_directory(tmp_path):
     assert cli.check_writable_file(tmp_path / "scores.json") == tmp_path / "scores.json"
 
 
-def test_explicit_flags_are_those_given_even_at_their_default():
+def test_the_flags_given_are_those_on_the_command_line_even_at_their_default():
     parser = cli.add_training_args(cli.new_parser("demo"), profiles={"cpu": {}})
-    assert cli.explicit_flags(parser, ["--lr", "2e-4", "--max-iters", "9"]) == {"lr", "max_iters"}
-    assert cli.explicit_flags(parser, []) == set()
+    args, given = cli.parse_given(parser, ["--lr", "2e-4", "--max-iters", "9", "--seed", "0"])
+    assert given == {"lr", "max_iters", "seed"}
+    assert (args.lr, args.max_iters, args.seed, args.beta1) == (2e-4, 9, 0, 0.5)
+    assert cli.parse_given(parser, [])[1] == set()
 
 
 def test_the_way_to_train_a_run_is_its_recorded_command_else_the_callers(tmp_path):

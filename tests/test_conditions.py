@@ -1,8 +1,8 @@
-"""mxgan.conditions: how the digit reaches a conditional network."""
+"""mxgan.nets.conditions: how the digit reaches a conditional network."""
 import numpy as np
 import pytest
 
-from mxgan.conditions import CONDITIONS, NUM_CLASSES, condition_shape, encode_digits
+from mxgan.nets.conditions import CONDITIONS, NUM_CLASSES, condition_shape, encode_digits
 
 
 def test_onehot_is_a_column_with_a_one_at_the_digit():

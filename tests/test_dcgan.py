@@ -3,9 +3,12 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import checkpoint, generate, mxnet_internals, symbols, train
-from mxgan.dcgan import ModuleGAN
-from mxgan.iters import fill_unit_range
+from mxgan import generate, mxnet_internals
+from mxgan.data.iters import fill_unit_range
+from mxgan.nets import symbols
+from mxgan.training import checkpoint
+from mxgan.training.dcgan import ModuleGAN
+from mxgan.training.trainer import METRICS, Recipe, zero
 
 from gradcheck import assert_matches_finite_differences, float64_d_loss
 
@@ -49,7 +52,7 @@ def test_summed_d_gradient_equals_copy_and_add_reference(real_u8):
         reference.backward()
         grads = [g.copy() for g in mxnet_internals.module_grad_arrays(reference)]
         kept = grads if not kept else [a + b for a, b in zip(kept, grads)]
-    train.zero(trainer._d_grads)
+    zero(trainer._d_grads)
     trainer._d_forward_backward(fake, label=0)
     trainer._d_forward_backward(real, label=1)
     for summed, expected in zip(trainer._d_grads, kept):
@@ -64,7 +67,7 @@ def _g_loss(trainer, noise):
 
 
 def test_one_g_step_with_d_frozen_lowers_g_loss():
-    trainer = make_trainer(recipe=train.Recipe(lr=1e-3))
+    trainer = make_trainer(recipe=Recipe(lr=1e-3))
     noise = mx.nd.random.normal(shape=(BATCH, 8, 1, 1))
     before = _g_loss(trainer, noise)
     trainer.mod_g.backward(trainer.mod_d_input.get_input_grads())
@@ -76,7 +79,7 @@ def test_training_steps_report_metrics_and_move_both_networks(real_u8):
     trainer = make_trainer()
     before_g, before_d = _params(trainer), _params(trainer, "discriminator")
     metrics = trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8)).asnumpy()
-    assert metrics.shape == (len(train.METRICS),) and np.all(np.isfinite(metrics))
+    assert metrics.shape == (len(METRICS),) and np.all(np.isfinite(metrics))
     assert 0 < metrics[3] < 1 and 0 < metrics[4] < 1  # D(x), D(G(z)) are probabilities
     for before, name in ((before_g, "generator"), (before_d, "discriminator")):
         after = _params(trainer, name)
@@ -88,7 +91,8 @@ def test_data_parallel_module_over_two_cpu_contexts(real_u8):
     trainer = make_trainer(context=[mx.cpu(0), mx.cpu(1)])
     metrics = trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8)).asnumpy()
     assert np.all(np.isfinite(metrics))
-    per_device = trainer.mod_g._exec_group.param_arrays[0]
+    _, per_parameter = mxnet_internals.module_param_arrays(trainer.mod_g)
+    per_device = per_parameter[0]
     assert len(per_device) == 2
     np.testing.assert_array_equal(per_device[0].asnumpy(), per_device[1].asnumpy())
 

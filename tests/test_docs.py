@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,18 @@ IMG = DOCS / "img"
 PAGES = {"dcgan": DOCS / "dcgan.md", "cgan": DOCS / "cgan.md"}  # model -> its page
 ALL_PAGES = sorted(DOCS.glob("*.md"), key=lambda page: page.name)
 MAX_IMG_BYTES = 3 * 1024 * 1024
+DCGAN_PY = ROOT / "mxgan" / "training" / "dcgan.py"
+TRAINER_PY = ROOT / "mxgan" / "training" / "trainer.py"
 
 
 @functools.lru_cache(maxsize=None)
 def load_file(path):
-    """A Python file outside the package (example, docs script, test module) as a module."""
+    """A Python file outside the package (example, docs script, test module) as a module, with
+    its folder on the import path as ``python FILE`` has it (docs/make_figures.py imports
+    docs/figures/)."""
     path = Path(path).resolve()
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
     name = "docs_check_" + "_".join(path.relative_to(ROOT).with_suffix("").parts)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -70,7 +77,8 @@ def anchors(markdown_file):
 
 
 def attributed_names(page):
-    """(source file, dotted name) for links such as [`ModuleGAN.step`](../mxgan/dcgan.py#L83)."""
+    """(source file, dotted name) for links such as
+    [`ModuleGAN.step`](../mxgan/training/dcgan.py#L83)."""
     pairs = []
     for is_image, text, target in links(page):
         name = re.sub(r"\(\)$", "", text.strip("`"))
@@ -82,11 +90,18 @@ def attributed_names(page):
 
 
 def module_of(path):
-    """The module a source file defines: imported by name inside the package, else loaded."""
+    """The module a source file defines: imported by its dotted name inside a package (mxgan's
+    modules, docs/figures/), else loaded from the file."""
     path = Path(path).resolve()
-    if path.parent == ROOT / "mxgan":
-        return importlib.import_module("mxgan." + path.stem)
-    return load_file(path)
+    parts, folder = [path.stem], path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    if len(parts) == 1:
+        return load_file(path)
+    if str(folder) not in sys.path:
+        sys.path.append(str(folder))
+    return importlib.import_module(".".join(parts))
 
 
 def missing_names(pairs):
@@ -208,10 +223,9 @@ def test_the_parsers_find_the_names_and_commands_of_a_models_page(model):
 
 
 def test_the_name_check_catches_a_renamed_function():
-    pairs = [(ROOT / "mxgan" / "dcgan.py", "ModuleGAN.step"),
-             (ROOT / "mxgan" / "dcgan.py", "ModuleGAN.stepp"),
+    pairs = [(DCGAN_PY, "ModuleGAN.step"), (DCGAN_PY, "ModuleGAN.stepp"),
              (DOCS / "make_figures.py", "no_such_function")]
-    assert missing_names(pairs) == ["ModuleGAN.stepp in mxgan/dcgan.py",
+    assert missing_names(pairs) == ["ModuleGAN.stepp in mxgan/training/dcgan.py",
                                     "no_such_function in docs/make_figures.py"]
 
 
@@ -231,14 +245,13 @@ def test_every_link_to_a_definition_points_at_its_line(page):
 
 
 def test_the_anchor_check_catches_a_moved_definition(tmp_path):
-    line = make_notebooks.definition_lines(ROOT / "mxgan" / "dcgan.py")["ModuleGAN.step"]
+    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.step"]
     page = tmp_path / "page.md"
     page.write_text("[`ModuleGAN.step`](%s#L%d) [`ModuleGAN.step`](%s#L%d) [`zero`](%s)\n"
-                    % ((ROOT / "mxgan" / "dcgan.py", line, ROOT / "mxgan" / "dcgan.py", line + 1,
-                        ROOT / "mxgan" / "train.py")))
+                    % (DCGAN_PY, line, DCGAN_PY, line + 1, TRAINER_PY))
     assert [entry.split(":")[0] for entry in misplaced_anchors(page)] == [
-        "[`ModuleGAN.step`](%s#L%d)" % (ROOT / "mxgan" / "dcgan.py", line + 1),
-        "[`zero`](%s)" % (ROOT / "mxgan" / "train.py")]
+        "[`ModuleGAN.step`](%s#L%d)" % (DCGAN_PY, line + 1),
+        "[`zero`](%s)" % TRAINER_PY]
     assert make_notebooks.definition_lines(ROOT / "examples" / "dcgan_mnist.py")["PROFILES"] \
         == next(n for n, text in enumerate((ROOT / "examples" / "dcgan_mnist.py").read_text()
                                            .splitlines(), 1) if text.startswith("PROFILES ="))

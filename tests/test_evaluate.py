@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mxgan import data, evaluate, metrics
-from mxgan.images import to_unit_range
+from mxgan import evaluate
+from mxgan.data import sources
+from mxgan.data.images import to_unit_range
+from mxgan.quality.scores import score_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,13 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def digits():
     """1,000 real held-out digits in [-1, 1] and their labels."""
-    images, labels = data.load_dataset("mnist", "test")
+    images, labels = sources.load_dataset("mnist", "test")
     return to_unit_range(images[-1000:]), labels[-1000:]
 
 
 @pytest.fixture(scope="module")
 def scores(scorer, digits):
-    return metrics.score_samples(*digits, classifier=scorer)
+    return score_samples(*digits, classifier=scorer)
 
 
 def test_the_table_shows_each_score_beside_the_floor(scores):

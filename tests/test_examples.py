@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mxgan import checkpoint, generate
+from mxgan import generate
+from mxgan.training import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,10 +9,12 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import checkpoint, export, generate, symbols
-from mxgan.cgan import ExecutorGAN
-from mxgan.dcgan import ModuleGAN
-from mxgan.conditions import encode_digits
+from mxgan import export, generate
+from mxgan.nets import symbols
+from mxgan.nets.conditions import encode_digits
+from mxgan.training import checkpoint
+from mxgan.training.cgan import ExecutorGAN
+from mxgan.training.dcgan import ModuleGAN
 
 try:
     import onnx

@@ -26,7 +26,7 @@ def _umask():
 def test_a_failed_write_keeps_the_old_file_and_leaves_nothing_else(tmp_path):
     path = tmp_path / "a.bin"
     files.atomic_write_bytes(path, b"old")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="disk full"):
         with files.atomic_writer(path) as out:
             out.write(b"half of the new")
             raise RuntimeError("disk full")

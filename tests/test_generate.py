@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan import checkpoint, generate
-from mxgan.checkpoint import CheckpointError
+from mxgan import generate
+from mxgan.training import checkpoint
+from mxgan.training.checkpoint import CheckpointError
 
 
 def _saved(model, tmp_path, real_u8):

@@ -1,4 +1,4 @@
-"""mxgan.idx: IDX files round-trip, and every kind of damage is a DatasetError naming it."""
+"""mxgan.data.idx: IDX files round-trip, and every kind of damage is a DatasetError naming it."""
 import gzip
 import struct
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from idx_files import idx_bytes, write_file
-from mxgan.idx import DatasetError, read_idx
+from mxgan.data.idx import DatasetError, read_idx
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz"])

@@ -1,14 +1,14 @@
-"""mxgan.images: the [-1, 1] scale, resizing and the cache of resized sets."""
+"""mxgan.data.images: the [-1, 1] scale, resizing and the cache of resized sets."""
 import numpy as np
 import pytest
 
 from idx_files import fake_split, write_split
-from mxgan import data, images as images_module
-from mxgan.images import prepare_images, resize_images, to_unit_range
+from mxgan.data import images as images_module, sources
+from mxgan.data.images import prepare_images, resize_images, to_unit_range
 
 
 def test_to_unit_range_on_real_digits():
-    images, _ = data.load_dataset("mnist", "test")
+    images, _ = sources.load_dataset("mnist", "test")
     scaled = to_unit_range(images)
     assert scaled.dtype == np.float32 and scaled.shape == images.shape
     assert scaled.min() == -1.0 and scaled.max() == 1.0

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mxgan import checkpoint
 from mxgan.launch import Job, free_port, parse_args, scheduler_reachable
+from mxgan.training import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT_S = 120

@@ -1,4 +1,4 @@
-"""mxgan.layers: every fast formulation equals the tutorial layer, forward and every gradient,
+"""mxgan.nets.layers: every fast formulation equals the tutorial layer, forward and every gradient,
 and the oneDNN workaround equals the plain layer; whole networks likewise, and checkpoints move
 between the two graphs."""
 import os
@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan import checkpoint, layers, symbols
+from mxgan.nets import layers, symbols
+from mxgan.training import checkpoint
 
 BATCH = 4
 

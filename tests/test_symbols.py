@@ -4,8 +4,8 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import symbols
-from mxgan.conditions import NUM_CLASSES
+from mxgan.nets import symbols
+from mxgan.nets.conditions import NUM_CLASSES
 
 BATCH = 4
 INPUT_NAMES = {"rand", "cond", "data", "label"}
@@ -203,12 +203,14 @@ def test_unknown_network_names_the_choices():
         symbols.get_network("nope")
 
 
-@pytest.mark.parametrize("builder, options", [
-    (symbols.dcgan_generator, {"size": 32}),
-    (symbols.dcgan_discriminator, {"size": 32}),
-    (symbols.cgan_generator, {"condition": "label"}),
-    (symbols.cgan_discriminator, {"ndf": (24, 32)}),
+@pytest.mark.parametrize("builder, options, message", [
+    (symbols.dcgan_generator, {"size": 32}, "^unknown size 32: choose one of 28, 64$"),
+    (symbols.dcgan_discriminator, {"size": 32}, "^unknown size 32: choose one of 28, 64$"),
+    (symbols.cgan_generator, {"condition": "label"},
+     "^unknown condition 'label': choose one of onehot, embedding$"),
+    (symbols.cgan_discriminator, {"ndf": (24, 32)},
+     r"^ndf must hold 3 filter counts, got \(24, 32\)$"),
 ])
-def test_builders_reject_unsupported_options(builder, options):
-    with pytest.raises(ValueError):
+def test_builders_reject_unsupported_options_naming_them(builder, options, message):
+    with pytest.raises(ValueError, match=message):
         builder(**options)

@@ -88,7 +88,7 @@ def shape_comments(blocks):
 CHECKS = '''
 import json as _json
 import numpy as _np
-from mxgan import symbols as _symbols
+from mxgan.nets import symbols as _symbols
 
 
 def _shapes(symbol, inputs):
@@ -220,7 +220,7 @@ def test_the_pages_symbols_are_mxgans_tutorial_graph(page_run):
 def test_tiny_settings_fail_loudly_when_a_page_renames_one():
     _, counts = tiny("STEPS = 1000\nBATCHES = 64\n")
     assert counts == {"STEPS": 1, "BATCH": 0, "N_IMAGES": 0, "SHOW_EVERY": 0}
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="a shape comment needs one layer on its line"):
         shape_comments(['x = y  # (B, 1)'])
 
 

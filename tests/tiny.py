@@ -2,11 +2,12 @@
 import mxnet as mx
 import numpy as np
 
-from mxgan import mxnet_internals, symbols
-from mxgan.cgan import ExecutorGAN
-from mxgan.conditions import encode_digits
-from mxgan.dcgan import ModuleGAN
-from mxgan.iters import image_iter
+from mxgan import mxnet_internals
+from mxgan.data.iters import image_iter
+from mxgan.nets import symbols
+from mxgan.nets.conditions import encode_digits
+from mxgan.training.cgan import ExecutorGAN
+from mxgan.training.dcgan import ModuleGAN
 
 BATCH = 8
 NZ = 8

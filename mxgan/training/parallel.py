@@ -12,11 +12,14 @@ import time
 
 import mxnet as mx
 
-from . import mxnet_internals
+from .. import mxnet_internals
 
 KVSTORES = ("local", "device", "dist_sync", "dist_device_sync")
 SCHEDULER_WAIT_S = 30  # a worker's wait for its scheduler (a dist KVStore alone waits forever)
 RETRY_S = 0.2
+# Worker r draws its noise from seed + r * RANK_SEED_STRIDE: a prime far above the seeds people
+# pick, so worker r of a run does not draw the noise of rank 0 of the run with --seed r.
+RANK_SEED_STRIDE = 7919
 
 
 class Cluster:
@@ -76,7 +79,7 @@ class Cluster:
 
     def seed(self, seed):
         """A noise seed distinct per worker (rank 0 keeps ``seed``), so workers draw other fakes."""
-        return seed + 7919 * self.rank
+        return seed + RANK_SEED_STRIDE * self.rank
 
 
 def scheduler_reachable(env, timeout_s):
@@ -99,12 +102,6 @@ def scheduler_reachable(env, timeout_s):
             if left <= 0:
                 return False
             time.sleep(min(RETRY_S, left))
-
-
-def init_module_optimizer(module, cluster, optimizer):
-    """`Module.init_optimizer` with the KVStore only summing gradients, every device and worker
-    starting from rank 0's parameters."""
-    mxnet_internals.init_optimizer_in_workers(module, cluster.kvstore, optimizer)
 
 
 def create_store(cluster, num_devices):

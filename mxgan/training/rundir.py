@@ -1,4 +1,4 @@
-"""A run directory's lock and its metrics log (checkpoints are `mxgan.checkpoint`'s).
+"""A run directory's lock and its metrics log (checkpoints are `mxgan.training.checkpoint`'s).
 
 The lock keeps a second training run out of a directory while one trains; the operating system
 releases it when its process dies, however it dies, so a stale lock is simply taken over.
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import mxnet as mx
 
-from .checks import UserError
-from .files import atomic_write_text
-from .train import METRICS
+from ..checks import UserError
+from ..files import atomic_write_text
+from .trainer import METRICS
 
 LOCK_FILE = ".lock"
 

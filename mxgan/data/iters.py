@@ -6,7 +6,7 @@ Both are ordinary ``mx.io.DataIter`` objects, so they plug into ``Module.bind`` 
 import mxnet as mx
 import numpy as np
 
-from .conditions import NUM_CLASSES, condition_shape, encode_digits
+from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
 
 
 class RandIter(mx.io.DataIter):
@@ -47,43 +47,29 @@ class RandIter(mx.io.DataIter):
 class ConditionalRandIter(RandIter):
     """Noise plus the digit to draw: ``rand`` (B, ndim, 1, 1) and ``cond`` (see `condition_shape`).
 
-    Digits are drawn uniformly per batch unless ``digits`` (B integers) fixes them. The drawn
-    indices of the current batch are available as ``self.digits`` (B,) float32 on ``ctx``.
+    Digits are drawn uniformly per batch; the drawn indices of the current batch are available
+    as ``self.digits`` (B,) float32 on ``ctx``.
     """
 
-    def __init__(self, batch_size, ndim, ctx=None, *, condition="onehot", digits=None):
+    def __init__(self, batch_size, ndim, ctx=None, *, condition="onehot"):
         super().__init__(batch_size, ndim, ctx)
         self.condition = condition
         self._cond = mx.nd.zeros(condition_shape(batch_size, condition), ctx=self.ctx)
-        self._fixed = digits is not None
         self.digits = mx.nd.zeros((batch_size,), ctx=self.ctx)
-        if self._fixed:
-            self._set_digits(mx.nd.array(_check_digits(digits, batch_size), ctx=self.ctx))
 
     @property
     def provide_data(self):
         return super().provide_data + [mx.io.DataDesc("cond", self._cond.shape)]
 
     def getdata(self):
-        if not self._fixed:
-            drawn = mx.nd.random.randint(0, NUM_CLASSES, shape=self.digits.shape, ctx=self.ctx)
-            self._set_digits(drawn)
-        return super().getdata() + [self._cond]
-
-    def _set_digits(self, digits):
-        digits.astype(np.float32).copyto(self.digits)
+        drawn = mx.nd.random.randint(0, NUM_CLASSES, shape=self.digits.shape, ctx=self.ctx)
+        drawn.astype(np.float32).copyto(self.digits)
         if self.condition == "embedding":
             self.digits.copyto(self._cond)
         else:
             flat = self._cond.reshape((self.batch_size, NUM_CLASSES))  # a view of the same memory
             mx.nd.one_hot(self.digits, depth=NUM_CLASSES, out=flat)
-
-
-def _check_digits(digits, batch_size):
-    digits = np.asarray(digits)
-    if digits.shape != (batch_size,) or digits.min() < 0 or digits.max() >= NUM_CLASSES:
-        raise ValueError("digits must be %d integers in 0-9" % batch_size)
-    return digits
+        return super().getdata() + [self._cond]
 
 
 class ImageIter(mx.io.DataIter):

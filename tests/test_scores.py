@@ -1,20 +1,22 @@
-"""mxgan.metrics: the scorer ranks fixtures of known order by clear margins, never below the floor,
-and every score is right on sets whose answer is known."""
+"""mxgan.quality.scores: the scorer ranks fixtures of known order by clear margins, never below
+the floor, and every score is right on sets whose answer is known."""
 import json
 
 import cv2
 import numpy as np
 import pytest
 
-from mxgan import data, metrics
-from mxgan.images import to_unit_range
+from mxgan.data import sources
+from mxgan.data.images import to_unit_range
+from mxgan.quality.scores import (conditional_accuracy, frechet_distance, precision_recall,
+                                   score_samples)
 
 
 @pytest.fixture(scope="module")
 def fixtures():
     """1,000 real held-out digits (not the scorer's reference), the same slightly blurred, 10 of
     them repeated 100 times (collapse) and uniform noise, with the labels each was "asked"."""
-    images, labels = data.load_dataset("mnist", "test")
+    images, labels = sources.load_dataset("mnist", "test")
     held_out = np.random.RandomState(0).permutation(len(images))[1000:2000]
     real, asked = to_unit_range(images[held_out]), labels[held_out]
     return {"real": (real, asked),
@@ -26,7 +28,7 @@ def fixtures():
 
 @pytest.fixture(scope="module")
 def scores(scorer, fixtures):
-    return {name: metrics.score_samples(images, labels, classifier=scorer)
+    return {name: score_samples(images, labels, classifier=scorer)
             for name, (images, labels) in fixtures.items()}
 
 
@@ -46,9 +48,9 @@ def test_real_held_out_digits_score_at_the_floor_and_nothing_else_below_it(score
 
 
 def test_samples_fd_is_the_mean_over_whole_sets_of_1000_as_the_floors_is(scorer):
-    images, _ = data.load_dataset("mnist", "test")
+    images, _ = sources.load_dataset("mnist", "test")
     unseen = np.random.RandomState(0).permutation(len(images))[1000:3500]  # 2.5 sets
-    scores = metrics.score_samples(to_unit_range(images[unseen]), classifier=scorer)
+    scores = score_samples(to_unit_range(images[unseen]), classifier=scorer)
     sets = scores["samples"]["frechet_distance_sets"]
     assert len(sets) == 2 and len(scores["real"]["frechet_distance_sets"]) == 5
     assert scores["samples"]["frechet_distance"] == pytest.approx(np.mean(sets))
@@ -74,7 +76,7 @@ def test_accuracy_and_coverage_see_noise_and_collapse(scores):
 
 def test_fewer_samples_than_the_fixed_count_are_refused(scorer, fixtures):
     with pytest.raises(ValueError, match="compare 1000 samples with 1000 real images; got only"):
-        metrics.score_samples(fixtures["real"][0][:999], classifier=scorer)
+        score_samples(fixtures["real"][0][:999], classifier=scorer)
 
 
 def test_scores_are_json_serialisable(scores):
@@ -83,7 +85,7 @@ def test_scores_are_json_serialisable(scores):
 
 def test_frechet_distance_of_a_set_with_itself_is_zero():
     feats = np.random.RandomState(0).normal(size=(500, 16))
-    assert metrics.frechet_distance(feats, feats) == pytest.approx(0, abs=1e-6)
+    assert frechet_distance(feats, feats) == pytest.approx(0, abs=1e-6)
 
 
 def test_frechet_distance_matches_closed_form_for_diagonal_gaussians():
@@ -94,7 +96,7 @@ def test_frechet_distance_matches_closed_form_for_diagonal_gaussians():
     b = _grid(rng.normal(1, 3, 50), rng.normal(-2, 0.5, 20))
     expected = (np.sum((a.mean(0) - b.mean(0)) ** 2)
                 + np.sum((a.std(0, ddof=1) - b.std(0, ddof=1)) ** 2))
-    assert metrics.frechet_distance(a, b) == pytest.approx(expected, rel=1e-6)
+    assert frechet_distance(a, b) == pytest.approx(expected, rel=1e-6)
 
 
 def _grid(xs, ys):
@@ -104,11 +106,11 @@ def _grid(xs, ys):
 
 def test_precision_recall_of_a_set_with_itself_is_perfect():
     feats = np.random.RandomState(0).normal(size=(300, 8))
-    assert metrics.precision_recall(feats, feats) == {"precision": 1.0, "recall": 1.0}
+    assert precision_recall(feats, feats) == {"precision": 1.0, "recall": 1.0}
 
 
 def test_conditional_accuracy_reports_unasked_classes_as_none():
     probs = np.eye(10)[[0, 0, 1, 2]]
-    result = metrics.conditional_accuracy(probs, np.array([0, 1, 1, 2]))
+    result = conditional_accuracy(probs, np.array([0, 1, 1, 2]))
     assert result["accuracy"] == 0.75
     assert result["per_class"][:3] == [1.0, 0.5, 1.0] and result["per_class"][3] is None

@@ -1,9 +1,9 @@
-"""What both GAN trainers share: the `Trainer` interface `mxgan.fit` drives, their checkpoint
-code, the optimiser and initialiser settings, and the five numbers every step reports.
+"""What both GAN trainers share: the `Trainer` interface `mxgan.training.loop` drives, their
+checkpoint code, the optimiser and initialiser settings, and the five numbers every step reports.
 
-The DCGAN trainer (`mxgan.dcgan.ModuleGAN`) drives ``mx.mod.Module``; the conditional one
-(`mxgan.cgan.ExecutorGAN`) drives bare executors. The step metrics are computed on the device
-so the hot loop never waits for a host copy.
+The DCGAN trainer (`mxgan.training.dcgan.ModuleGAN`) drives ``mx.mod.Module``; the conditional
+one (`mxgan.training.cgan.ExecutorGAN`) drives bare executors. The step metrics are computed on the
+device so the hot loop never waits for a host copy.
 """
 import abc
 from dataclasses import dataclass
@@ -11,7 +11,8 @@ from typing import Optional
 
 import mxnet as mx
 
-from . import checkpoint, mxnet_internals
+from .. import mxnet_internals
+from . import checkpoint
 
 METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_real", "d_fake")
 NETS = ("generator", "discriminator")
@@ -83,10 +84,11 @@ class WeightAverage:
 
 
 class Trainer(abc.ABC):
-    """A generator and a discriminator bound for adversarial training, as `mxgan.fit` sees them.
+    """A generator and a discriminator bound for adversarial training, as `mxgan.training.loop`
+    sees them.
 
     Subclasses set ``batch_size`` (the global batch), ``worker_batch`` (this process's share),
-    ``context`` (list of devices), ``cluster`` (`mxgan.parallel.Cluster`), ``recipe``
+    ``context`` (list of devices), ``cluster`` (`mxgan.training.parallel.Cluster`), ``recipe``
     (`Recipe`) and ``symbols`` ({net: Symbol} for `NETS`), give each network's parameters and
     updater and G's device-0 weights, and call `_after_generator_update` after each G step;
     checkpoints (`nets`, `restore`) and the weight average are then the same for every trainer.
@@ -132,7 +134,8 @@ class Trainer(abc.ABC):
         return [ctx.device_id for ctx in self.context]
 
     def nets(self):
-        """Graph, parameters and optimiser state of both networks, for `mxgan.checkpoint.save`."""
+        """Graph, parameters and optimiser state of both networks, for
+        `mxgan.training.checkpoint.save`."""
         mxnet_internals.wait_for_queued_work()
         nets = {net: checkpoint.NetState(self.symbols[net], *self.get_params(net),
                                          updater=self.updater(net), device_ids=self.device_ids)

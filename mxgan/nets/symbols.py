@@ -4,14 +4,14 @@ Every builder returns a bare trunk: generators end in tanh, discriminators in lo
 loss head is attached apart (`logistic_head`) so a trainer can reuse a trunk with another loss.
 Every layer is named with the builder's prefix; the inputs are the Variables "rand", "cond" and
 "data". ``graph="tutorial"`` builds the layers as the tutorials write them, ``"fast"`` (the
-default) their exact faster formulations from `mxgan.layers`: the same parameters and function.
+default) their exact faster formulations from `mxgan.nets.layers`: the same parameters and function.
 """
 import functools
 
 import mxnet as mx
 
+from ..checks import check_choice
 from . import layers
-from .checks import check_choice
 from .conditions import NUM_CLASSES, check_condition
 
 DCGAN_SIZES = (28, 64)
@@ -145,7 +145,7 @@ def _bn_elu(data, *, index, prefix):
 
 def _conditioned_input(condition, *, num_filter, kernel, stride, pad, prefix, fast):
     """D's first convolution of the image "data" (B, 1, 28, 28) with the digit "cond" as ten
-    constant planes beside it (`mxgan.layers.conditioned_convolution`)."""
+    constant planes beside it (`mxgan.nets.layers.conditioned_convolution`)."""
     return layers.conditioned_convolution(
         mx.sym.Variable("data"), _condition_vector(condition, prefix), image_channels=1,
         num_classes=NUM_CLASSES, size=28, num_filter=num_filter, kernel=kernel, stride=stride,

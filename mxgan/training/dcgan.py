@@ -8,20 +8,20 @@ pass runs through a second D Module sharing D's arrays that computes only the in
 import mxnet as mx
 import numpy as np
 
-from . import mxnet_internals, train
-from .iters import RandIter, fill_unit_range
-from .parallel import Cluster, init_module_optimizer
-from .train import NETS
+from .. import mxnet_internals
+from ..data.iters import RandIter, fill_unit_range
+from .parallel import Cluster
+from .trainer import NETS, Recipe, Trainer, step_metrics, zero
 
 
-class ModuleGAN(train.Trainer):
+class ModuleGAN(Trainer):
     """A generator and a discriminator Module bound for adversarial training.
 
     Parameters
     ----------
     generator, discriminator : mx.sym.Symbol
         G maps ``rand`` (B, nz, 1, 1) to images; D maps ``data`` to a logistic output with a
-        ``label`` input (see `mxgan.symbols.get_network`).
+        ``label`` input (see `mxgan.nets.symbols.get_network`).
     batch_size : int
         The global batch: split across the workers of ``cluster``, then across the devices of
         ``context`` (data parallel); gradients are means over all of it.
@@ -30,9 +30,9 @@ class ModuleGAN(train.Trainer):
     image_shape : tuple
         (C, H, W) of the images D sees.
     context : list of mx.Context
-    cluster : mxgan.parallel.Cluster, optional
+    cluster : mxgan.training.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
-    recipe : mxgan.train.Recipe
+    recipe : mxgan.training.trainer.Recipe
         Learning rates, D's target for real images (0.9: one-sided label smoothing; G's target
         stays 1) and G's weight average.
     monitor_seed : int
@@ -40,7 +40,7 @@ class ModuleGAN(train.Trainer):
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, image_shape, context,
-                 cluster=None, recipe=train.Recipe(), monitor_seed=0):
+                 cluster=None, recipe=Recipe(), monitor_seed=0):
         self.batch_size, self.context, self.recipe = batch_size, list(context), recipe
         self.cluster = cluster or Cluster()
         self.worker_batch = worker_batch = self.cluster.worker_batch(batch_size, len(context))
@@ -58,7 +58,8 @@ class ModuleGAN(train.Trainer):
         self.modules = dict(zip(NETS, (self.mod_g, self.mod_d)))
         for net, mod in self.modules.items():
             mod.init_params(initializer=recipe.initializer())
-            init_module_optimizer(mod, self.cluster, recipe.optimizer(net, batch_size))
+            mxnet_internals.init_optimizer_in_workers(mod, self.cluster.kvstore,
+                                                      recipe.optimizer(net, batch_size))
         self.mod_d_input = self._bind_input_gradient(discriminator, d_shapes)
         self._d_grads = mxnet_internals.module_grad_arrays(self.mod_d)
         self._real = mx.nd.zeros((worker_batch,) + tuple(image_shape), ctx=self.context[0])
@@ -81,10 +82,10 @@ class ModuleGAN(train.Trainer):
 
     # ---- the step ---------------------------------------------------------------------------
     def step(self, data):
-        """One adversarial step on ``data``, uint8 real images; returns `train.METRICS`."""
+        """One adversarial step on ``data``, uint8 real images; returns `METRICS`."""
         fake = self._generate()
         # (1) D maximises log D(x) + log(1 - D(G(z))): both gradients summed, then one update.
-        train.zero(self._d_grads)
+        zero(self._d_grads)
         prob_fake = self._d_forward_backward(fake, label=0)
         prob_real = self._d_forward_backward(fill_unit_range(data, self._real),
                                              label=self.recipe.real_label)
@@ -94,7 +95,7 @@ class ModuleGAN(train.Trainer):
         self.mod_g.backward(self.mod_d_input.get_input_grads())
         self.mod_g.update()
         self._after_generator_update()
-        return train.step_metrics(prob_real, prob_fake, prob_gen, self.recipe.real_label)
+        return step_metrics(prob_real, prob_fake, prob_gen, self.recipe.real_label)
 
     def _generate(self):
         self.mod_g.forward(self.noise.next(), is_train=True)

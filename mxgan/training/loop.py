@@ -1,9 +1,9 @@
 """The training loop both examples share: batches in, pictures, logs and checkpoints out.
 
-A trainer (`mxgan.train.Trainer`) supplies the step, the monitoring pictures and its networks;
-this module owns iteration counting, resumption, Ctrl-C and SIGTERM, the progress bar and what
-is written into the run directory. In a multi-process job every worker steps in lockstep and
-only rank 0 writes anything.
+A trainer (`mxgan.training.trainer.Trainer`) supplies the step, the monitoring pictures and its
+networks; this module owns iteration counting, resumption, Ctrl-C and SIGTERM, the progress bar
+and what is written into the run directory. In a multi-process job every worker steps in lockstep
+and only rank 0 writes anything.
 """
 import contextlib
 import signal
@@ -13,19 +13,24 @@ from pathlib import Path
 import mxnet as mx
 from tqdm import tqdm
 
-from . import checkpoint, viz
-from .images import to_unit_range
-from .iters import batch_by_name
+from .. import viz
+from ..data.images import to_unit_range
+from ..data.iters import batch_by_name
+from . import checkpoint
 from .rundir import MetricsLog
 
 LOG_EVERY = 10  # steps per block of metrics copied off the device (see MetricsLog)
+# A step's seed is seed * SEED_STRIDE + iteration, kept within MXNet's seed range: a prime stride
+# larger than any run's step count, so two seeds' runs draw other noise at every step.
+SEED_STRIDE = 1000003
+SEED_RANGE = 2 ** 31
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def reseed(seed, iteration):
     """Seed MXNet's generators from (seed, iteration), before every step: the noise of step
     ``iteration`` is then the same however the run got there (straight or resumed)."""
-    mx.random.seed((seed * 1000003 + iteration) % (2 ** 31))
+    mx.random.seed((seed * SEED_STRIDE + iteration) % SEED_RANGE)
 
 
 class StopRequest:
@@ -70,11 +75,13 @@ class Batches:
 
 
 def restore(trainer, run_dir):
-    """Load the run's checkpoint (`mxgan.checkpoint.find`) into ``trainer``; returns its
-    iteration."""
+    """Load the run's checkpoint (`mxgan.training.checkpoint.find`) into ``trainer``, with a
+    warning when another mxgan version wrote it; returns its iteration."""
     ckpt = checkpoint.find(run_dir)
+    meta = checkpoint.load_meta(ckpt)
+    checkpoint.warn_if_other_version(ckpt, meta)
     trainer.restore(ckpt)
-    return checkpoint.load_meta(ckpt)["iteration"]
+    return meta["iteration"]
 
 
 def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpoint_every,

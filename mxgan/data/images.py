@@ -10,8 +10,8 @@ import operator
 import cv2
 import numpy as np
 
-from .data import IMAGE_SIZE, data_root, load_dataset
-from .files import atomic_writer
+from ..files import atomic_writer
+from .sources import IMAGE_SIZE, data_root, load_dataset
 
 _log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import mxnet as mx
 
-from . import __version__, mxnet_internals
-from .checks import UserError
-from .files import atomic_write_text, remove_staging_leftovers, staged_directory
+from .. import __version__, mxnet_internals
+from ..checks import UserError
+from ..files import atomic_write_text, remove_staging_leftovers, staged_directory
 
 _PREFIX = "iter-"
 MANIFEST = "manifest.json"
@@ -165,6 +165,15 @@ def load_meta(ckpt_dir):
             or not isinstance(meta.get("config"), dict)):
         raise CheckpointError("%s lacks the iteration or config of its run" % path)
     return meta
+
+
+def warn_if_other_version(ckpt_dir, meta):
+    """One line on stderr when the checkpoint (its ``meta``) was written by another mxgan than
+    this one: resuming it may then not continue the run exactly as it was trained."""
+    written_by = meta.get("mxgan_version", "an unknown version")
+    if written_by != __version__:
+        print("warning: %s was written by mxgan %s; this is mxgan %s"
+              % (ckpt_dir, written_by, __version__), file=sys.stderr)
 
 
 def latest(run_dir, *, warn=True):

@@ -3,18 +3,18 @@ beside the real-data floor.
 
 Every set is compared with one reference: `FD_SAMPLES` held-out test images that neither the GAN
 nor the classifier saw. The floor is the same score for real training images the classifier never
-saw (`mxgan.classifier.floor_split`). Samples and floor are measured alike: the Frechet distance is
-the mean over up to `FLOOR_SETS` sets of `FD_SAMPLES` images each, because the FD of one set of
-1,000 lands anywhere within about +-20% of that mean (for real digits and samples alike). FD is
-reported as a multiple of the floor, so real data scores about 1x and a generator can only
-approach it: a generator well below the floor would mean the features cannot tell real from
-generated, not a great generator.
+saw (`mxgan.quality.classifier.floor_split`). Samples and floor are measured alike: the Frechet
+distance is the mean over up to `FLOOR_SETS` sets of `FD_SAMPLES` images each, because the FD of
+one set of 1,000 lands anywhere within about +-20% of that mean (for real digits and samples
+alike). FD is reported as a multiple of the floor, so real data scores about 1x and a generator
+can only approach it: a generator well below the floor would mean the features cannot tell real
+from generated, not a great generator.
 """
 import numpy as np
 
+from ..data.sources import load_dataset
+from ..nets.conditions import NUM_CLASSES
 from .classifier import FLOOR_SETS, floor_split, load_classifier
-from .conditions import NUM_CLASSES
-from .data import load_dataset
 
 FD_SAMPLES = 1000  # every Frechet distance and precision / recall compares this many images
 SCORED_SAMPLES = FLOOR_SETS * FD_SAMPLES  # what a run draws to be scored: as many as the floor
@@ -163,12 +163,12 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
     ----------
     images : numpy.ndarray
         At least ``num`` samples (`SCORED_SAMPLES` for an FD averaged over as many sets as the
-        floor's), any shape `mxgan.classifier.to_classifier_input` accepts.
+        floor's), any shape `mxgan.quality.classifier.to_classifier_input` accepts.
     labels : numpy.ndarray, optional
         (N,) digits the samples were asked to show; adds conditional accuracy.
     dataset : str
         Dataset whose classifier and real images to use.
-    classifier : mxgan.classifier.Classifier, optional
+    classifier : mxgan.quality.classifier.Classifier, optional
         Defaults to ``load_classifier(dataset)``.
     num : int
         Images on each side of every Frechet distance and precision / recall; the FD is the mean

@@ -1,4 +1,4 @@
-"""mxgan.fit: a run stopped anywhere and resumed equals the run that was never stopped."""
+"""mxgan.training.loop: a run stopped anywhere and resumed equals the run that was never stopped."""
 import os
 import shutil
 import signal
@@ -6,10 +6,11 @@ import signal
 import numpy as np
 import pytest
 
+import mxgan
 import tiny
-from mxgan import checkpoint, fit
-from mxgan.rundir import read_metrics
-from mxgan.train import AVERAGE, Recipe
+from mxgan.training import checkpoint, loop
+from mxgan.training.rundir import read_metrics
+from mxgan.training.trainer import AVERAGE, Recipe
 
 STEPS = 8
 RECIPE = Recipe(lr=1e-3, decay_steps=STEPS, ema_decay=0.9)  # a schedule and an average to resume
@@ -33,9 +34,9 @@ class _SignalAt:
 
 def _fit(model, run_dir, images, max_iters, *, resume=False, stop_at=None, sig=signal.SIGINT):
     trainer = tiny.TRAINERS[model](seed=3, recipe=RECIPE)
-    start = fit.restore(trainer, run_dir) if resume else 0
+    start = loop.restore(trainer, run_dir) if resume else 0
     driven = _SignalAt(trainer, stop_at, sig) if stop_at else trainer
-    result = fit.fit(driven, tiny.data_iter(model, images), run_dir=run_dir, config={"seed": 5},
+    result = loop.fit(driven, tiny.data_iter(model, images), run_dir=run_dir, config={"seed": 5},
                      max_iters=max_iters, sample_every=2, checkpoint_every=3, start=start)
     return trainer, result
 
@@ -70,14 +71,14 @@ def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
 
 def test_a_signal_after_the_step_while_the_grid_is_drawn_still_checkpoints_that_step(
         tmp_path, real_u8, monkeypatch):
-    draw, calls = fit.write_monitor_grid, []
+    draw, calls = loop.write_monitor_grid, []
 
     def draw_then_signal(trainer, run_dir, iteration):  # the end of an iteration, after the step
         draw(trainer, run_dir, iteration)
         calls.append(iteration)
         if len(calls) == 1:
             os.kill(os.getpid(), signal.SIGTERM)
-    monkeypatch.setattr(fit, "write_monitor_grid", draw_then_signal)
+    monkeypatch.setattr(loop, "write_monitor_grid", draw_then_signal)
     _, (stopped_at, stopped_by) = _fit("dcgan", tmp_path, real_u8[:24], STEPS)
     assert (stopped_at, stopped_by) == (2, signal.SIGTERM)  # sample_every=2: the first grid
     assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 2
@@ -115,13 +116,23 @@ class _ReadLogAt(_SignalAt):
 def test_the_log_on_disk_holds_every_step_up_to_the_last_checkpoint(tmp_path, real_u8):
     driven = _ReadLogAt(tiny.dcgan(), at=7, sig=None)
     driven.run_dir = tmp_path
-    fit.fit(driven, tiny.data_iter("dcgan", real_u8[:24]), run_dir=tmp_path, config={"seed": 0},
+    loop.fit(driven, tiny.data_iter("dcgan", real_u8[:24]), run_dir=tmp_path, config={"seed": 0},
             max_iters=STEPS, sample_every=100, checkpoint_every=3)
     assert driven.seen == [1, 2, 3, 4, 5, 6]  # a kill now would lose no logged step
 
 
 def test_batches_resume_inside_an_epoch_at_the_same_batch(real_u8):
-    one = fit.Batches(tiny.data_iter("dcgan", real_u8[:24]), 0)
+    one = loop.Batches(tiny.data_iter("dcgan", real_u8[:24]), 0)
     straight = [one.next()["data"].asnumpy() for _ in range(5)]
-    resumed = fit.Batches(tiny.data_iter("dcgan", real_u8[:24]), 4)  # 3 batches an epoch
+    resumed = loop.Batches(tiny.data_iter("dcgan", real_u8[:24]), 4)  # 3 batches an epoch
     np.testing.assert_array_equal(resumed.next()["data"].asnumpy(), straight[4])
+
+
+def test_resuming_a_checkpoint_of_another_version_says_so_in_one_line(tmp_path, monkeypatch,
+                                                                      capsys):
+    checkpoint.save(tmp_path, 3, tiny.dcgan().nets(), {"config": {"seed": 0}})
+    monkeypatch.setattr(checkpoint, "__version__", "99.0")
+    assert loop.restore(tiny.dcgan(), tmp_path) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: %s was written by mxgan %s; this is mxgan 99.0"
+        % (checkpoint.find(tmp_path), mxgan.__version__)]

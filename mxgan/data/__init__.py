@@ -1,0 +1,1 @@
+"""The data: MNIST-like data sets, their sources and file format, images and iterators."""

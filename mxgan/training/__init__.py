@@ -1,0 +1,1 @@
+"""Training: trainers and their steps, devices, the loop, checkpoints, the run directory."""
