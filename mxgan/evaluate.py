@@ -28,6 +28,14 @@ def _worst_digit(accuracy):
     return min(value for value in accuracy["per_class"] if value is not None)
 
 
+def _mean(ratios):
+    return sum(value for value in ratios if value is not None) / sum(v is not None for v in ratios)
+
+
+def _worst(ratios):
+    return max(value for value in ratios if value is not None)
+
+
 # (row name, score key, formatter of its value); a row shows when the samples have its key.
 _TABLE_ROWS = (
     ("Frechet distance / floor", "fd_ratio", lambda v: "%.2fx" % v),
@@ -40,6 +48,8 @@ _TABLE_ROWS = (
     ("conditional accuracy", "conditional_accuracy", lambda v: "%.1f%%" % (100 * v["accuracy"])),
     ("worst digit's accuracy", "conditional_accuracy",
      lambda v: "%.1f%%" % (100 * _worst_digit(v))),
+    ("per-digit FD / floor: mean", "per_class_fd_ratio", lambda v: "%.2fx" % _mean(v)),
+    ("per-digit FD / floor: worst", "per_class_fd_ratio", lambda v: "%.2fx" % _worst(v)),
 )
 
 

@@ -33,7 +33,8 @@ def test_the_table_shows_each_score_beside_the_floor(scores):
     assert "the same for 5 sets of 1000 real training images" in table[1]
     rows = {line.split("  ")[0]: line for line in table[3:]}
     assert rows["Frechet distance / floor"].rstrip().endswith("1.00x")
-    assert "worst digit's accuracy" in rows and len(rows) == 9
+    assert "worst digit's accuracy" in rows and "per-digit FD / floor: worst" in rows
+    assert len(rows) == 11
 
 
 def test_the_summary_line_leads_with_the_multiple_of_the_floor(scores):
@@ -56,7 +57,8 @@ def test_the_cli_writes_scores_beside_the_samples(digits, tmp_path, scorer):
     assert "real data floor" in result.stdout
     scores = json.loads((tmp_path / "scores.json").read_text())
     assert set(scores["samples"]) == {"frechet_distance", "frechet_distance_sets", "fd_ratio",
-                                      "precision", "recall", "coverage", "conditional_accuracy"}
+                                      "precision", "recall", "coverage", "conditional_accuracy",
+                                      "per_class_fd_ratio"}
     assert scores["num_samples"] == scores["num_fd"] == 1000
     assert len(scores["samples"]["frechet_distance_sets"]) == 1
 

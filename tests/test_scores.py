@@ -114,3 +114,16 @@ def test_conditional_accuracy_reports_unasked_classes_as_none():
     result = conditional_accuracy(probs, np.array([0, 1, 1, 2]))
     assert result["accuracy"] == 0.75
     assert result["per_class"][:3] == [1.0, 0.5, 1.0] and result["per_class"][3] is None
+
+
+def test_per_digit_fd_puts_real_digits_near_the_floor_and_collapse_far_above(scores, fixtures):
+    real, blurred, collapse = (scores[n]["samples"]["per_class_fd_ratio"]
+                               for n in ("real", "blurred", "collapse"))
+    # the fixture's real digits are test digits, as the per-class references are: they land a
+    # little below the floor of unseen training digits
+    assert len(real) == 10 and all(0.4 < ratio < 1.3 for ratio in real), real
+    assert min(b - r for b, r in zip(blurred, real)) > 0.3, (blurred, real)
+    # the ten repeated digits miss some classes, which have no per-digit FD
+    assert min(ratio for ratio in collapse if ratio is not None) > 3, collapse
+    assert collapse.count(None) == 10 - len(set(fixtures["collapse"][1]))
+    assert scores["real"]["real"]["per_class_fd_ratio"] == [1.0] * 10

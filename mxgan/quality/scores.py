@@ -180,7 +180,8 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
     dict
         ``samples`` and ``real`` (the floor) each hold ``frechet_distance``, ``fd_ratio`` (FD /
         the floor's FD), ``precision``, ``recall``, ``coverage`` (see `class_coverage`) and,
-        given labels, ``conditional_accuracy``, and ``frechet_distance_sets``, the FD of each
+        given labels, ``conditional_accuracy`` and ``per_class_fd_ratio`` (see
+        `per_class_fd_ratios`), and ``frechet_distance_sets``, the FD of each
         set the mean is taken over; plus ``dataset``, ``num_samples``, ``num_fd`` and
         ``classifier`` (its info).
     """
@@ -197,8 +198,32 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
                           None if labels is None else floor_labels, num)
     samples["fd_ratio"] = samples["frechet_distance"] / real["frechet_distance"]
     real["fd_ratio"] = 1.0
+    if labels is not None:
+        samples["per_class_fd_ratio"] = per_class_fd_ratios(
+            classifier, (images, labels), (floor_images, floor_labels),
+            load_dataset(dataset, "test", data_dir=data_dir))
+        real["per_class_fd_ratio"] = [1.0] * NUM_CLASSES
     return {"dataset": dataset, "num_samples": len(images), "num_fd": num,
             "classifier": classifier.info, "samples": samples, "real": real}
+
+
+def per_class_fd_ratios(classifier, samples, floor, test):
+    """Each class's FD, as a multiple of the floor's: the samples asked to show it and the
+    floor's real images of it, at equal counts, each against the test images of that class.
+
+    ``samples``, ``floor`` and ``test`` are (images, labels) pairs; a class without two images
+    on either side gets None.
+    """
+    feats = [(classifier.features(images), labels) for images, labels in (samples, floor, test)]
+    (sample_feats, sample_labels), (floor_feats, floor_labels), (test_feats, test_labels) = feats
+    ratios = []
+    for digit in range(NUM_CLASSES):
+        fake, real = sample_feats[sample_labels == digit], floor_feats[floor_labels == digit]
+        count = min(len(fake), len(real))
+        reference = test_feats[test_labels == digit]
+        ratios.append(frechet_distance(fake[:count], reference)
+                      / frechet_distance(real[:count], reference) if count >= 2 else None)
+    return ratios
 
 
 def _score_against(classifier, reference_feats, images, labels, num):
