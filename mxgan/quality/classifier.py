@@ -19,12 +19,13 @@ from tqdm import tqdm
 from .. import mxnet_internals
 from ..data import sources
 from ..data.images import to_unit_range
-from ..data.sources import IMAGE_SIZE, load_dataset
+from ..data.sources import IMAGE_SIZE, DatasetError, load_dataset
 from ..files import staged_directory
 from ..nets.conditions import NUM_CLASSES
 
 FEATURE_DIM = 128
 FLOOR_SETS = 5  # the floor is the mean over this many sets of real images (fewer if too few)
+MIN_TRAINING_SETS = 2  # scoring needs this many sets of training images: the floor's, and more
 INFERENCE_BATCH = 200
 # How every classifier is trained: Adam with weight decay on a cosine schedule from ``lr`` to
 # ``final_lr``, after a linear warm-up from ``warmup_begin_lr`` over ``warmup_fraction`` of the
@@ -153,8 +154,16 @@ def default_context():
 def floor_split(dataset, data_dir=None, set_size=1000):
     """The training split as ((classifier images, labels), (floor images, labels)): a fixed
     random `FLOOR_SETS` x ``set_size`` images (at most a quarter of the split) are kept out of the
-    classifier's training, so the floor compares real images the classifier never saw."""
+    classifier's training, so the floor compares real images the classifier never saw.
+
+    A `DatasetError` when the split holds fewer than ``MIN_TRAINING_SETS`` x ``set_size``
+    images: one set for the floor, the rest for the classifier to learn from."""
     images, labels = load_dataset(dataset, "train", data_dir=data_dir)
+    if len(images) < MIN_TRAINING_SETS * set_size:
+        raise DatasetError(
+            "%s has %d training images; scoring sets %d aside for the real-data floor and trains "
+            "its classifier on the rest, so it needs at least %d (train with --no-eval to skip "
+            "scoring)" % (dataset, len(images), set_size, MIN_TRAINING_SETS * set_size))
     count = set_size * max(1, min(FLOOR_SETS, len(images) // (4 * set_size)))
     order = np.random.RandomState(0).permutation(len(images))
     floor, rest = np.sort(order[:count]), np.sort(order[count:])
