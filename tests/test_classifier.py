@@ -74,11 +74,10 @@ def test_the_input_refuses_a_wrong_shape_type_or_range(images, message):
 
 
 def test_a_training_set_too_small_for_the_floor_and_the_classifier_is_refused(tmp_path):
-    images, labels = fake_split(1999)
-    write_split(tmp_path / "mnist", images, labels)
-    with pytest.raises(DatasetError, match="mnist has 1999 training images; scoring sets 1000 "
-                       "aside for the real-data floor .* needs at least 2000"):
+    write_split(tmp_path / "mnist", *fake_split(3999))
+    with pytest.raises(DatasetError, match="mnist has 3999 training images; scoring sets 1000 "
+                       "aside for the real-data floor .* needs at least 4000"):
         floor_split("mnist", tmp_path)
-    write_split(tmp_path / "mnist", *fake_split(2000))
+    write_split(tmp_path / "mnist", *fake_split(4000))
     (_, _), (floor_images, _) = floor_split("mnist", tmp_path)
     assert len(floor_images) == 1000
