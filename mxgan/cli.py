@@ -26,9 +26,8 @@ from .training.checkpoint import CheckpointError
 from .training.parallel import KVSTORES
 
 MAX_SEED = 2 ** 31 - 1
-# What every reader of a run reads from its config: the example that opens it, the generator's
-# inputs and batch, the data set its samples are scored against.
-READ_KEYS = ("model", "nz", "batch_size", "dataset")
+# What every reader of a run reads from its config: its generator's inputs and batch.
+READ_KEYS = ("nz", "batch_size")
 
 
 class UsageError(UserError):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import generate
-from .cli import (UsageError, check_writable_file, main_guard, new_parser, path_type,
+from .cli import (READ_KEYS, UsageError, check_writable_file, main_guard, new_parser, path_type,
                   positive_int_type, require_checkpoint, seed_type)
 from .data.sources import DATASETS
 from .files import atomic_write_text
@@ -147,7 +147,7 @@ def _sample_run(args):
     """Draw samples from a run's latest checkpoint: (images, asked digits or None, dataset)."""
     if args.labels is not None:
         raise UsageError("--labels goes with --samples; a run's samples carry their own digits")
-    ckpt = require_checkpoint(args.run_dir)
+    ckpt = require_checkpoint(args.run_dir, needs=READ_KEYS + ("dataset",))
     try:
         return generate.sample_run(args.run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt)
     except CheckpointError as err:

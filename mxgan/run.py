@@ -27,7 +27,7 @@ from .training import checkpoint, loop
 from .training.cgan import ExecutorGAN
 from .training.dcgan import ModuleGAN
 from .training.parallel import Cluster
-from .training.rundir import RunLock, recorded_config
+from .training.rundir import MARK_KEYS, RunLock, recorded_config
 from .training.trainer import Recipe
 
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
@@ -39,8 +39,10 @@ ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
 # Keys a resumed run may change: how long it trains, and the graph (its two forms compute the
 # same function; where it trains, ctx and kvstore, is always the resuming process's own).
 RESUMABLE = ("max_iters", "epochs", "graph")
-# What `build` reads from a resumed run's config beside every reader's (`mxgan.cli.READ_KEYS`);
-# other keys have defaults, for the runs of earlier versions that lack them.
+# What a command of an example reads from a run's config: every reader's, the model and data set
+# (`MARK_KEYS`); to resume, what `build` reads too. Other keys have defaults, for the runs of
+# earlier versions that lack them.
+OPEN_KEYS = cli.READ_KEYS + MARK_KEYS
 BUILD_KEYS = ("seed", "lr", "beta1", "real_label", "epochs", "max_iters")
 NETWORK_KEYS = {"dcgan": ("image_size", "channels", "ngf", "ndf"), "cgan": ("condition",)}
 
@@ -118,7 +120,7 @@ def claim(run_dir, model):
         check_model(config, model, run_dir)
 
 
-def open_run(run_dir, checkpoint_dir=None, *, model, needs=cli.READ_KEYS):
+def open_run(run_dir, checkpoint_dir=None, *, model, needs=OPEN_KEYS):
     """The checkpoint a command of ``model`` reads (`mxgan.cli.require_checkpoint`) and its
     config; a `UsageError` when there is none or it holds another model's run."""
     ckpt = cli.require_checkpoint(run_dir, checkpoint_dir, train_command=example_command(model),
@@ -188,7 +190,7 @@ def _run_config(run_dir, args, given, contexts, **how):
     """(The config of a new run, None), or (the config of the run being resumed, checked against
     the flags given, and the checkpoint it continues)."""
     if args.resume:
-        needs = cli.READ_KEYS + BUILD_KEYS + NETWORK_KEYS[how["model"]]
+        needs = OPEN_KEYS + BUILD_KEYS + NETWORK_KEYS[how["model"]]
         ckpt, saved = open_run(run_dir, model=how["model"], needs=needs)
         return resumed_config(saved, args, given, contexts), ckpt
     found = checkpoint.latest(run_dir, warn=False) or next(
