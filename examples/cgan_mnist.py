@@ -9,7 +9,6 @@
 Everything lands in the run directory (default runs/cgan-<dataset>/).
 """
 import sys
-from pathlib import Path
 
 from mxgan import cli, run
 from mxgan.nets.conditions import CONDITIONS
@@ -27,7 +26,7 @@ PROFILES = {
     "dry-run": dict(network="cgan28", batch_size=8, epochs=None, max_iters=4, lr=2e-4,
                     real_label=1.0, lr_decay="linear", ema_decay=0.9),
 }
-TRAIN_COMMAND = "python examples/cgan_mnist.py"
+MODEL = "cgan"
 
 
 def build_parser():
@@ -48,7 +47,7 @@ def build_parser():
     infer.add_argument("--interpolate", action="store_true",
                        help="instead of training, draw each noise code as every digit and "
                             "latent walks into RUN_DIR/showcase")
-    infer.add_argument("--checkpoint", type=Path,
+    infer.add_argument("--checkpoint", type=cli.path_type,
                        help="checkpoint directory to draw from (default: the run's newest)")
     return parser
 
@@ -57,16 +56,15 @@ def build_parser():
 def main(argv=None):
     args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
-    run_dir = run.run_directory(args, "cgan")
+    run_dir = run.run_directory(args, MODEL)
     if args.infer is not None:
-        return run.write_samples(run_dir, args.num, seed=args.seed, digit=args.infer,
-                                 checkpoint_dir=args.checkpoint, train_command=TRAIN_COMMAND)
+        return run.write_samples(run_dir, args.num, model=MODEL, seed=args.seed,
+                                 digit=args.infer, checkpoint_dir=args.checkpoint)
     if args.interpolate:
-        return run.write_interpolations(run_dir, checkpoint_dir=args.checkpoint, seed=args.seed,
-                                        train_command=TRAIN_COMMAND)
+        return run.write_interpolations(run_dir, model=MODEL, checkpoint_dir=args.checkpoint,
+                                        seed=args.seed)
     contexts = cli.training_contexts(args.ctx, command_line=argv is None)
-    return run.train(args, run_dir, contexts, given=given, model="cgan", profiles=PROFILES,
-                     train_command=TRAIN_COMMAND)
+    return run.train(args, run_dir, contexts, given=given, model=MODEL, profiles=PROFILES)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ PROFILES = {
     "dry-run": dict(image_size=28, channels=1, ngf=4, ndf=4, batch_size=8, epochs=None,
                     max_iters=4, lr=2e-4, real_label=1.0, lr_decay="linear", ema_decay=0.9),
 }
-TRAIN_COMMAND = "python examples/dcgan_mnist.py"
+MODEL = "dcgan"
 
 
 def build_parser():
@@ -54,15 +54,13 @@ def build_parser():
 def main(argv=None):
     args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
-    run_dir = run.run_directory(args, "dcgan")
+    run_dir = run.run_directory(args, MODEL)
     if args.generate:
-        return run.write_samples(run_dir, args.generate, seed=args.seed,
-                                 train_command=TRAIN_COMMAND)
+        return run.write_samples(run_dir, args.generate, model=MODEL, seed=args.seed)
     if args.interpolate:
-        return run.write_interpolations(run_dir, seed=args.seed, train_command=TRAIN_COMMAND)
+        return run.write_interpolations(run_dir, model=MODEL, seed=args.seed)
     contexts = cli.training_contexts(args.ctx, command_line=argv is None)
-    return run.train(args, run_dir, contexts, given=given, model="dcgan", profiles=PROFILES,
-                     train_command=TRAIN_COMMAND)
+    return run.train(args, run_dir, contexts, given=given, model=MODEL, profiles=PROFILES)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import mxnet as mx
 
+from . import DMLC_JOB_VARIABLES
 from .checks import UserError
 from .data.sources import DATASETS
 from .nets.symbols import GRAPHS
@@ -25,6 +26,8 @@ from .training.checkpoint import CheckpointError
 from .training.parallel import KVSTORES
 
 MAX_SEED = 2 ** 31 - 1
+# What every reader of a run reads from its config: its generator's inputs and batch.
+READ_KEYS = ("nz", "batch_size")
 
 
 class UsageError(UserError):
@@ -68,8 +71,9 @@ def new_parser(description, prog=None):
 
 def add_run_args(parser, verb):
     """A trained run's directory and ``--checkpoint``, for the tools that read a run."""
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="training run to %s" % verb)
-    parser.add_argument("--checkpoint", metavar="DIR",
+    parser.add_argument("run_dir", metavar="RUN_DIR", type=path_type,
+                        help="training run to %s" % verb)
+    parser.add_argument("--checkpoint", metavar="DIR", type=path_type,
                         help="checkpoint directory to %s instead of the run's newest" % verb)
 
 
@@ -109,6 +113,14 @@ learning_rate_type = make_number_type(float, lambda v: math.isfinite(v) and v > 
 adam_beta_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 real_label_type = make_number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
 decay_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+def path_type(text):
+    """argparse type: a path, never an empty one, which `Path` would take as the current
+    directory (``--out $RUN`` with RUN unset would fill it with a run)."""
+    if not text:
+        raise argparse.ArgumentTypeError("must be a path, got '' (an unset shell variable?)")
+    return Path(text)
 
 
 def digit_type(text):
@@ -161,9 +173,16 @@ def training_contexts(spec, *, command_line):
 
 def check_writable_dir(path, flag="--out"):
     """``path`` as a directory this process can create or write into; a `UsageError` naming
-    ``flag`` when it is a file, lies under a file or is not writable."""
+    ``flag`` when it is a file, lies under a file or a broken symbolic link, is not writable or
+    cannot be a name (too long)."""
     path = Path(path)
-    existing = next(p for p in [path, *path.parents] if p.exists())
+    try:
+        existing = next(p for p in [path, *path.parents] if p.exists() or p.is_symlink())
+    except OSError as err:
+        raise UsageError("%s %s: %s" % (flag, path, err.strerror)) from None
+    if not existing.exists():
+        raise UsageError("%s %s: %s is a symbolic link to %s, which does not resolve"
+                         % (flag, path, existing, os.readlink(existing)))
     if not existing.is_dir():
         raise UsageError("%s %s: %s is a file, not a directory" % (flag, path, existing))
     try:
@@ -183,12 +202,16 @@ def check_writable_file(path, flag="--out"):
     return path
 
 
-def require_checkpoint(run_dir, checkpoint_dir=None, *, train_command=None):
-    """The checkpoint a reader should use (`mxgan.training.checkpoint.find`), or a `UsageError`
-    saying what is wrong and how to train the run (see `how_to_train`)."""
+def require_checkpoint(run_dir, checkpoint_dir=None, *, train_command=None, needs=READ_KEYS):
+    """The checkpoint a reader should use (`mxgan.training.checkpoint.find`; ``needs``: the config
+    keys it reads), or a `UsageError` saying what is wrong and how to train the run (see
+    `how_to_train`)."""
     try:
-        return checkpoint.find(run_dir, checkpoint_dir)
+        return checkpoint.find(run_dir, checkpoint_dir, needs=needs)
     except CheckpointError as err:
+        if checkpoint_dir is None and checkpoint.list_checkpoints(run_dir):
+            raise UsageError("%s: put back an intact copy of one, or train another run with "
+                             "--out DIR" % err) from None
         raise UsageError("%s: train it first with %s"
                          % (err, how_to_train(run_dir, train_command))) from None
 
@@ -262,7 +285,8 @@ def _add_fit_args(fit):
 
 
 def _add_output_args(out):
-    out.add_argument("--out", type=Path, help="run directory (default: runs/<model>-<dataset>)")
+    out.add_argument("--out", type=path_type,
+                     help="run directory (default: runs/<model>-<dataset>)")
     out.add_argument("--sample-every", type=positive_int_type, default=100,
                      help="write the fixed-noise grid every N steps")
     out.add_argument("--checkpoint-every", type=positive_int_type, default=500,
@@ -273,6 +297,24 @@ def _add_output_args(out):
     out.add_argument("--dry-run", action="store_true",
                      help="a few steps on tiny settings, to check that everything runs")
     out.add_argument("--no-eval", action="store_true", help="skip scoring samples after training")
+
+
+def check_job_variables(kvstore, env):
+    """A `UsageError` when ``env`` holds a KVStore job's variables (a worker's, left in the
+    shell) but ``kvstore`` is not a dist one, which would train alone; or lacks one a dist
+    worker needs, with which MXNet would fail or wait forever."""
+    if not kvstore.startswith("dist"):
+        found = ["%s=%s" % (name, env[name]) for name in ("DMLC_ROLE",) + DMLC_JOB_VARIABLES
+                 if name in env]
+        if found:
+            raise UsageError("%s set, a KVStore job's worker variables, but --kvstore is %s: "
+                             "unset them, or pass --kvstore dist_sync to train in the job"
+                             % (" ".join(found), kvstore))
+    elif env.get("DMLC_ROLE") == "worker":
+        missing = [name for name in DMLC_JOB_VARIABLES if not env.get(name)]
+        if missing:
+            raise UsageError("--kvstore %s needs %s set, as python -m mxgan.launch sets them "
+                             "(README, 'Scaling out')" % (kvstore, ", ".join(missing)))
 
 
 def check_common(args):

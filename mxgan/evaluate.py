@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from . import generate
-from .cli import (UsageError, check_writable_file, main_guard, new_parser, positive_int_type,
-                  require_checkpoint, seed_type)
+from .cli import (READ_KEYS, UsageError, check_writable_file, main_guard, new_parser, path_type,
+                  positive_int_type, require_checkpoint, seed_type)
 from .data.sources import DATASETS
 from .files import atomic_write_text
 from .nets.conditions import NUM_CLASSES
@@ -104,12 +104,12 @@ def parse_args(argv=None):
     """Parse the command line."""
     parser = new_parser(__doc__.splitlines()[0])
     parser.prog = "python -m mxgan.evaluate"
-    parser.add_argument("run_dir", nargs="?", metavar="RUN_DIR",
+    parser.add_argument("run_dir", nargs="?", metavar="RUN_DIR", type=path_type,
                         help="training run to sample from its latest checkpoint")
-    parser.add_argument("--samples", metavar="FILE.npy",
+    parser.add_argument("--samples", metavar="FILE.npy", type=path_type,
                         help="images to score instead of a run: (N, 28, 28) or (N, C, H, W), "
                              "float in [-1, 1] or uint8, N >= %d" % FD_SAMPLES)
-    parser.add_argument("--labels", metavar="FILE.npy",
+    parser.add_argument("--labels", metavar="FILE.npy", type=path_type,
                         help="(N,) digits 0-9 the --samples were asked to show")
     parser.add_argument("--dataset", default="mnist",
                         help="dataset of --samples (a run knows its own): " + ", ".join(DATASETS))
@@ -119,7 +119,7 @@ def parse_args(argv=None):
                                                           SCORED_SAMPLES))
     parser.add_argument("--seed", type=seed_type, default=0,
                         help="noise seed for RUN_DIR samples")
-    parser.add_argument("--out", metavar="FILE.json",
+    parser.add_argument("--out", metavar="FILE.json", type=path_type,
                         help="scores file; default %s in RUN_DIR or beside --samples" % SCORES_FILE)
     return parser.parse_args(argv)
 
@@ -147,7 +147,7 @@ def _sample_run(args):
     """Draw samples from a run's latest checkpoint: (images, asked digits or None, dataset)."""
     if args.labels is not None:
         raise UsageError("--labels goes with --samples; a run's samples carry their own digits")
-    ckpt = require_checkpoint(args.run_dir)
+    ckpt = require_checkpoint(args.run_dir, needs=READ_KEYS + ("dataset",))
     try:
         return generate.sample_run(args.run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt)
     except CheckpointError as err:

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import generate
 from .cli import (UsageError, add_run_args, check_writable_file, main_guard, new_parser,
-                  require_checkpoint)
+                  path_type, require_checkpoint)
 from .files import atomic_write_bytes
 from .nets.conditions import NUM_CLASSES, encode_digits
 from .training import checkpoint
@@ -137,7 +137,7 @@ def parse_args(argv=None):
     """Parse the command line."""
     parser = new_parser(__doc__.splitlines()[0], prog="python -m mxgan.export")
     add_run_args(parser, "export")
-    parser.add_argument("--out", metavar="FILE.onnx",
+    parser.add_argument("--out", metavar="FILE.onnx", type=path_type,
                         help="ONNX file to write; default RUN_DIR/generator.onnx")
     return parser.parse_args(argv)
 

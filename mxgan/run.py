@@ -1,12 +1,13 @@
 """Runs of the examples, from flags to scores: configure, train, draw, score, sample.
 
 The examples (``examples/*_mnist.py``) hold what is theirs (their flags, their per-device
-profiles, their own command); this module holds what a run of either model does with them.
+profiles); this module holds what a run of either model does with them.
 Models are named "dcgan" (`mxgan.training.dcgan.ModuleGAN`) and "cgan"
 (`mxgan.training.cgan.ExecutorGAN`).
 """
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .training import checkpoint, loop
 from .training.cgan import ExecutorGAN
 from .training.dcgan import ModuleGAN
 from .training.parallel import Cluster
-from .training.rundir import RunLock
+from .training.rundir import MARK_KEYS, RunLock, recorded_config
 from .training.trainer import Recipe
 
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
@@ -38,6 +39,12 @@ ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
 # Keys a resumed run may change: how long it trains, and the graph (its two forms compute the
 # same function; where it trains, ctx and kvstore, is always the resuming process's own).
 RESUMABLE = ("max_iters", "epochs", "graph")
+# What a command of an example reads from a run's config: every reader's, the model and data set
+# (`MARK_KEYS`); to resume, what `build` reads too. Other keys have defaults, for the runs of
+# earlier versions that lack them.
+OPEN_KEYS = cli.READ_KEYS + MARK_KEYS
+BUILD_KEYS = ("seed", "lr", "beta1", "real_label", "epochs", "max_iters")
+NETWORK_KEYS = {"dcgan": ("image_size", "channels", "ngf", "ndf"), "cgan": ("condition",)}
 
 
 # ---- configuration ----------------------------------------------------------------------------
@@ -88,9 +95,46 @@ def announce(config, run_dir):
           file=sys.stderr)
 
 
+def example_command(model):
+    """The command of the example that trains and opens runs of ``model``."""
+    return "python examples/%s_mnist.py" % model
+
+
+def check_model(config, model, where):
+    """A `UsageError` unless ``config``, the record of the run at ``where``, is a run of
+    ``model``; it names the model the run holds and the example that opens it."""
+    found = config.get("model")
+    if found not in MODELS:
+        raise UsageError("%s holds a run of model %r, which mxgan does not train" % (where, found))
+    if found != model:
+        raise UsageError("%s holds a %s run, not a %s one: open it with %s"
+                         % (where, found.upper(), model.upper(), example_command(found)))
+
+
+def claim(run_dir, model):
+    """Check, before anything is written or loaded, that training ``model`` may write into
+    ``run_dir``: a new or empty directory, or a run of ``model``
+    (`mxgan.training.rundir.recorded_config`); a `mxgan.checks.UserError` otherwise."""
+    config = recorded_config(run_dir)
+    if config is not None:
+        check_model(config, model, run_dir)
+
+
+def open_run(run_dir, checkpoint_dir=None, *, model, needs=OPEN_KEYS):
+    """The checkpoint a command of ``model`` reads (`mxgan.cli.require_checkpoint`) and its
+    config; a `UsageError` when there is none or it holds another model's run."""
+    ckpt = cli.require_checkpoint(run_dir, checkpoint_dir, train_command=example_command(model),
+                                  needs=needs)
+    config = checkpoint.load_meta(ckpt)["config"]
+    check_model(config, model, checkpoint_dir or run_dir)
+    return ckpt, config
+
+
 def join_cluster(kvstore):
     """This process's place in the job (`mxgan.training.parallel.Cluster.join`); a `UsageError`
-    if it cannot have one."""
+    if it cannot have one, or the environment holds a job's variables it would not use
+    (`mxgan.cli.check_job_variables`)."""
+    cli.check_job_variables(kvstore, os.environ)
     try:
         return Cluster.join(kvstore)
     except (ValueError, RuntimeError) as err:
@@ -108,21 +152,23 @@ def _check_batch(config, cluster):
 
 # ---- training ---------------------------------------------------------------------------------
 
-def train(args, run_dir, contexts, *, given, model, profiles, train_command):
+def train(args, run_dir, contexts, *, given, model, profiles):
     """Train (or with ``--resume`` continue) a run of ``model`` in ``run_dir``, draw its timeline
     and score it; returns the exit code.
 
     ``given`` are the flags the command line gives (`mxgan.cli.parse_given`): a resume checks
     those against the run. In a multi-process job, rank 0 alone locks, prints and writes.
     """
+    claim(run_dir, model)
     cluster = join_cluster(args.kvstore)
     with RunLock(run_dir) if cluster.is_chief else contextlib.nullcontext():
-        config = _run_config(run_dir, args, given, contexts, model=model, profiles=profiles,
-                             train_command=train_command)
+        config, ckpt = _run_config(run_dir, args, given, contexts, model=model,
+                                   profiles=profiles, train_command=example_command(model))
         config["num_workers"] = _check_batch(config, cluster)
         trainer, data = build(model, config, contexts, cluster, offline=args.offline,
                               dry_run=args.dry_run)
-        start = loop.restore(trainer, run_dir) if args.resume else 0
+        start = loop.restore(trainer, ckpt) if ckpt else 0
+        _check_continues(config, start)
         if cluster.is_chief:
             announce(config, run_dir)
         iteration, stopped_by = loop.fit(
@@ -141,17 +187,29 @@ def train(args, run_dir, contexts, *, given, model, profiles, train_command):
 
 
 def _run_config(run_dir, args, given, contexts, **how):
-    """The config of a new run, or of the run being resumed (checked against the flags given)."""
+    """(The config of a new run, None), or (the config of the run being resumed, checked against
+    the flags given, and the checkpoint it continues)."""
     if args.resume:
-        ckpt = cli.require_checkpoint(run_dir, train_command=how["train_command"])
-        saved = checkpoint.load_meta(ckpt)["config"]
-        return resumed_config(saved, args, given, contexts)
+        needs = OPEN_KEYS + BUILD_KEYS + NETWORK_KEYS[how["model"]]
+        ckpt, saved = open_run(run_dir, model=how["model"], needs=needs)
+        return resumed_config(saved, args, given, contexts), ckpt
     found = checkpoint.latest(run_dir, warn=False) or next(
         iter(checkpoint.list_checkpoints(run_dir)), None)
     if found is not None:
         raise UsageError("%s already holds a trained run (%s): pass --resume to continue it, or "
                          "--out DIR to start another" % (run_dir, found.name))
-    return resolve_config(args, contexts, **how)
+    return resolve_config(args, contexts, **how), None
+
+
+def _check_continues(config, start):
+    """A `UsageError` when a resumed run would end before the step it resumes from: it would
+    train nothing, and its config.json would no longer match its checkpoints."""
+    if config["iterations"] < start:
+        limits = " and ".join("--%s %s" % (key.replace("_", "-"), config[key])
+                              for key in ("max_iters", "epochs") if config[key])
+        raise UsageError("%s would end the run at step %d, before step %d, where its checkpoint "
+                         "is: pass a larger value to continue it"
+                         % (limits, config["iterations"], start))
 
 
 def build(model, config, contexts, cluster, *, offline=False, dry_run=False):
@@ -246,19 +304,20 @@ def report_scores(run_dir, num=SCORED_SAMPLES):
     print("scores (%d samples): %s" % (num, summary_line(scores)))
 
 
-def write_interpolations(run_dir, *, train_command, checkpoint_dir=None, seed=0):
-    """The ``--interpolate`` action: showcase pictures of a trained run; returns the exit code."""
-    ckpt = cli.require_checkpoint(run_dir, checkpoint_dir, train_command=train_command)
+def write_interpolations(run_dir, *, model, checkpoint_dir=None, seed=0):
+    """The ``--interpolate`` action: showcase pictures of a trained run of ``model``; returns the
+    exit code."""
+    ckpt, _ = open_run(run_dir, checkpoint_dir, model=model)
     for path in interpolate_run(run_dir, checkpoint_dir=ckpt, seed=seed):
         print("wrote %s" % path)
     return 0
 
 
-def write_samples(run_dir, num, *, train_command, seed=0, checkpoint_dir=None, digit=None):
+def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=None):
     """The ``--generate N`` / ``--infer D`` action: ``num`` samples (of ``digit``, for a CGAN)
-    as a grid and an array in the run directory; returns the exit code."""
-    ckpt = cli.require_checkpoint(run_dir, checkpoint_dir, train_command=train_command)
-    conditional = checkpoint.load_meta(ckpt)["config"].get("condition") is not None
+    of a run of ``model`` as a grid and an array in the run directory; returns the exit code."""
+    ckpt, config = open_run(run_dir, checkpoint_dir, model=model)
+    conditional = config.get("condition") is not None
     if digit is not None and not conditional:
         raise UsageError("%s holds an unconditional generator: drawing a chosen digit needs a "
                          "conditional GAN's run" % ckpt)

@@ -31,6 +31,7 @@ Frechet distance 4.33x the floor with running statistics, 4.24x with batch stati
 (`mxgan.quality.scores`; precision 0.65 and recall 0.88 / 0.87 alike).
 """
 import re
+import sys
 from pathlib import Path
 
 import cv2
@@ -102,22 +103,38 @@ def timeline_pictures(run_dir, *, picks=TIMELINE_PICKS, max_frames=MAX_TIMELINE_
     """Write ``timeline.png`` and ``timeline.gif`` from the run's ``samples/iter-*.png``.
 
     Returns the two paths (in ``out_dir``, default ``RUN_DIR/showcase``); raises
-    FileNotFoundError when the run has no grids.
+    FileNotFoundError when the run has no grids. A grid that does not read (damaged) is left
+    out with a warning.
     """
     grids = dict(sample_grids(run_dir))
     if not grids:
         raise FileNotFoundError("no samples/iter-*.png grids in %s" % run_dir)
     out_dir = Path(out_dir or Path(run_dir, SHOWCASE_DIR))
     out_dir.mkdir(parents=True, exist_ok=True)
-    shown = log_spaced(sorted(grids), picks)
+    shown, frames = log_spaced(sorted(grids), picks), viz.spread(sorted(grids), max_frames)
+    read = _read_grids(grids, sorted(set(shown) | set(frames)))
     png, gif = out_dir / "timeline.png", out_dir / "timeline.gif"
-    viz.write_png(png, viz.side_by_side([viz.add_caption(read_picture(grids[i]), step_label(i),
-                                                         font_scale=0.6) for i in shown]))
-    frames = viz.spread(sorted(grids), max_frames)
-    pictures = [viz.add_caption(read_picture(grids[i]), step_label(i)) for i in frames]
+    viz.write_png(png, viz.side_by_side([viz.add_caption(read[i], step_label(i), font_scale=0.6)
+                                         for i in shown if i in read]))
+    pictures = [viz.add_caption(read[i], step_label(i)) for i in frames if i in read]
     durations = [TIMELINE_FRAME_MS] * (len(pictures) - 1) + [TIMELINE_LAST_FRAME_MS]
     viz.write_gif(gif, pictures, duration_ms=durations)
     return [png, gif]
+
+
+def _read_grids(grids, iterations):
+    """{iteration: picture} of those ``iterations`` whose grid reads; a warning names each that
+    does not, and a `UsageError` when none does."""
+    read = {}
+    for iteration in iterations:
+        try:
+            read[iteration] = read_picture(grids[iteration])
+        except ValueError as err:
+            print("warning: skipping a damaged grid: %s" % err, file=sys.stderr)
+    if not read:
+        raise UsageError("no samples/iter-*.png grid in %s reads as an image"
+                         % grids[iterations[0]].parent.parent)
+    return read
 
 
 # ---- walks through the latent space ----------------------------------------------------------

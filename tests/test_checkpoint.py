@@ -10,7 +10,7 @@ import pytest
 import mxgan
 import tiny
 from mxgan import mxnet_internals
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, loop
 from mxgan.training.checkpoint import CheckpointError
 from mxgan.training.trainer import AVERAGE, Recipe
 
@@ -128,6 +128,7 @@ DAMAGE = {
     "meta without config": lambda d: (d / "meta.json").write_text('{"iteration": 2}'),
     "truncated meta": lambda d: _truncate(d / "meta.json"),
     "missing meta": lambda d: (d / "meta.json").unlink(),
+    "malformed manifest": lambda d: (d / checkpoint.MANIFEST).write_text('{"meta.json": 5}'),
 }
 
 
@@ -171,6 +172,56 @@ def test_a_checkpoint_from_before_manifests_still_loads(saved):
                                   tiny.all_arrays(trainer)["generator num_update"])
     (checkpoint.list_checkpoints(run_dir)[-1] / "generator-0002.states").write_bytes(b"")
     assert checkpoint.find(run_dir).name == "iter-000001"  # an empty file is still found out
+
+
+def _edit_meta(ckpt, change):
+    """Edit a checkpoint's meta.json with ``change(dict)`` and drop its manifest, as a hand edit
+    of a checkpoint from before manifests would leave it."""
+    meta = json.loads((ckpt / "meta.json").read_text())
+    change(meta)
+    (ckpt / "meta.json").write_text(json.dumps(meta))
+    (ckpt / checkpoint.MANIFEST).unlink()
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda meta: meta["config"].pop("seed"), "meta.json lacks seed in the config of its run"),
+    (lambda meta: meta.update(optimizer_counts=[1]), "meta.json lacks its run's iteration or "
+                                                     "config, or is malformed"),
+], ids=["config-without-a-needed-key", "optimizer-counts-not-a-dict"])
+def test_a_hand_edited_meta_json_counts_as_damage(saved, change, reason, capsys):
+    _, _, run_dir = saved
+    _edit_meta(_newest(run_dir), change)
+    assert checkpoint.find(run_dir, needs=("seed",)).name == "iter-000001"
+    assert reason in capsys.readouterr().err
+    with pytest.raises(CheckpointError, match=reason):
+        checkpoint.find(run_dir, _newest(run_dir), needs=("seed",))
+
+
+def test_checkpoints_past_999999_steps_are_ordered_by_step(tmp_path, real_u8):
+    """Their names as text put iter-1000000 before iter-999999: a resume would go back a
+    million steps and pruning would delete the newest."""
+    trainer = _trained("dcgan", real_u8, steps=1)
+    for iteration in (999998, 999999, 1000000):
+        checkpoint.save(tmp_path, iteration, trainer.nets(), {"config": {"seed": 0}})
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
+        "iter-1000000", "iter-999999"]  # pruned to the two newest by step, not by name
+    assert checkpoint.find(tmp_path).name == "iter-1000000"
+    resumed = tiny.dcgan(seed=1)
+    assert loop.restore(resumed, checkpoint.find(tmp_path)) == 1000000
+    checkpoint.save(tmp_path, 1000001, resumed.nets(), {"config": {"seed": 0}})
+    assert [p.name for p in checkpoint.list_checkpoints(tmp_path)] == ["iter-1000000",
+                                                                       "iter-1000001"]
+
+
+def test_other_names_in_checkpoints_are_neither_read_nor_pruned(saved):
+    _, trainer, run_dir = saved
+    (run_dir / "checkpoints" / "iter-best").mkdir()
+    (run_dir / "checkpoints" / "iter-000007").write_text("a file, not a checkpoint")
+    checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+    assert [p.name for p in checkpoint.list_checkpoints(run_dir)] == ["iter-000002",
+                                                                      "iter-000003"]
+    assert (run_dir / "checkpoints" / "iter-best").is_dir()
+    assert (run_dir / "checkpoints" / "iter-000007").is_file()
 
 
 def _rewrite(ckpt, net, change):

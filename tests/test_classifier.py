@@ -3,7 +3,9 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+from idx_files import fake_split, write_split
 from mxgan.data import sources
+from mxgan.data.sources import DatasetError
 from mxgan.quality import classifier
 from mxgan.quality.classifier import FEATURE_DIM, floor_split, to_classifier_input
 
@@ -69,3 +71,13 @@ def test_the_input_accepts_every_generators_layout(shape):
 def test_the_input_refuses_a_wrong_shape_type_or_range(images, message):
     with pytest.raises(ValueError, match=message):
         to_classifier_input(images)
+
+
+def test_a_training_set_too_small_for_the_floor_and_the_classifier_is_refused(tmp_path):
+    write_split(tmp_path / "mnist", *fake_split(3999))
+    with pytest.raises(DatasetError, match="mnist has 3999 training images; scoring sets 1000 "
+                       "aside for the real-data floor .* needs at least 4000"):
+        floor_split("mnist", tmp_path)
+    write_split(tmp_path / "mnist", *fake_split(4000))
+    (_, _), (floor_images, _) = floor_split("mnist", tmp_path)
+    assert len(floor_images) == 1000

@@ -24,6 +24,7 @@ from mxgan.cli import UsageError
     (cli.decay_type, "1", "a number in [0, 1)"),
     (cli.digit_type, "10", "one digit from 0 to 9"),
     (cli.digit_type, "nine", "one digit from 0 to 9"),
+    (cli.path_type, "", "a path, got '' (an unset shell variable?)"),
 ])
 def test_a_flag_type_refuses_a_bad_value_saying_what_it_needs(parse, text, message):
     with pytest.raises(argparse.ArgumentTypeError, match="must be|takes") as refused:
@@ -82,6 +83,33 @@ def test_a_run_directory_must_be_a_writable_directory(tmp_path):
         cli.check_writable_dir(tmp_path / "file" / "run")
     with pytest.raises(UsageError, match="cannot write in /sys"):
         cli.check_writable_dir("/sys/mxgan-run")
+
+
+def test_a_run_directory_under_a_broken_link_or_too_long_a_name_is_refused(tmp_path):
+    (tmp_path / "link").symlink_to(tmp_path / "gone")
+    for path in (tmp_path / "link", tmp_path / "link" / "run"):
+        with pytest.raises(UsageError, match="--out %s: %s is a symbolic link to %s, which does "
+                           "not resolve" % (path, tmp_path / "link", tmp_path / "gone")):
+            cli.check_writable_dir(path)
+    with pytest.raises(UsageError, match="File name too long"):
+        cli.check_writable_dir(tmp_path / ("x" * 300))
+
+
+@pytest.mark.parametrize("kvstore, env, message", [
+    ("local", {"DMLC_ROLE": "worker", "DMLC_PS_ROOT_URI": "10.0.0.1"},
+     "DMLC_ROLE=worker DMLC_PS_ROOT_URI=10.0.0.1 set, a KVStore job's worker variables, but "
+     "--kvstore is local: unset them, or pass --kvstore dist_sync"),
+    ("device", {"DMLC_NUM_WORKER": "2"}, "DMLC_NUM_WORKER=2 set"),
+    ("dist_sync", {"DMLC_ROLE": "worker", "DMLC_PS_ROOT_URI": "10.0.0.1"},
+     "--kvstore dist_sync needs DMLC_PS_ROOT_PORT, DMLC_NUM_SERVER, DMLC_NUM_WORKER set"),
+])
+def test_a_kvstore_jobs_variables_must_match_the_kvstore_asked_for(kvstore, env, message):
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        cli.check_job_variables(kvstore, env)
+    cli.check_job_variables("local", {})
+    cli.check_job_variables("dist_sync", dict(
+        env, DMLC_ROLE="worker", DMLC_PS_ROOT_URI="h", DMLC_PS_ROOT_PORT="9", DMLC_NUM_SERVER="1",
+        DMLC_NUM_WORKER="2"))
 
 
 def test_an_output_file_must_not_be_a_directory(tmp_path):

@@ -164,7 +164,8 @@ def test_a_run_of_the_other_model_is_refused(dry_runs, tmp_path, capsys):
         make_figures.main(["--dcgan", str(dry_runs["cgan"]), "--cgan", str(dry_runs["cgan"]),
                            "--out", str(tmp_path)])
     assert exit_info.value.code == 2
-    assert "not a dcgan run" in capsys.readouterr().err
+    assert "holds a CGAN run, not a DCGAN one: open it with python examples/cgan_mnist.py" \
+        in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # checked before anything is drawn
 
 

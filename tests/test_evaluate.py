@@ -1,5 +1,6 @@
 """mxgan.evaluate: the scores table and line, and the command line that scores a file or a run."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from idx_files import fake_split, write_split
 from mxgan import evaluate
 from mxgan.data import sources
 from mxgan.data.images import to_unit_range
@@ -87,6 +89,20 @@ def test_the_cli_refuses_bad_input_in_one_line_before_any_work(samples, labels, 
     result = _evaluate(*args)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("error: ") and message in result.stderr
+
+
+def test_a_data_set_too_small_to_score_against_is_one_line(tmp_path):
+    """A data set of one's own with fewer training images than the floor and the classifier
+    need: one line, not a traceback from the classifier's training."""
+    write_split(tmp_path / "data" / "mnist", *fake_split(800))
+    np.save(tmp_path / "samples.npy", np.zeros((1000, 28, 28), np.float32))
+    result = subprocess.run([sys.executable, "-m", "mxgan.evaluate", "--samples",
+                             str(tmp_path / "samples.npy")], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300,
+                            env=dict(os.environ, MXGAN_DATA_DIR=str(tmp_path / "data")))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: mnist has 800 training images; scoring sets 1000 "
+                                    "aside for the real-data floor")
 
 
 def test_the_cli_without_a_trained_run_says_how_to_train(tmp_path):

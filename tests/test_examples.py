@@ -9,11 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import generate
-from mxgan.training import checkpoint
+from mxgan import generate, run
+from mxgan.training import checkpoint, loop
+from mxgan.training.parallel import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,9 +156,143 @@ def test_cgan_infer_without_a_model_says_how_to_train(capsys, tmp_path):
                     "python examples/cgan_mnist.py --out %s" % (tmp_path, tmp_path))
 
 
-def test_cgan_infer_refuses_an_unconditional_checkpoint(capsys, dcgan_run):
-    line = _exit_message(cgan.main, ["--out", str(dcgan_run), "--infer", "3"], capsys)
-    assert "holds an unconditional generator" in line
+def _snapshot(directory, but=()):
+    """Every entry under ``directory`` (``but`` those named) with its size and modification
+    time."""
+    return {str(p.relative_to(directory)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in Path(directory).rglob("*") if p.name not in but}
+
+
+@pytest.mark.parametrize("example, fixture, argv", [
+    ("cgan", "dcgan_run", ["--infer", "3"]),
+    ("cgan", "dcgan_run", ["--interpolate"]),
+    ("cgan", "dcgan_run", ["--dry-run", "--resume"]),
+    ("cgan", "dcgan_run", ["--dry-run"]),
+    ("dcgan", "cgan_run", ["--generate", "4"]),
+    ("dcgan", "cgan_run", ["--interpolate"]),
+    ("dcgan", "cgan_run", ["--dry-run", "--resume"]),
+])
+def test_a_run_given_to_the_other_example_names_its_model_and_example(example, fixture, argv,
+                                                                      request, capsys):
+    run_dir = request.getfixturevalue(fixture)
+    before = _snapshot(run_dir)
+    main = {"dcgan": dcgan, "cgan": cgan}[example].main
+    holds = fixture.split("_")[0]
+    line = _exit_message(main, argv + ["--out", str(run_dir)], capsys)
+    assert line == "error: %s holds a %s run, not a %s one: open it with python examples/%s_mnist.py" \
+        % (run_dir, holds.upper(), example.upper(), holds)
+    assert _snapshot(run_dir) == before
+
+
+# A directory a user owns, as --out: training must not write a byte into it.
+FOREIGN_DIRECTORIES = {
+    "own config and metrics": ({"config.json": '{"experiment": 7}', "metrics.jsonl": "{}\n",
+                                "data.csv": "1,2\n"}, "its config.json names no model and dataset"),
+    "config not json": ({"config.json": "lr = 0.1\n"}, "its config.json is not JSON"),
+    "foreign file in checkpoints": ({"config.json": json.dumps({"model": "dcgan",
+                                                                "dataset": "mnist"}),
+                                     "checkpoints/README": "mine"},
+                                    "its checkpoints/ holds README, not checkpoints"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FOREIGN_DIRECTORIES))
+def test_training_never_writes_into_a_directory_no_run_wrote(case, tmp_path, capsys):
+    files, reason = FOREIGN_DIRECTORIES[case]
+    owned = tmp_path / "owned"
+    for name, text in files.items():
+        (owned / name).parent.mkdir(parents=True, exist_ok=True)
+        (owned / name).write_text(text)
+    (tmp_path / "link").symlink_to(owned)
+    before = _snapshot(owned)
+    for run_dir in (owned, tmp_path / "link"):
+        line = _exit_message(dcgan.main, ["--dry-run", "--out", str(run_dir)], capsys)
+        assert line.startswith("error: %s" % run_dir) and "is not an mxgan run (%s)" % reason \
+            in line and line.endswith(": pass --out a new or empty directory")
+    assert _snapshot(owned) == before
+
+
+def test_an_empty_out_is_refused_instead_of_filling_the_current_directory(tmp_path, capsys,
+                                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = _exit_message(dcgan.main, ["--dry-run", "--out", ""], capsys)
+    assert line.startswith("error: argument --out: must be a path, got ''")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resume_with_max_iters_below_the_checkpoint_is_refused_leaving_the_record(
+        dcgan_run, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    shutil.copytree(dcgan_run, run_dir)
+    before = _snapshot(run_dir, but=[".lock"])  # the lock is taken, and names the process
+    line = _exit_message(dcgan.main, ["--dry-run", "--resume", "--max-iters", "3", "--out",
+                                      str(run_dir)], capsys)
+    assert line == ("error: --max-iters 3 would end the run at step 3, before step 4, where its "
+                    "checkpoint is: pass a larger value to continue it")
+    assert _snapshot(run_dir, but=[".lock"]) == before
+
+
+def test_a_runs_meta_json_without_a_key_every_reader_needs_is_named(dcgan_run, tmp_path,
+                                                                    capsys):
+    run_dir = tmp_path / "run"
+    shutil.copytree(dcgan_run, run_dir)
+    ckpt = checkpoint.find(run_dir)
+    meta = json.loads((ckpt / "meta.json").read_text())
+    del meta["config"]["batch_size"]
+    (ckpt / "meta.json").write_text(json.dumps(meta))  # a hand edit, the manifest dropped
+    (ckpt / checkpoint.MANIFEST).unlink()
+    with pytest.raises(SystemExit, match="2"):
+        dcgan.main(["--generate", "4", "--out", str(run_dir)])
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: skipping a damaged checkpoint: %s lacks batch_size in the config of its run"
+        % (ckpt / "meta.json"),
+        "error: no trained model at %s (its checkpoints are all damaged): put back an intact "
+        "copy of one, or train another run with --out DIR" % run_dir]
+
+
+def test_a_resume_past_step_999999_continues_the_newest_and_prunes_the_oldest(dcgan_run,
+                                                                              tmp_path):
+    """Checkpoints iter-999999 and iter-1000000 from the real writer: as text the first is
+    newer, by step the second; the resume must continue from step 1,000,000."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(dcgan_run, run_dir)
+    config = checkpoint.load_meta(checkpoint.find(run_dir))["config"]
+    trainer, _ = run.build("dcgan", config, [mx.cpu()], Cluster(), dry_run=True)
+    loop.restore(trainer, checkpoint.find(run_dir))
+    for iteration in (999999, 1000000):
+        checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config})
+    assert dcgan.main(["--dry-run", "--resume", "--max-iters", "1000001", "--out", str(run_dir),
+                       "--checkpoint-every", "1"]) == 0
+    assert [p.name for p in checkpoint.list_checkpoints(run_dir)] == ["iter-1000000",
+                                                                      "iter-1000001"]
+    rows = (run_dir / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(r)["iteration"] for r in rows][-2:] == [4, 1000001]
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"DMLC_ROLE": "scheduler"}, "error: DMLC_ROLE=scheduler would make this process a KVStore "
+                                 "scheduler, waiting for a job forever: unset DMLC_ROLE"),
+    ({"DMLC_ROLE": "Worker"}, "error: DMLC_ROLE='Worker' is not a KVStore role"),
+    ({"OMP_NUM_THREADS": "two"}, "error: OMP_NUM_THREADS='two' is not a whole number"),
+], ids=["stale-scheduler-role", "role-typo", "threads-not-a-number"])
+def test_an_environment_mxnet_would_hang_or_abort_in_is_refused_in_one_line(env, message,
+                                                                            tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "dcgan_mnist.py"),
+                             "--dry-run", "--out", str(tmp_path / "run")],
+                            capture_output=True, text=True, timeout=60, env=dict(os.environ, **env))
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(message) and not (tmp_path / "run").exists()
+
+
+def test_a_workers_variables_without_a_dist_kvstore_are_refused_before_data(monkeypatch, capsys,
+                                                                           tmp_path):
+    monkeypatch.setenv("DMLC_ROLE", "worker")
+    monkeypatch.setenv("DMLC_PS_ROOT_URI", "10.0.0.1")
+    line = _exit_message(dcgan.main, ["--dry-run", "--out", str(tmp_path / "run")], capsys)
+    assert line == ("error: DMLC_ROLE=worker DMLC_PS_ROOT_URI=10.0.0.1 set, a KVStore job's "
+                    "worker variables, but --kvstore is local: unset them, or pass --kvstore "
+                    "dist_sync to train in the job")
+    assert not (tmp_path / "run").exists()
 
 
 def test_user_error_is_one_line_without_traceback(tmp_path):

@@ -32,3 +32,12 @@ def test_scheduler_and_server_serve_a_job_and_exit_with_it():
         for node in nodes:
             node.kill()
             node.wait()
+
+
+def test_without_a_server_role_it_says_what_to_set():
+    result = subprocess.run([sys.executable, "-m", "mxgan.kvstore_server"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: python -m mxgan.kvstore_server serves a KVStore job: set DMLC_ROLE=scheduler or "
+        "server (README, 'Scaling out')"]

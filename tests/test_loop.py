@@ -34,7 +34,7 @@ class _SignalAt:
 
 def _fit(model, run_dir, images, max_iters, *, resume=False, stop_at=None, sig=signal.SIGINT):
     trainer = tiny.TRAINERS[model](seed=3, recipe=RECIPE)
-    start = loop.restore(trainer, run_dir) if resume else 0
+    start = loop.restore(trainer, checkpoint.find(run_dir)) if resume else 0
     driven = _SignalAt(trainer, stop_at, sig) if stop_at else trainer
     result = loop.fit(driven, tiny.data_iter(model, images), run_dir=run_dir, config={"seed": 5},
                      max_iters=max_iters, sample_every=2, checkpoint_every=3, start=start)
@@ -132,7 +132,7 @@ def test_resuming_a_checkpoint_of_another_version_says_so_in_one_line(tmp_path, 
                                                                       capsys):
     checkpoint.save(tmp_path, 3, tiny.dcgan().nets(), {"config": {"seed": 0}})
     monkeypatch.setattr(checkpoint, "__version__", "99.0")
-    assert loop.restore(tiny.dcgan(), tmp_path) == 3
+    assert loop.restore(tiny.dcgan(), checkpoint.find(tmp_path)) == 3
     assert capsys.readouterr().err.splitlines() == [
         "warning: %s was written by mxgan %s; this is mxgan 99.0"
         % (checkpoint.find(tmp_path), mxgan.__version__)]

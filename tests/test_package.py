@@ -2,12 +2,15 @@
 MXNet's private API in one module, small files and functions, a test file per module, and the
 environment check `import mxgan` makes."""
 import ast
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import mxgan
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mxgan"
@@ -254,3 +257,55 @@ def test_import_on_a_python_below_3_9_says_which_work():
     assert result.stderr.strip().splitlines()[-1] == (
         "ImportError: mxgan: Python 3.8 is too old: mxgan runs on Python 3.9 and newer "
         "(tested on 3.9-3.13).")
+
+
+def _import_mxgan(env, *command):
+    """Run ``python -c 'import mxgan'`` (or ``command``) with ``env`` added; a hang fails."""
+    result = subprocess.run([sys.executable, *(command or ("-c", "import mxgan"))], cwd=ROOT,
+                            env=dict(os.environ, **env), capture_output=True, text=True,
+                            timeout=60)
+    return result.returncode, result.stderr.strip().splitlines()
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"DMLC_ROLE": "scheduler"}, "error: DMLC_ROLE=scheduler would make this process a KVStore "
+                                 "scheduler, waiting for a job forever: unset DMLC_ROLE"),
+    ({"DMLC_ROLE": "server"}, "error: DMLC_ROLE=server would make this process a KVStore server"),
+    ({"DMLC_ROLE": "Worker"}, "error: DMLC_ROLE='Worker' is not a KVStore role (worker, server or "
+                              "scheduler): unset DMLC_ROLE"),
+    ({"OMP_NUM_THREADS": "2.5"}, "error: OMP_NUM_THREADS='2.5' is not a whole number"),
+], ids=["scheduler", "server", "typo", "threads"])
+def test_a_variable_mxnet_would_hang_or_abort_on_is_one_line_and_exit_2(env, message):
+    """MXNet acts on these when it is imported (a scheduler or server waits for its job forever;
+    the others abort): `import mxgan` checks them first."""
+    code, lines = _import_mxgan(env)
+    assert code == 2 and len(lines) == 1 and lines[0].startswith(message)
+
+
+def test_only_the_kvstore_server_may_take_a_server_role_and_it_needs_the_jobs_variables():
+    code, lines = _import_mxgan({"DMLC_ROLE": "scheduler", "DMLC_NUM_WORKER": "1"},
+                                "-u", "-m", "mxgan.kvstore_server")
+    assert (code, lines) == (2, ["error: a KVStore scheduler needs DMLC_PS_ROOT_URI, "
+                                 "DMLC_PS_ROOT_PORT, DMLC_NUM_SERVER set (README, 'Scaling out')"])
+
+
+@pytest.mark.parametrize("command, module", [
+    (["python", "-m", "mxgan.kvstore_server"], "mxgan.kvstore_server"),
+    (["python", "-u", "-X", "dev", "-W", "ignore", "-mmxgan.kvstore_server"],
+     "mxgan.kvstore_server"),
+    (["python", "-c", "import mxgan", "-m", "mxgan.kvstore_server"], None),
+    (["python", "examples/dcgan_mnist.py", "-m", "mxgan.kvstore_server"], None),
+    (["python"], None),
+])
+def test_the_module_a_command_line_runs_is_read_past_pythons_own_options(command, module):
+    assert mxgan._module_run_by(command) == module
+
+
+def test_without_orig_argv_the_command_line_comes_from_proc(monkeypatch):
+    """Python 3.9 has no sys.orig_argv; there /proc/self/cmdline says what runs."""
+    if not Path("/proc/self/cmdline").exists():
+        pytest.skip("no /proc on this system")
+    expected = mxgan._interpreter_command()
+    monkeypatch.delattr(sys, "orig_argv", raising=False)
+    assert mxgan._interpreter_command() == expected and expected[0].endswith(
+        Path(sys.executable).name)

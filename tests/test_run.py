@@ -1,6 +1,7 @@
 """mxgan.run: a run's config from profile and flags, what a resume may change, and the checks made
 before any data is loaded."""
 import argparse
+import json
 
 import mxnet as mx
 import numpy as np
@@ -99,3 +100,21 @@ def test_the_run_length_is_epochs_capped_by_max_iters():
     assert run.run_length(dict(epochs=2, max_iters=None), 100) == 200
     assert run.run_length(dict(epochs=2, max_iters=150), 100) == 150
     assert run.run_length(dict(epochs=None, max_iters=40), 100) == 40
+
+
+def test_a_run_of_the_other_model_is_named_with_the_example_that_opens_it(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps(dict(SAVED, model="cgan")))
+    with pytest.raises(UsageError, match="^%s holds a CGAN run, not a DCGAN one: open it with "
+                       "python examples/cgan_mnist.py$" % tmp_path):
+        run.claim(tmp_path, "dcgan")
+    run.claim(tmp_path, "cgan")
+    run.claim(tmp_path / "new", "dcgan")
+    with pytest.raises(UsageError, match="holds a run of model 'wgan', which mxgan does not train"):
+        run.check_model(dict(SAVED, model="wgan"), "dcgan", tmp_path)
+
+
+def test_a_resume_whose_limits_end_before_its_checkpoint_is_refused():
+    with pytest.raises(UsageError, match="^--max-iters 3 and --epochs 1 would end the run at step 3,"
+                       " before step 4, where its checkpoint is"):
+        run._check_continues(dict(max_iters=3, epochs=1, iterations=3), 4)
+    run._check_continues(dict(max_iters=4, epochs=None, iterations=4), 4)

@@ -7,10 +7,82 @@ import time
 import mxnet as mx
 import pytest
 
-from mxgan.training.rundir import MetricsLog, RunBusy, RunLock, read_metrics
+import tiny
+from mxgan.training import checkpoint
+from mxgan.training.rundir import (MetricsLog, NotARun, RunBusy, RunLock, read_metrics,
+                                   recorded_config)
 
 LOCK_AND_WAIT = ("import sys, time; from mxgan.training.rundir import RunLock\n"
                  "with RunLock(sys.argv[1]):\n    print('locked', flush=True); time.sleep(60)")
+
+
+RUN_CONFIG = {"model": "dcgan", "dataset": "mnist", "batch_size": 8}
+
+
+def _write(directory, files):
+    """Create ``files`` ({relative path: text, or None for a directory}) under ``directory``."""
+    for name, text in files.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if text is None:
+            path.mkdir()
+        else:
+            path.write_text(text)
+
+
+@pytest.mark.parametrize("files", [
+    {}, {".lock": ""}, {".lock": "process 12 (since 10:00:00)\n"},
+    {".tmp-999999-config.json": "{"},  # a killed writer's staging file
+], ids=["empty", "empty-lock", "a-lock", "staging-leftover"])
+def test_an_empty_directory_or_one_with_only_leftovers_is_free(tmp_path, files):
+    _write(tmp_path, files)
+    assert recorded_config(tmp_path) is None
+    assert recorded_config(tmp_path / "missing") is None
+
+
+def test_a_run_is_known_by_its_config_json_else_its_newest_checkpoint(tmp_path, real_u8):
+    _write(tmp_path, {"config.json": json.dumps(RUN_CONFIG), "notes.txt": "mine"})
+    assert recorded_config(tmp_path) == RUN_CONFIG  # a user's own notes beside a run are fine
+    (tmp_path / "config.json").unlink()
+    checkpoint.save(tmp_path, 4, tiny.dcgan().nets(), {"config": dict(RUN_CONFIG, seed=3)})
+    assert recorded_config(tmp_path)["seed"] == 3
+
+
+@pytest.mark.parametrize("files, reason", [
+    ({"config.json": '{"lr": 1}', "metrics.jsonl": "{}\n"}, "its config.json names no model"),
+    ({"config.json": "model: dcgan"}, "its config.json is not JSON"),
+    ({"metrics.jsonl": "", "samples": None}, "it has no config.json or checkpoints"),
+    ({"config.json": json.dumps(RUN_CONFIG), "checkpoints/notes.txt": "x"},
+     "its checkpoints/ holds notes.txt, not checkpoints"),
+    ({"config.json": json.dumps(RUN_CONFIG), "checkpoints/iter-best": None},
+     "its checkpoints/ holds iter-best, not checkpoints"),
+    ({"config.json": json.dumps(RUN_CONFIG), "checkpoints": "a file"},
+     "its checkpoints is not a directory"),
+    ({"config.json": None}, "its config.json is not a file"),
+    ({".lock": "my own lock file"}, "it has no config.json or checkpoints"),
+], ids=["own-config", "config-not-json", "no-record", "foreign-file-in-checkpoints",
+        "foreign-dir-in-checkpoints", "checkpoints-a-file", "config-a-directory", "foreign-lock"])
+def test_a_directory_no_run_wrote_is_refused_naming_it_and_what_it_holds(tmp_path, files, reason):
+    _write(tmp_path, files)
+    with pytest.raises(NotARun) as refused:
+        recorded_config(tmp_path)
+    message = str(refused.value)
+    assert message.startswith("%s is not an mxgan run (%s" % (tmp_path, reason))
+    assert "it holds %s" % sorted(files)[0].split("/")[0] in message
+
+
+def test_a_refusal_names_a_few_entries_and_counts_the_rest(tmp_path):
+    _write(tmp_path, {"file%d" % i: "" for i in range(7)})
+    with pytest.raises(NotARun, match=r"it holds file0, file1, file2, file3 and 3 more: pass --out"):
+        recorded_config(tmp_path)
+
+
+def test_a_link_to_a_foreign_directory_says_where_it_leads(tmp_path):
+    _write(tmp_path, {"elsewhere/data.csv": "1,2"})
+    (tmp_path / "run").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(NotARun, match=r"run \(a link to %s\) is not an mxgan run"
+                       % (tmp_path / "elsewhere")):
+        recorded_config(tmp_path / "run")
 
 
 def test_a_second_lock_on_a_run_directory_names_the_process_holding_it(tmp_path):

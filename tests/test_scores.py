@@ -6,7 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
+from idx_files import fake_split, write_split
 from mxgan.data import sources
+from mxgan.data.sources import DatasetError
 from mxgan.data.images import to_unit_range
 from mxgan.quality.scores import (conditional_accuracy, frechet_distance, precision_recall,
                                    score_samples)
@@ -77,6 +79,13 @@ def test_accuracy_and_coverage_see_noise_and_collapse(scores):
 def test_fewer_samples_than_the_fixed_count_are_refused(scorer, fixtures):
     with pytest.raises(ValueError, match="compare 1000 samples with 1000 real images; got only"):
         score_samples(fixtures["real"][0][:999], classifier=scorer)
+
+
+def test_a_test_split_smaller_than_the_reference_set_is_refused(scorer, fixtures, tmp_path):
+    write_split(tmp_path / "mnist", *fake_split(999), prefix="t10k")
+    with pytest.raises(DatasetError, match="mnist has 999 test images; the scores compare "
+                       "samples with 1000 of them"):
+        score_samples(fixtures["real"][0], classifier=scorer, data_dir=tmp_path)
 
 
 def test_scores_are_json_serialisable(scores):

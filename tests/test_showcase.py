@@ -8,6 +8,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from mxgan import generate, showcase, viz
+from mxgan.cli import UsageError
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
 from mxgan.training import checkpoint
@@ -155,6 +156,21 @@ def test_timeline_png_is_a_valid_png_of_the_picked_grids_in_a_row(dcgan_run, tmp
 
 def test_timeline_without_grids_is_a_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="samples/iter-"):
+        showcase.timeline_pictures(tmp_path)
+
+
+def test_a_damaged_grid_is_left_out_of_the_timeline_with_a_warning(tmp_path, capsys):
+    _fake_grids(tmp_path)
+    damaged = tmp_path / "samples" / ("iter-%06d.png" % GRID_ITERATIONS[1])
+    damaged.write_bytes(damaged.read_bytes()[:40])  # as a full disk or a hand copy leaves it
+    _, gif = showcase.timeline_pictures(tmp_path)
+    assert capsys.readouterr().err == ("warning: skipping a damaged grid: cannot read %s as an "
+                                       "image\n" % damaged)
+    shown = [_block_column(f) for f in _gif(gif)[1]]
+    assert shown == [k for k in range(len(GRID_ITERATIONS)) if k != 1]
+    for path in (tmp_path / "samples").glob("iter-*.png"):
+        path.write_bytes(b"")
+    with pytest.raises(UsageError, match="no samples/iter-\\*.png grid in %s reads" % tmp_path):
         showcase.timeline_pictures(tmp_path)
 
 

@@ -3,23 +3,16 @@ metrics log and scores as the figures read them."""
 import json
 from pathlib import Path
 
-from mxgan import cli, showcase
-from mxgan.training import checkpoint
-
-TRAIN_COMMANDS = {"dcgan": "python examples/dcgan_mnist.py",
-                  "cgan": "python examples/cgan_mnist.py"}
+from mxgan import cli, run, showcase
 
 
 def check_run(run_dir, model):
     """The config of a finished ``model`` run ("dcgan" or "cgan"); `cli.UsageError` otherwise."""
-    command = "%s --out %s" % (TRAIN_COMMANDS[model], run_dir)
+    command = "%s --out %s" % (run.example_command(model), run_dir)
     if not Path(run_dir).is_dir():
         raise cli.UsageError("no run directory %s: train it with %s, or pass --%s RUN_DIR"
                              % (run_dir, command, model))
-    config = checkpoint.load_meta(cli.require_checkpoint(run_dir))["config"]
-    if config.get("model") != model:
-        raise cli.UsageError("%s holds a %s run, not a %s run"
-                             % (run_dir, config.get("model"), model))
+    _, config = run.open_run(run_dir, model=model)
     if not Path(run_dir, "metrics.jsonl").is_file() or not showcase.sample_grids(run_dir):
         raise cli.UsageError("%s has no metrics.jsonl or samples/iter-*.png: it is not a finished "
                              "run of %s" % (run_dir, command))

@@ -12,7 +12,7 @@ from generated, not a great generator.
 """
 import numpy as np
 
-from ..data.sources import load_dataset
+from ..data.sources import DatasetError, load_dataset
 from ..nets.conditions import NUM_CLASSES
 from .classifier import FLOOR_SETS, floor_split, load_classifier
 
@@ -190,6 +190,9 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
                          % (num, num, len(images)))
     classifier = classifier or load_classifier(dataset, data_dir=data_dir)
     test_images, _ = load_dataset(dataset, "test", data_dir=data_dir)
+    if len(test_images) < num:
+        raise DatasetError("%s has %d test images; the scores compare samples with %d of them"
+                           % (dataset, len(test_images), num))
     reference = test_images[np.random.RandomState(0).permutation(len(test_images))[:num]]
     _, (floor_images, floor_labels) = floor_split(dataset, data_dir, num)
     reference_feats = classifier.features(reference)

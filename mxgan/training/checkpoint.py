@@ -14,6 +14,7 @@ loader that admits NDArrays and nothing else, so a shared checkpoint cannot run 
 import hashlib
 import json
 import pickle
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ from ..checks import UserError
 from ..files import atomic_write_text, remove_staging_leftovers, staged_directory
 
 _PREFIX = "iter-"
+_NAME = re.compile(r"^iter-(\d+)$")  # a checkpoint's directory: its step, 6 digits or more
 MANIFEST = "manifest.json"
 KEEP = 2  # by default older checkpoints are deleted once a newer one is complete
 
@@ -105,15 +107,23 @@ def _sha256(path):
 # ---- finding and verifying --------------------------------------------------------------------
 
 def list_checkpoints(run_dir):
-    """A run's checkpoint directories, oldest first (whether or not they verify)."""
+    """A run's checkpoint directories, oldest first by step, not name (as text, iter-1000000 <
+    iter-999999), whether or not they verify; other names are not checkpoints: left alone."""
     root = Path(run_dir) / "checkpoints"
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if p.name.startswith(_PREFIX) and p.is_dir())
+    found = [path for path in root.iterdir() if path.is_dir()] if root.is_dir() else []
+    return sorted((path for path in found if checkpoint_step(path) is not None),
+                  key=lambda path: (checkpoint_step(path), path.name))
 
 
-def verify(ckpt_dir):
-    """The checkpoint's metadata once every file is whole; `CheckpointError` saying what is not.
+def checkpoint_step(path):
+    """The step in a checkpoint directory's name (``iter-1000000`` -> 1000000), or None."""
+    match = _NAME.match(Path(path).name)
+    return int(match.group(1)) if match else None
+
+
+def verify(ckpt_dir, needs=()):
+    """The checkpoint's metadata once every file is whole and its config has the keys ``needs``;
+    `CheckpointError` saying what is not.
 
     With a manifest, each file's size and SHA-256 must match; a checkpoint written before
     manifests existed must have a readable ``meta.json`` and non-empty files for each network.
@@ -122,14 +132,15 @@ def verify(ckpt_dir):
     manifest = ckpt_dir / MANIFEST
     if manifest.is_file():
         _check_manifest(ckpt_dir, _read_json(manifest))
-    meta = load_meta(ckpt_dir)
+    meta = load_meta(ckpt_dir, needs)
     if not manifest.is_file():
         _check_files_present(ckpt_dir, meta)
     return meta
 
 
 def _check_manifest(ckpt_dir, manifest):
-    if not isinstance(manifest, dict) or not manifest:
+    if (not isinstance(manifest, dict) or not manifest
+            or not all(isinstance(entry, dict) for entry in manifest.values())):
         raise CheckpointError("%s: malformed manifest" % (ckpt_dir / MANIFEST))
     for name, expected in manifest.items():
         path = ckpt_dir / name
@@ -157,13 +168,19 @@ def _read_json(path):
         raise CheckpointError("%s is unreadable (%s)" % (path, err)) from None
 
 
-def load_meta(ckpt_dir):
-    """The metadata dict of a checkpoint: ``iteration`` (int), ``config`` (dict) and more."""
+def load_meta(ckpt_dir, needs=()):
+    """The metadata dict of a checkpoint: ``iteration`` (int), ``config`` (dict) and more;
+    ``needs`` are keys the caller reads from the config (a hand-edited one may lack them)."""
     path = Path(ckpt_dir) / "meta.json"
     meta = _read_json(path)
     if (not isinstance(meta, dict) or not isinstance(meta.get("iteration"), int)
-            or not isinstance(meta.get("config"), dict)):
-        raise CheckpointError("%s lacks the iteration or config of its run" % path)
+            or not isinstance(meta.get("config"), dict)
+            or not isinstance(meta.get("optimizer_counts", {}), dict)):
+        raise CheckpointError("%s lacks its run's iteration or config, or is malformed" % path)
+    missing = [key for key in needs if key not in meta["config"]]
+    if missing:
+        raise CheckpointError("%s lacks %s in the config of its run"
+                              % (path, " and ".join(missing)))
     return meta
 
 
@@ -176,35 +193,36 @@ def warn_if_other_version(ckpt_dir, meta):
               % (ckpt_dir, written_by, __version__), file=sys.stderr)
 
 
-def latest(run_dir, *, warn=True):
-    """The newest checkpoint of a run that verifies, or None; with ``warn``, each damaged newer
-    one is named on stderr with the one used instead."""
-    skipped = []
+def latest(run_dir, *, warn=True, needs=()):
+    """The newest checkpoint of a run that verifies (`verify`), or None; with ``warn``, each
+    damaged newer one is named on stderr, with the one used instead if there is one."""
+    skipped, found = [], None
     for candidate in reversed(list_checkpoints(run_dir)):
         try:
-            verify(candidate)
+            verify(candidate, needs)
         except CheckpointError as err:
             skipped.append(err)
             continue
-        if warn:
-            for err in skipped:
-                print("warning: skipping a damaged checkpoint: %s; using %s instead"
-                      % (err, candidate), file=sys.stderr)
-        return candidate
-    return None
+        found = candidate
+        break
+    for err in skipped if warn else ():
+        print("warning: skipping a damaged checkpoint: %s%s"
+              % (err, "; using %s instead" % found if found else ""), file=sys.stderr)
+    return found
 
 
-def find(run_dir, checkpoint_dir=None):
-    """The checkpoint every reader uses: ``checkpoint_dir`` verified, else the run's `latest`.
+def find(run_dir, checkpoint_dir=None, *, needs=()):
+    """The checkpoint every reader uses: ``checkpoint_dir`` verified, else the run's `latest`;
+    ``needs`` as `load_meta`'s.
 
     Raises `CheckpointError` when the given one is damaged or the run has none that verifies.
     """
     if checkpoint_dir is not None:
         if not Path(checkpoint_dir, "meta.json").exists():
             raise CheckpointError("no checkpoint at %s" % checkpoint_dir)
-        verify(checkpoint_dir)
+        verify(checkpoint_dir, needs)
         return Path(checkpoint_dir)
-    found = latest(run_dir)
+    found = latest(run_dir, needs=needs)
     if found is None:
         damaged = list_checkpoints(run_dir)
         raise CheckpointError("no trained model at %s%s" % (

@@ -74,10 +74,9 @@ class Batches:
         return batch_by_name(self.data_iter, batch)
 
 
-def restore(trainer, run_dir):
-    """Load the run's checkpoint (`mxgan.training.checkpoint.find`) into ``trainer``, with a
-    warning when another mxgan version wrote it; returns its iteration."""
-    ckpt = checkpoint.find(run_dir)
+def restore(trainer, ckpt):
+    """Load the checkpoint ``ckpt`` (one `mxgan.training.checkpoint.find` chose) into
+    ``trainer``, with a warning when another mxgan version wrote it; returns its iteration."""
     meta = checkpoint.load_meta(ckpt)
     checkpoint.warn_if_other_version(ckpt, meta)
     trainer.restore(ckpt)

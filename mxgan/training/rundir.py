@@ -1,5 +1,7 @@
-"""A run directory's lock and its metrics log (checkpoints are `mxgan.training.checkpoint`'s).
+"""A run directory's owner, lock and metrics log (checkpoints are `mxgan.training.checkpoint`'s).
 
+Training writes only into a directory that is new, empty or recognisably a run (`recorded_config`):
+its config.json, metrics and pictures would otherwise replace a user's files of the same names.
 The lock keeps a second training run out of a directory while one trains; the operating system
 releases it when its process dies, however it dies, so a stale lock is simply taken over.
 ``metrics.jsonl`` holds one JSON line per step; a killed run may leave a partial last line,
@@ -9,16 +11,113 @@ import errno
 import fcntl
 import json
 import os
+import re
 import time
 from pathlib import Path
 
 import mxnet as mx
 
 from ..checks import UserError
-from ..files import atomic_write_text
+from ..files import STAGING_PREFIX, atomic_write_text
+from . import checkpoint
+from .checkpoint import CheckpointError
 from .trainer import METRICS
 
 LOCK_FILE = ".lock"
+_LOCK_TEXT = re.compile(r"(process \d+ \(since [\d:]+\)\n)?")  # what `RunLock` writes
+CONFIG_FILE = "config.json"
+# Keys whose values mark a config.json as an mxgan run's: every version has written both.
+MARK_KEYS = ("model", "dataset")
+# The kind of each name a run writes at its top: the same name of another kind is not the run's.
+_KINDS = {CONFIG_FILE: "file", "metrics.jsonl": "file", "scores.json": "file", LOCK_FILE: "file",
+          "checkpoints": "directory", "samples": "directory", "showcase": "directory"}
+SHOWN_ENTRIES = 4  # entries of a foreign directory an error names
+
+
+class NotARun(UserError):
+    """A directory holds files no mxgan run wrote: training there would write over them."""
+
+
+# ---- whose directory ---------------------------------------------------------------------------
+
+def recorded_config(run_dir):
+    """The configuration the run in ``run_dir`` records (its config.json's, else its newest
+    checkpoint's), or None for a missing directory or one holding nothing but a lock; for any
+    other directory `NotARun`, naming it and a few of its entries."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return None
+    entries = sorted(p.name for p in run_dir.iterdir() if not _leftover(p))
+    if not entries:
+        return None
+    for name, kind in _KINDS.items():
+        if (run_dir / name).exists() and (run_dir / name).is_dir() != (kind == "directory"):
+            raise _not_a_run(run_dir, entries, "its %s is not a %s" % (name, kind))
+    config = _read_config(run_dir, entries)
+    _check_checkpoint_names(run_dir, entries)
+    config = config or _newest_checkpoint_config(run_dir)
+    if config is None:
+        raise _not_a_run(run_dir, entries, "it has no config.json or checkpoints")
+    return config
+
+
+def _leftover(path):
+    """Whether ``path`` is a lock or a killed writer's staging file: no sign of a run, or of
+    anyone else's files."""
+    if path.name == LOCK_FILE and path.is_file():
+        return _LOCK_TEXT.fullmatch(path.read_text(errors="replace")) is not None
+    return path.name.startswith(STAGING_PREFIX)
+
+
+def _read_config(run_dir, entries):
+    """config.json as a dict (None without one); `NotARun` unless an mxgan run wrote it."""
+    if CONFIG_FILE not in entries:
+        return None
+    try:
+        config = json.loads((run_dir / CONFIG_FILE).read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise _not_a_run(run_dir, entries, "its config.json is not JSON") from None
+    if not (isinstance(config, dict) and all(isinstance(config.get(k), str) for k in MARK_KEYS)):
+        raise _not_a_run(run_dir, entries, "its config.json names no model and dataset")
+    return config
+
+
+def _check_checkpoint_names(run_dir, entries):
+    """`NotARun` when ``checkpoints/`` holds anything but checkpoints and staging leftovers."""
+    root = run_dir / "checkpoints"
+    if not root.is_dir():
+        return
+    foreign = sorted(p.name for p in root.iterdir() if not p.name.startswith(STAGING_PREFIX)
+                     and not (p.is_dir() and checkpoint.checkpoint_step(p) is not None))
+    if foreign:
+        raise _not_a_run(run_dir, entries, "its checkpoints/ holds %s, not checkpoints"
+                         % _some(foreign))
+
+
+def _newest_checkpoint_config(run_dir):
+    """The config of the newest checkpoint whose meta.json names a model and data set, or None."""
+    for ckpt in reversed(checkpoint.list_checkpoints(run_dir)):
+        try:
+            return checkpoint.load_meta(ckpt, MARK_KEYS)["config"]
+        except CheckpointError:
+            continue
+    return None
+
+
+def _not_a_run(run_dir, entries, reason):
+    link = " (a link to %s)" % run_dir.resolve() if run_dir.is_symlink() else ""
+    return NotARun("%s%s is not an mxgan run (%s), so training will not write there; it holds "
+                   "%s: pass --out a new or empty directory"
+                   % (run_dir, link, reason, _some(entries)))
+
+
+def _some(names):
+    """The first `SHOWN_ENTRIES` names, and how many more there are."""
+    more = len(names) - SHOWN_ENTRIES
+    return ", ".join(names[:SHOWN_ENTRIES]) + (" and %d more" % more if more > 0 else "")
+
+
+# ---- one trainer at a time ---------------------------------------------------------------------
 
 
 class RunBusy(UserError):
