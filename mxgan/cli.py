@@ -296,7 +296,15 @@ def _add_output_args(out):
     out.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
     out.add_argument("--dry-run", action="store_true",
                      help="a few steps on tiny settings, to check that everything runs")
-    out.add_argument("--no-eval", action="store_true", help="skip scoring samples after training")
+    out.add_argument("--no-eval", action="store_true",
+                     help="skip scoring samples after training (and while training, unless "
+                          "--score-every is given)")
+    out.add_argument("--score-every", type=count_type, metavar="N",
+                     help="score 1,000 samples every N steps while training; 0: never "
+                          "(default: 4 times a run, never for a dry run)")
+    out.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
+                     help="write TensorBoard event files into DIR (default RUN_DIR/tensorboard); "
+                          "needs tensorboardX: pip install -e \".[tensorboard]\"")
 
 
 def check_job_variables(kvstore, env):

@@ -22,20 +22,29 @@ def sampling_net(ckpt_dir):
 
 
 def load_generator(ckpt_dir, *, batch_size, ctx=None):
-    """Bind a checkpoint's generator (`sampling_net`) as a Module for batches of ``batch_size``.
+    """Bind a checkpoint's generator (`sampling_net`) as a Module for batches of ``batch_size``
+    (see `bind_generator`)."""
+    net = sampling_net(ckpt_dir)
+    config = checkpoint.load_meta(ckpt_dir)["config"]
+    module = bind_generator(checkpoint.load_symbol(ckpt_dir, net), config,
+                            batch_size=batch_size, ctx=ctx)
+    module.set_params(*checkpoint.load_params(ckpt_dir, net, like=module.get_params()))
+    return module
+
+
+def bind_generator(symbol, config, *, batch_size, ctx=None):
+    """A Module of the generator ``symbol`` of a run (its ``config``) for batches of
+    ``batch_size``, its parameters still to be set.
 
     It is bound for training (gradients allocated, never used) on purpose: MXNet's oneDNN
     inference rewrite would otherwise fold BatchNorm with its running statistics even when
     run with ``is_train=True``, and samples are drawn with batch statistics (see `sample`).
     """
-    net = sampling_net(ckpt_dir)
-    symbol = checkpoint.load_symbol(ckpt_dir, net)
-    shapes = input_shapes(checkpoint.load_meta(ckpt_dir)["config"], batch_size)
+    shapes = input_shapes(config, batch_size)
     module = mx.mod.Module(symbol, data_names=list(shapes), label_names=None,
                            context=ctx or mx.cpu())
     module.bind(data_shapes=list(shapes.items()), for_training=True)
     module.init_params()
-    module.set_params(*checkpoint.load_params(ckpt_dir, net, like=module.get_params()))
     return module
 
 
@@ -88,17 +97,24 @@ def open_generator(run_dir, checkpoint_dir=None):
 
 
 def sample_run(run_dir, num, *, seed=0, checkpoint_dir=None, digits=None):
-    """Sample a trained run: (images, asked digits or None, dataset name).
+    """Sample a trained run: (images, asked digits or None, dataset name); see `draw`.
 
-    A conditional run draws the given ``digits`` (default: 0-9 in turn); raises
-    `mxgan.training.checkpoint.CheckpointError` when the run has no usable checkpoint.
+    Raises `mxgan.training.checkpoint.CheckpointError` when the run has no usable checkpoint.
     """
     module, config = open_generator(run_dir, checkpoint_dir)
+    images, digits = draw(module, config, num, seed=seed, digits=digits)
+    return images, digits, config["dataset"]
+
+
+def draw(module, config, num, *, seed=0, digits=None):
+    """``num`` samples of a run's generator ``module`` (its training ``config``) and the digits
+    they were asked to show, None for an unconditional one; a conditional one draws ``digits``
+    (default: 0-9 in turn) with `sample_digits`."""
     if config.get("condition") is None:
-        return sample(module, num, seed=seed), None, config["dataset"]
+        return sample(module, num, seed=seed), None
     digits = np.arange(num) % NUM_CLASSES if digits is None else np.asarray(digits)
     images = sample_digits(module, digits, condition=config["condition"], seed=seed)
-    return images, digits.astype(np.int64), config["dataset"]
+    return images, digits.astype(np.int64)
 
 
 def write_samples(images, out_dir, stem, *, ncols=None):

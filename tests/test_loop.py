@@ -73,8 +73,8 @@ def test_a_signal_after_the_step_while_the_grid_is_drawn_still_checkpoints_that_
         tmp_path, real_u8, monkeypatch):
     draw, calls = loop.write_monitor_grid, []
 
-    def draw_then_signal(trainer, run_dir, iteration):  # the end of an iteration, after the step
-        draw(trainer, run_dir, iteration)
+    def draw_then_signal(trainer, run_dir, iteration, watch=None):  # after the step
+        draw(trainer, run_dir, iteration, watch)
         calls.append(iteration)
         if len(calls) == 1:
             os.kill(os.getpid(), signal.SIGTERM)

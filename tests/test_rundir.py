@@ -126,10 +126,11 @@ def test_resuming_keeps_the_rows_up_to_the_checkpoint_and_rewrites_the_log(tmp_p
 
 def test_blocks_are_written_one_block_late_then_flushed(tmp_path):
     log = MetricsLog(tmp_path / "metrics.jsonl", 0, batch_size=4)
-    block = [mx.nd.array([0.5, 0.6, 0.7, 0.8, 0.2]) for _ in range(3)]
-    assert log.push(1, block) is None  # held until the next block arrives
+    block = [mx.nd.array([0.5, 0.6, 0.7, 0.8, 0.2, 1]) for _ in range(3)]
+    assert log.push(1, block) == []  # held until the next block arrives
     time.sleep(0.01)
-    last = log.push(4, block)
-    assert last["iteration"] == 3 and last["d_loss"] == pytest.approx(1.1)
-    log.flush()
+    rows = log.push(4, block)
+    assert [row["iteration"] for row in rows] == [1, 2, 3]
+    assert rows[-1]["d_loss"] == pytest.approx(1.1) and rows[-1]["finite"] == 1
+    assert [row["iteration"] for row in log.flush()] == [4, 5, 6]
     assert [r["iteration"] for r in read_metrics(tmp_path / "metrics.jsonl")] == list(range(1, 7))

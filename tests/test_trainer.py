@@ -61,16 +61,47 @@ def test_cross_entropy_is_the_logistic_loss_of_a_constant_target():
     expected = -np.mean([0.9 * np.log(0.9) + 0.1 * np.log(0.1),
                          0.9 * np.log(0.2) + 0.1 * np.log(0.8)])
     assert cross_entropy(prob, 0.9).asscalar() == pytest.approx(expected, rel=1e-5)
-    assert np.isfinite(cross_entropy(mx.nd.array([[0.0]]), 1).asscalar())
+
+
+@pytest.mark.parametrize("prob, target, loss", [(1.0, 1, 0.0), (0.0, 0, 0.0), (1.0, 0, 15.9),
+                                                (0.0, 1, 16.1)])
+def test_a_saturated_d_gives_a_finite_loss(prob, target, loss):
+    # float32 rounds 1 - 1e-12 to 1: with that margin a D output of exactly 1 against target 1
+    # gave 0 * log(0) = NaN (the G loss logged as NaN at step 41 of a --lr 0.05 run)
+    got = cross_entropy(mx.nd.array([[prob]]), target).asscalar()
+    assert got == pytest.approx(loss, abs=0.1)
 
 
 def test_step_metrics_are_the_cross_entropies_each_network_descends():
     prob_real, prob_fake, prob_gen = (np.array([[0.8], [0.6]]), np.array([[0.3], [0.1]]),
                                       np.array([[0.4], [0.5]]))
-    got = step_metrics(*map(mx.nd.array, (prob_real, prob_fake, prob_gen)),
-                             real_label=0.9).asnumpy()
+    got = step_metrics(*map(mx.nd.array, (prob_real, prob_fake, prob_gen)), mx.nd.ones(1),
+                       real_label=0.9).asnumpy()
 
     def bce(p, y):
         return -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()
-    expected = [bce(prob_real, 0.9), bce(prob_fake, 0), bce(prob_gen, 1), 0.7, 0.2]
+    expected = [bce(prob_real, 0.9), bce(prob_fake, 0), bce(prob_gen, 1), 0.7, 0.2, 1]
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+@pytest.mark.parametrize("net, kind", [("generator", 1), ("discriminator", 2)],
+                         ids=["G weight", "D gradient"])
+def test_all_finite_sees_one_nan_in_any_parameter_or_gradient(model, net, kind, real_u8):
+    trainer = tiny.TRAINERS[model]()
+    trainer.step(**tiny.batch(model, real_u8))
+    assert trainer.all_finite().asscalar() == 1
+    array = trainer.param_arrays(net)[-1][kind]
+    values = array.asnumpy()
+    values.flat[-1] = np.nan
+    array[:] = values
+    assert trainer.all_finite().asscalar() == 0
+
+
+def test_the_logged_learning_rates_are_those_the_optimiser_steps_with():
+    recipe = Recipe(lr=1e-3, lr_d=3e-3, decay_steps=40)
+    for net in NETS:
+        schedule = recipe.optimizer(net, 8).lr_scheduler
+        for step in (1, 20, 40):  # the scheduler sees num_update = step at step ``step``
+            assert recipe.learning_rate(net, step) == pytest.approx(schedule(step))
+    assert Recipe(lr=1e-3).learning_rate("discriminator", 7) == 1e-3

@@ -10,6 +10,8 @@ alike). FD is reported as a multiple of the floor, so real data scores about 1x 
 can only approach it: a generator well below the floor would mean the features cannot tell real
 from generated, not a great generator.
 """
+import functools
+
 import numpy as np
 
 from ..data.sources import DatasetError, load_dataset
@@ -142,12 +144,12 @@ def _subsample(feats, max_points, rng):
 
 def _fraction_inside(queries, support, k):
     """Return the fraction of queries within some support point's k-NN radius."""
-    radii = np.partition(_squared_distances(support, support), k, axis=1)[:, k]  # column 0: self
-    inside = _squared_distances(queries, support) <= radii[None, :]
+    radii = np.partition(squared_distances(support, support), k, axis=1)[:, k]  # column 0: self
+    inside = squared_distances(queries, support) <= radii[None, :]
     return float(inside.any(axis=1).mean())
 
 
-def _squared_distances(a, b):
+def squared_distances(a, b):
     """Return the (len(a), len(b)) matrix of squared Euclidean distances, via a matrix product."""
     squared = (a ** 2).sum(1)[:, None] + (b ** 2).sum(1)[None, :] - 2 * a @ b.T
     return np.maximum(squared, 0)
@@ -185,40 +187,60 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
         set the mean is taken over; plus ``dataset``, ``num_samples``, ``num_fd`` and
         ``classifier`` (its info).
     """
-    if len(images) < num:
-        raise ValueError("scores compare %d samples with %d real images; got only %d samples"
-                         % (num, num, len(images)))
-    classifier = classifier or load_classifier(dataset, data_dir=data_dir)
-    test_images, _ = load_dataset(dataset, "test", data_dir=data_dir)
-    if len(test_images) < num:
-        raise DatasetError("%s has %d test images; the scores compare samples with %d of them"
-                           % (dataset, len(test_images), num))
-    reference = test_images[np.random.RandomState(0).permutation(len(test_images))[:num]]
-    _, (floor_images, floor_labels) = floor_split(dataset, data_dir, num)
-    reference_feats = classifier.features(reference)
-    samples = _score_against(classifier, reference_feats, images, labels, num)
-    real = _score_against(classifier, reference_feats, floor_images,
-                          None if labels is None else floor_labels, num)
-    samples["fd_ratio"] = samples["frechet_distance"] / real["frechet_distance"]
-    real["fd_ratio"] = 1.0
-    if labels is not None:
-        samples["per_class_fd_ratio"] = per_class_fd_ratios(
-            classifier, (images, labels), (floor_images, floor_labels),
-            load_dataset(dataset, "test", data_dir=data_dir))
-        real["per_class_fd_ratio"] = [1.0] * NUM_CLASSES
-    return {"dataset": dataset, "num_samples": len(images), "num_fd": num,
-            "classifier": classifier.info, "samples": samples, "real": real}
+    return Scorer(dataset, classifier=classifier, num=num, data_dir=data_dir)(images, labels)
 
 
-def per_class_fd_ratios(classifier, samples, floor, test):
+class Scorer:
+    """`score_samples` for many sets of samples: the reference features and the floor are
+    computed once (a run's in-training scores go through one)."""
+
+    def __init__(self, dataset="mnist", *, classifier=None, num=FD_SAMPLES, data_dir=None):
+        self.dataset, self.num, self.data_dir = dataset, num, data_dir
+        self.classifier = classifier or load_classifier(dataset, data_dir=data_dir)
+        test_images, _ = load_dataset(dataset, "test", data_dir=data_dir)
+        if len(test_images) < num:
+            raise DatasetError("%s has %d test images; the scores compare samples with %d of them"
+                               % (dataset, len(test_images), num))
+        reference = test_images[np.random.RandomState(0).permutation(len(test_images))[:num]]
+        _, (floor_images, floor_labels) = floor_split(dataset, data_dir, num)
+        self.reference_feats = self.classifier.features(reference)
+        probs, feats = self.classifier.probs_and_features(floor_images)
+        self.floor = _scores_of(probs, feats, floor_labels, self.reference_feats, num)
+        self.floor.update(fd_ratio=1.0, per_class_fd_ratio=[1.0] * NUM_CLASSES)
+        self._floor_feats = feats, floor_labels
+
+    def __call__(self, images, labels=None):
+        """The scores of `score_samples` for ``images`` (and the digits asked, ``labels``)."""
+        if len(images) < self.num:
+            raise ValueError("scores compare %d samples with %d real images; got only %d samples"
+                             % (self.num, self.num, len(images)))
+        probs, feats = self.classifier.probs_and_features(images)
+        samples = _scores_of(probs, feats, labels, self.reference_feats, self.num)
+        samples["fd_ratio"] = samples["frechet_distance"] / self.floor["frechet_distance"]
+        if labels is not None:
+            samples["per_class_fd_ratio"] = per_class_fd_ratios(
+                (feats, labels), self._floor_feats, self._test_feats)
+        real = {key: value for key, value in self.floor.items()
+                if labels is not None or key not in ("conditional_accuracy", "per_class_fd_ratio")}
+        return {"dataset": self.dataset, "num_samples": len(images), "num_fd": self.num,
+                "classifier": self.classifier.info, "samples": samples, "real": real}
+
+    @functools.cached_property
+    def _test_feats(self):
+        """Features and labels of every test image: the per-class references."""
+        images, labels = load_dataset(self.dataset, "test", data_dir=self.data_dir)
+        return self.classifier.features(images), labels
+
+
+def per_class_fd_ratios(samples, floor, test):
     """Each class's FD, as a multiple of the floor's: the samples asked to show it and the
     floor's real images of it, at equal counts, each against the test images of that class.
 
-    ``samples``, ``floor`` and ``test`` are (images, labels) pairs; a class without two images
+    ``samples``, ``floor`` and ``test`` are (features, labels) pairs; a class without two images
     on either side gets None.
     """
-    feats = [(classifier.features(images), labels) for images, labels in (samples, floor, test)]
-    (sample_feats, sample_labels), (floor_feats, floor_labels), (test_feats, test_labels) = feats
+    (sample_feats, sample_labels), (floor_feats, floor_labels), (test_feats, test_labels) = (
+        samples, floor, test)
     ratios = []
     for digit in range(NUM_CLASSES):
         fake, real = sample_feats[sample_labels == digit], floor_feats[floor_labels == digit]
@@ -229,11 +251,10 @@ def per_class_fd_ratios(classifier, samples, floor, test):
     return ratios
 
 
-def _score_against(classifier, reference_feats, images, labels, num):
-    """Every applicable score of images against reference features: the FD of each of the
-    first `FLOOR_SETS` whole sets of ``num`` images and their mean, precision / recall of the
-    first set, coverage and accuracy of all."""
-    probs, feats = classifier.probs_and_features(images)
+def _scores_of(probs, feats, labels, reference_feats, num):
+    """Every applicable score of images, from their classifier outputs, against reference
+    features: the FD of each of the first `FLOOR_SETS` whole sets of ``num`` images and their
+    mean, precision / recall of the first set, coverage and accuracy of all."""
     distances = [frechet_distance(feats[start:start + num], reference_feats)
                  for start in range(0, min(len(feats), FLOOR_SETS * num) - num + 1, num)]
     scores = {"frechet_distance": float(np.mean(distances)), "frechet_distance_sets": distances,

@@ -177,7 +177,8 @@ class ExecutorGAN(Trainer):
         self.replicas.map(_Executors.g_backward)
         self._params["generator"].update()
         self._after_generator_update()
-        return step_metrics(prob_real, prob_fake, prob_gen, self.recipe.real_label)
+        return step_metrics(prob_real, prob_fake, prob_gen, self.all_finite(),
+                            self.recipe.real_label)
 
     def _generate_fakes(self):
         """G's images of random digits: (images, the digits asked), one slice per device each."""
@@ -226,6 +227,7 @@ class ExecutorGAN(Trainer):
     def updater(self, net):
         return self._params[net].updater
 
-    def generator_weights(self):
-        copies = self._params["generator"]
-        return copies.names, [per_device[0] for per_device in copies.weights]
+    def param_arrays(self, net):
+        copies = self._params[net]
+        return [(name, weights[0], grads[0])
+                for name, weights, grads in zip(copies.names, copies.weights, copies.grads)]

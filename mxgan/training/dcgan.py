@@ -95,7 +95,8 @@ class ModuleGAN(Trainer):
         self.mod_g.backward(self.mod_d_input.get_input_grads())
         self.mod_g.update()
         self._after_generator_update()
-        return step_metrics(prob_real, prob_fake, prob_gen, self.recipe.real_label)
+        return step_metrics(prob_real, prob_fake, prob_gen, self.all_finite(),
+                            self.recipe.real_label)
 
     def _generate(self):
         self.mod_g.forward(self.noise.next(), is_train=True)
@@ -134,6 +135,7 @@ class ModuleGAN(Trainer):
     def updater(self, net):
         return mxnet_internals.module_updater(self.modules[net])
 
-    def generator_weights(self):
-        names, per_device = mxnet_internals.module_param_arrays(self.mod_g)
-        return names, [copies[0] for copies in per_device]
+    def param_arrays(self, net):
+        names, per_device = mxnet_internals.module_param_arrays(self.modules[net])
+        grads = mxnet_internals.module_grad_arrays(self.modules[net])[::len(self.context)]
+        return [(name, copies[0], grad) for name, copies, grad in zip(names, per_device, grads)]

@@ -2,8 +2,9 @@
 
 A trainer (`mxgan.training.trainer.Trainer`) supplies the step, the monitoring pictures and its
 networks; this module owns iteration counting, resumption, Ctrl-C and SIGTERM, the progress bar
-and what is written into the run directory. In a multi-process job every worker steps in lockstep
-and only rank 0 writes anything.
+and what is written into the run directory; what goes elsewhere (TensorBoard, alarms, scores)
+passes through one `mxgan.training.watch.Watch`. In a multi-process job every worker steps in
+lockstep and only rank 0 writes anything.
 """
 import contextlib
 import signal
@@ -18,6 +19,7 @@ from ..data.images import to_unit_range
 from ..data.iters import batch_by_name
 from . import checkpoint
 from .rundir import MetricsLog
+from .watch import Watch
 
 LOG_EVERY = 10  # steps per block of metrics copied off the device (see MetricsLog)
 # A step's seed is seed * SEED_STRIDE + iteration, kept within MXNet's seed range: a prime stride
@@ -84,61 +86,100 @@ def restore(trainer, ckpt):
 
 
 def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpoint_every,
-        start=0, keep_checkpoints=checkpoint.KEEP):
+        start=0, keep_checkpoints=checkpoint.KEEP, watch=None):
     """Train from iteration ``start`` to ``max_iters`` (or a stop signal); returns (last
     iteration, the signal that stopped it early or None).
 
     ``config`` is saved with every checkpoint; its ``seed`` drives data order and noise.
+    ``watch`` (`mxgan.training.watch.Watch`; default: the alarms alone) sees every logged step,
+    grid and score. The steps are checked before every grid, score and checkpoint, so a step
+    that makes the networks non-finite raises `mxgan.training.alarms.Diverged` before any
+    picture or checkpoint holds it.
     """
     run_dir, chief = Path(run_dir), trainer.cluster.is_chief
     seed = trainer.cluster.seed(config["seed"])
     batches = Batches(data_iter, start)
-    log = MetricsLog(run_dir / "metrics.jsonl", start, trainer.batch_size) if chief else None
-    iteration = saved = start
-    with _stop_request(trainer.cluster) as stop, tqdm(
+    watch = watch or Watch()
+    iteration = start
+    with watch, _stop_request(trainer.cluster) as stop, tqdm(
             total=max_iters, initial=start, unit="it", dynamic_ncols=True, file=sys.stderr,
             disable=not chief) as bar:
-        pending = []
+        out = _ChiefOutput(trainer, run_dir, config, start, watch, bar, sample_every,
+                           checkpoint_every, keep_checkpoints) if chief else None
         while iteration < max_iters and not stop.requested:
             reseed(seed, iteration)
-            pending.append(trainer.step(**batches.next()))
+            metrics = trainer.step(**batches.next())
             iteration += 1
             bar.update(1)
-            if not chief:
-                continue
-            if len(pending) == LOG_EVERY or iteration % checkpoint_every == 0:
-                pending = _log(bar, log, iteration, pending)
-            if iteration % sample_every == 0:
-                write_monitor_grid(trainer, run_dir, iteration)
-            if iteration % checkpoint_every == 0:
-                saved = _save(trainer, log, run_dir, iteration, config, keep_checkpoints)
-        if chief and saved != iteration:  # the last step, or a stop signal, between checkpoints
-            _log(bar, log, iteration, pending)
-            _save(trainer, log, run_dir, iteration, config, keep_checkpoints)
+            if chief:
+                out.after_step(iteration, metrics)
+        if chief:
+            out.finish(iteration)
     if chief:
         write_monitor_grid(trainer, run_dir, iteration)
-        write_summary_pictures(trainer, run_dir, log.rows, batches)
+        write_summary_pictures(trainer, run_dir, out.log.rows, batches)
     return iteration, stop.signal
 
 
-def _log(bar, log, iteration, pending):
-    """Hand the steps up to ``iteration`` to the log and show the newest row; returns []."""
-    if pending:
-        _show(bar, log.push(iteration - len(pending) + 1, pending))
-    return []
+class _ChiefOutput:
+    """What rank 0 writes between steps, in order: the metrics log, the fixed-noise grid, the
+    score and the checkpoint (each every so many steps)."""
 
+    def __init__(self, trainer, run_dir, config, start, watch, bar, sample_every,
+                 checkpoint_every, keep):
+        self.trainer, self.run_dir, self.config, self.watch, self.bar = (
+            trainer, run_dir, config, watch, bar)
+        self.sample_every, self.checkpoint_every, self.keep = sample_every, checkpoint_every, keep
+        self.log = MetricsLog(run_dir / "metrics.jsonl", start, trainer.batch_size)
+        self.pending, self.saved = [], start
 
-def _save(trainer, log, run_dir, iteration, config, keep):
-    """Checkpoint ``iteration``, the log first so that it never lags behind; returns it."""
-    log.flush()
-    checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config}, keep=keep)
-    return iteration
+    def after_step(self, iteration, metrics):
+        """Queue the step's metrics (an NDArray still being computed) and write what is due."""
+        self.pending.append(metrics)
+        grid, score = iteration % self.sample_every == 0, self.watch.score_due(iteration)
+        save = iteration % self.checkpoint_every == 0
+        if len(self.pending) == LOG_EVERY or grid or score or save:
+            self._log(iteration, flush=grid or score or save)  # all steps checked first
+        if grid:
+            write_monitor_grid(self.trainer, self.run_dir, iteration, self.watch)
+        if score:
+            self.watch.score(iteration, self.log)
+            self._show()
+        if save:
+            self._save(iteration)
 
+    def finish(self, iteration):
+        """The last step, or a stop signal, between checkpoints: log and checkpoint it."""
+        if self.saved != iteration:
+            self._log(iteration, flush=True)
+            self._save(iteration)
 
-def _show(bar, row):
-    if row:
-        bar.set_postfix(D="%.3f" % row["d_loss"], G="%.3f" % row["g_loss"],
-                        img_s="%.0f" % row["images_per_s"])
+    def _log(self, iteration, *, flush):
+        """Hand the steps up to ``iteration`` to the log (``flush``: wait for all of them),
+        the rows it writes to the watch, and show the newest."""
+        first = iteration - len(self.pending) + 1
+        rows = self.log.push(first, self.pending) if self.pending else []
+        rows += self.log.flush() if flush else []
+        self.pending = []
+        if rows:
+            self.watch.steps(rows)
+            self._show()
+
+    def _save(self, iteration):
+        """Checkpoint ``iteration``, the log first so that it never lags behind."""
+        self.log.flush()
+        checkpoint.save(self.run_dir, iteration, self.trainer.nets(), {"config": self.config},
+                        keep=self.keep)
+        self.saved = iteration
+
+    def _show(self):
+        """The newest step's losses and speed, and the newest score, beside the progress bar."""
+        row = self.log.rows[-1]
+        shown = dict(D="%.3f" % row["d_loss"], G="%.3f" % row["g_loss"],
+                     img_s="%.0f" % row["images_per_s"])
+        if self.log.scores:
+            shown["FD"] = "%.2fx" % self.log.scores[-1]["fd_ratio"]
+        self.bar.set_postfix(shown)
 
 
 def _stop_request(cluster):
@@ -147,12 +188,15 @@ def _stop_request(cluster):
     return contextlib.nullcontext(StopRequest()) if cluster.distributed else StopRequest()
 
 
-def write_monitor_grid(trainer, run_dir, iteration):
-    """The fixed-noise grid at ``iteration`` (samples/iter-NNNNNN.png) and as latest.png."""
+def write_monitor_grid(trainer, run_dir, iteration, watch=None):
+    """The fixed-noise grid at ``iteration`` (samples/iter-NNNNNN.png) and as latest.png, shown
+    to ``watch`` too."""
     images, ncols = trainer.monitor()
     picture = viz.make_grid(images, ncols)
     viz.write_png(run_dir / "samples" / ("iter-%06d.png" % iteration), picture)
     viz.write_png(run_dir / "samples" / "latest.png", picture, scale=2)
+    if watch is not None:
+        watch.grid(iteration, trainer, images, ncols, picture)
 
 
 def write_summary_pictures(trainer, run_dir, rows, batches):

@@ -4,8 +4,8 @@ Training writes only into a directory that is new, empty or recognisably a run (
 its config.json, metrics and pictures would otherwise replace a user's files of the same names.
 The lock keeps a second training run out of a directory while one trains; the operating system
 releases it when its process dies, however it dies, so a stale lock is simply taken over.
-``metrics.jsonl`` holds one JSON line per step; a killed run may leave a partial last line,
-which reading skips.
+``metrics.jsonl`` holds one JSON line per step and one per in-training score (``"kind":
+"score"``); a killed run may leave a partial last line, which reading skips.
 """
 import errno
 import fcntl
@@ -154,8 +154,9 @@ class RunLock:
         self._file.close()  # closing releases the lock
 
 
-def read_metrics(path):
-    """The rows of a metrics log, skipping a partial or unreadable line (a killed writer's)."""
+def read_metrics(path, kind="step"):
+    """The rows of a metrics log of one ``kind``, "step" or "score" (None: both, in file
+    order), skipping a partial or unreadable line (a killed writer's)."""
     rows = []
     if Path(path).exists():
         for line in Path(path).read_text().splitlines():
@@ -163,39 +164,60 @@ def read_metrics(path):
                 row = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(row, dict) and isinstance(row.get("iteration"), int):
+            if (isinstance(row, dict) and isinstance(row.get("iteration"), int)
+                    and kind in (None, row.get("kind", "step"))):
                 rows.append(row)
     return rows
 
 
 class MetricsLog:
-    """Per-step metrics as JSON lines in ``metrics.jsonl``.
+    """Per-step metrics and in-training scores as JSON lines in ``metrics.jsonl``.
 
-    Each row holds the step's `METRICS`, D's total loss, the images/s of its block and the
-    training seconds so far (summed over resumed runs). Steps arrive as device arrays in blocks,
-    and a block is copied to the host only when the next one arrives: waiting for the steps just queued would drain MXNet's engine every block
+    Each step's row holds its `METRICS`, D's total loss, the images/s of its block and the
+    training seconds so far (summed over resumed runs, without the time spent scoring). Steps
+    arrive as device arrays in blocks, and a block is copied to the host only when the next one
+    arrives: waiting for the steps just queued would drain MXNet's engine every block
     (measured: 385 -> 287 images/s on 2 cores). Resuming drops rows logged after the checkpoint
     (the killed run got further than it saved) and rewrites the log atomically.
     """
 
     def __init__(self, path, start_iteration, batch_size):
         self.path, self.batch_size = Path(path), batch_size
-        self.rows = [row for row in read_metrics(self.path) if row["iteration"] <= start_iteration]
-        atomic_write_text(self.path, "".join(json.dumps(row) + "\n" for row in self.rows))
+        kept = [row for row in read_metrics(self.path, kind=None)
+                if row["iteration"] <= start_iteration]
+        atomic_write_text(self.path, "".join(json.dumps(row) + "\n" for row in kept))
+        self.rows = [row for row in kept if row.get("kind", "step") == "step"]
+        self.scores = [row for row in kept if row.get("kind") == "score"]
         self._held, self._tick = None, time.perf_counter()
         self._offset = self.rows[-1].get("seconds", 0.0) if self.rows else 0.0
         self._start = self._tick
 
     def push(self, first_iteration, metrics):
-        """Hold a block (`METRICS` NDArrays); write the previous one and return its last row."""
+        """Hold a block (`METRICS` NDArrays); write the previous one and return its rows."""
         previous, self._held = self._held, (first_iteration, mx.nd.stack(*metrics))
-        return self._write(*previous) if previous else None
+        return self._write(*previous) if previous else []
 
     def flush(self):
-        """Write the held block, waiting for its steps."""
-        if self._held:
-            self._write(*self._held)
-            self._held = None
+        """Write the held block, waiting for its steps; returns its rows."""
+        held, self._held = self._held, None
+        return self._write(*held) if held else []
+
+    def add_score(self, iteration, scores, seconds_spent):
+        """Append a score row (``scores``, a dict of numbers, at ``iteration``, and the
+        ``seconds_spent`` scoring as ``score_s``) and take that time off the training clock;
+        returns the row."""
+        self._start += seconds_spent
+        self._tick += seconds_spent
+        row = {"kind": "score", "iteration": iteration,
+               "seconds": self._offset + time.perf_counter() - self._start,
+               "score_s": seconds_spent, **scores}
+        self._append([row])
+        self.scores.append(row)
+        return row
+
+    def _append(self, rows):
+        with self.path.open("a") as f:
+            f.writelines(json.dumps(row) + "\n" for row in rows)
 
     def _write(self, first_iteration, block):
         values = block.asnumpy()
@@ -209,7 +231,6 @@ class MetricsLog:
             record["images_per_s"] = images_per_s
             record["seconds"] = self._offset + now - self._start  # training time so far
             new.append(record)
-        with self.path.open("a") as f:
-            f.writelines(json.dumps(row) + "\n" for row in new)
+        self._append(new)
         self.rows.extend(new)
-        return new[-1]
+        return new

@@ -14,10 +14,15 @@ import mxnet as mx
 from .. import mxnet_internals
 from . import checkpoint
 
-METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_real", "d_fake")
+# Per step: D's losses on reals and fakes, G's loss, D's mean outputs, and 1 when every parameter
+# and gradient is finite after it (else 0; see `Trainer.all_finite`).
+METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_real", "d_fake", "finite")
 NETS = ("generator", "discriminator")
 AVERAGE = "generator_ema"  # the checkpoint's name for G's weight average
-_EPS = 1e-12
+# D's probabilities are clipped to [EPS, 1 - EPS] before the logarithm: 1e-7 is the smallest margin
+# float32 keeps apart from 1 (1 - 1e-12 rounds to 1, and 0 * log(0) is NaN), so a saturated D
+# gives a large finite loss (at most -log(1e-7) = 16.1), never NaN.
+_EPS = 1e-7
 
 
 @dataclass(frozen=True)
@@ -38,10 +43,20 @@ class Recipe:
     ema_decay: float = 0.0
     sigma: float = 0.02
 
+    def base_lr(self, net):
+        """Network ``net``'s learning rate before any decay."""
+        return self.lr_d if net == "discriminator" and self.lr_d else self.lr
+
+    def learning_rate(self, net, step):
+        """Network ``net``'s learning rate at ``step`` (1: the first), as its optimiser's
+        schedule gives it."""
+        decay = max(0.0, 1.0 - step / self.decay_steps) if self.decay_steps else 1.0
+        return self.base_lr(net) * decay
+
     def optimizer(self, net, batch_size):
         """Adam for network ``net`` whose gradients are sums over ``batch_size`` images
         (``rescale_grad`` makes them means, as Module does when it creates the optimiser)."""
-        lr = self.lr_d if net == "discriminator" and self.lr_d else self.lr
+        lr = self.base_lr(net)
         schedule = None
         if self.decay_steps:
             schedule = mx.lr_scheduler.PolyScheduler(max_update=self.decay_steps, base_lr=lr,
@@ -89,12 +104,14 @@ class Trainer(abc.ABC):
 
     Subclasses set ``batch_size`` (the global batch), ``worker_batch`` (this process's share),
     ``context`` (list of devices), ``cluster`` (`mxgan.training.parallel.Cluster`), ``recipe``
-    (`Recipe`) and ``symbols`` ({net: Symbol} for `NETS`), give each network's parameters and
-    updater and G's device-0 weights, and call `_after_generator_update` after each G step;
-    checkpoints (`nets`, `restore`) and the weight average are then the same for every trainer.
+    (`Recipe`) and ``symbols`` ({net: Symbol} for `NETS`), give each network's parameters,
+    updater and device-0 arrays, and call `_after_generator_update` after each G step;
+    checkpoints (`nets`, `restore`), the weight average and the finiteness check are then the
+    same for every trainer.
     """
 
     average = None
+    _checked = None  # the arrays `all_finite` reduces, gathered once
 
     @abc.abstractmethod
     def step(self, **batch):
@@ -117,12 +134,14 @@ class Trainer(abc.ABC):
         """The `mx.optimizer.Updater` holding network ``net``'s optimiser state."""
 
     @abc.abstractmethod
-    def generator_weights(self):
-        """G's parameter names and their arrays on the first device, the ones G computes with."""
+    def param_arrays(self, net):
+        """[(name, weight, gradient)] of network ``net`` on the first device: the arrays the
+        step computes with and writes (not copies)."""
 
     def _start_average(self):
         if self.recipe.ema_decay:
-            self.average = WeightAverage(*self.generator_weights(), self.recipe.ema_decay)
+            names, weights, _ = zip(*self.param_arrays("generator"))
+            self.average = WeightAverage(list(names), list(weights), self.recipe.ema_decay)
 
     def _after_generator_update(self):
         if self.average is not None:
@@ -132,6 +151,25 @@ class Trainer(abc.ABC):
     def device_ids(self):
         """The devices holding the copies of each parameter, in optimiser-index order."""
         return [ctx.device_id for ctx in self.context]
+
+    def all_finite(self):
+        """1 (an NDArray on the first device) when every parameter and gradient of both networks
+        there is finite, else 0: one fused reduction queued behind the step, read on the host
+        with the step's other `METRICS`, so checking costs no wait. The first device suffices:
+        every copy of a parameter receives the same summed gradient."""
+        if self._checked is None:
+            self._checked = [array for net in NETS for _, weight, grad in self.param_arrays(net)
+                             for array in (weight, grad)]
+        return mx.nd.multi_all_finite(*self._checked, num_arrays=len(self._checked))
+
+    def sampling_params(self):
+        """(arg_params, aux_params) on the CPU of the generator samples are drawn from: G's
+        weight average where the run keeps one, else G (as `mxgan.generate.sampling_net`)."""
+        mxnet_internals.wait_for_queued_work()
+        arg_params, aux_params = self.get_params("generator")
+        if self.average is not None:
+            arg_params = self.average.params_on_cpu()
+        return arg_params, aux_params
 
     def nets(self):
         """Graph, parameters and optimiser state of both networks, for
@@ -169,15 +207,17 @@ def cross_entropy(prob, target):
     return -(target * mx.nd.log(p) + (1 - target) * mx.nd.log(1 - p)).mean()
 
 
-def step_metrics(prob_real, prob_fake, prob_gen, real_label=1.0):
-    """The five per-step numbers of `METRICS` as one NDArray, from D's outputs in the step.
+def step_metrics(prob_real, prob_fake, prob_gen, finite, real_label=1.0):
+    """The per-step numbers of `METRICS` as one NDArray, from D's outputs in the step and the
+    step's `Trainer.all_finite`.
 
     ``prob_fake`` is D's verdict on the fakes before its update, ``prob_gen`` after it (the pass
     whose gradient trains G), so ``g_loss`` is the loss G actually descended; ``d_loss_real``
     is measured against D's target for real images (below 1 with label smoothing).
     """
     return mx.nd.concat(cross_entropy(prob_real, real_label), cross_entropy(prob_fake, 0),
-                        cross_entropy(prob_gen, 1), prob_real.mean(), prob_fake.mean(), dim=0)
+                        cross_entropy(prob_gen, 1), prob_real.mean(), prob_fake.mean(),
+                        finite.as_in_context(prob_real.context), dim=0)
 
 
 def zero(arrays):
