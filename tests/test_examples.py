@@ -13,8 +13,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+import tiny
 from mxgan import generate, run
 from mxgan.training import checkpoint, loop
+from mxgan.training.alarms import DIVERGED_EXIT
 from mxgan.training.parallel import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -417,3 +419,33 @@ def test_interpolate_without_a_model_says_how_to_train(capsys, tmp_path):
     line = _exit_message(dcgan.main, ["--out", str(tmp_path), "--interpolate"], capsys)
     assert "no trained model at %s: train it first with python examples/dcgan_mnist.py" % tmp_path \
         in line
+
+
+def test_tensorboard_curves_continue_a_resumed_run_without_a_repeated_step(tmp_path):
+    base = ["--dry-run", "--out", str(tmp_path), "--tensorboard", "--sample-every", "2",
+            "--checkpoint-every", "3"]
+    assert dcgan.main(base + ["--max-iters", "6"]) == 0
+    shutil.rmtree(checkpoint.find(tmp_path))  # as if killed after logging 4-6, before saving 6
+    assert dcgan.main(base + ["--max-iters", "8", "--resume"]) == 0
+    events = tiny.read_events(tmp_path / "tensorboard")
+    assert [event.step for event in events.Scalars("loss/G")] == list(range(1, 9))
+    assert [image.step for image in events.Images("samples/fixed_noise")] == [2, 4, 6, 8]
+    assert len(list((tmp_path / "tensorboard").iterdir())) == 2  # one event file per run
+
+
+def test_tensorboard_without_tensorboardx_is_one_line_naming_the_extra(tmp_path, capsys,
+                                                                      monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)  # import fails: not installed
+    line = _exit_message(dcgan.main, ["--dry-run", "--tensorboard", "--out", str(tmp_path)],
+                         capsys)
+    assert line == 'error: --tensorboard needs tensorboardX: pip install -e ".[tensorboard]"'
+    assert not (tmp_path / "metrics.jsonl").exists()
+
+
+def test_a_diverging_run_exits_3_naming_the_step_and_saves_nothing(tmp_path, capsys):
+    assert dcgan.main(["--dry-run", "--lr", "1e30", "--out", str(tmp_path)]) == DIVERGED_EXIT
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].startswith("error: step 1 made a parameter or gradient NaN or infinite")
+    assert lines[-1].endswith("see docs/dcgan.md#troubleshooting")
+    assert checkpoint.list_checkpoints(tmp_path) == []
+    assert not (tmp_path / "samples").exists()

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import tiny
 from mxgan.launch import Job, free_port, parse_args, scheduler_reachable
 from mxgan.training import checkpoint
 
@@ -71,13 +72,16 @@ def test_dist_sync_workers_end_with_identical_parameters(tmp_path, model):
 @pytest.mark.parametrize("example", ["dcgan_mnist.py", "cgan_mnist.py"])
 def test_examples_train_under_the_launcher_and_rank_0_alone_writes(tmp_path, example):
     result, _ = launch(sys.executable, "examples/" + example, "--dry-run", "--kvstore",
-                       "dist_sync", "--out", str(tmp_path))
+                       "dist_sync", "--out", str(tmp_path), "--tensorboard")
     assert result.returncode == 0, result.stderr[-3000:]
     saved = checkpoint.latest(tmp_path)
     assert saved.name == "iter-000004"
     config = checkpoint.load_meta(saved)["config"]
     assert config["num_workers"] == 2 and config["kvstore"] == "dist_sync"
     assert result.stdout.count("done: 4 iterations") == 1  # rank 0 alone reports
+    assert len(list((tmp_path / "tensorboard").iterdir())) == 1  # and writes events
+    events = tiny.read_events(tmp_path / "tensorboard")
+    assert [event.step for event in events.Scalars("loss/D")] == [1, 2, 3, 4]
 
 
 def test_a_failing_worker_ends_the_job_with_a_clear_message(tmp_path):

@@ -134,3 +134,19 @@ def test_blocks_are_written_one_block_late_then_flushed(tmp_path):
     assert rows[-1]["d_loss"] == pytest.approx(1.1) and rows[-1]["finite"] == 1
     assert [row["iteration"] for row in log.flush()] == [4, 5, 6]
     assert [r["iteration"] for r in read_metrics(tmp_path / "metrics.jsonl")] == list(range(1, 7))
+
+
+def test_scores_are_rows_of_their_own_kind_kept_up_to_the_checkpoint_on_resume(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    log = MetricsLog(path, 0, batch_size=4)
+    log.push(1, [mx.nd.array([0.5, 0.6, 0.7, 0.8, 0.2, 1])] * 4)
+    log.flush()
+    log.add_score(2, {"fd_ratio": 3.0}, seconds_spent=0.5)
+    log.add_score(4, {"fd_ratio": 2.0}, seconds_spent=0.5)
+    assert [row["iteration"] for row in read_metrics(path)] == [1, 2, 3, 4]
+    assert [(row["iteration"], row["score_s"]) for row in read_metrics(path, kind="score")] == [
+        (2, 0.5), (4, 0.5)]
+    resumed = MetricsLog(path, 3, batch_size=4)
+    assert [row["iteration"] for row in resumed.rows] == [1, 2, 3]
+    assert [row["fd_ratio"] for row in resumed.scores] == [3.0]
+    assert len(read_metrics(path, kind=None)) == 4

@@ -66,3 +66,13 @@ def all_arrays(trainer):
         found["%s counts" % net] = np.array(sorted(counts.items()))
         found["%s num_update" % net] = np.array(state.updater.optimizer.num_update)
     return found
+
+
+def read_events(logdir):
+    """TensorBoard's own reader over a directory of event files, everything loaded (no
+    sampling), after it has applied any purge a resumed run asked for."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = EventAccumulator(str(logdir), size_guidance={"scalars": 0, "images": 0,
+                                                          "histograms": 0})
+    events.Reload()
+    return events
