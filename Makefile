@@ -23,7 +23,7 @@ $(STAMP): setup.py Makefile
 	rm -f $(VENV)/.installed-*
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip uninstall -q -y $(filter-out $(MXNET),$(MXNET_BUILDS)) 2>/dev/null || true
-	$(PY) -m pip install -q -e ".[test,onnx]"
+	$(PY) -m pip install -q -e ".[test,onnx,tensorboard]"
 	@# MXNet 1.9.1 pins numpy<2, the only numpy for Python 3.13, so it is installed without its
 	@# pins (setup.py lists the rest of its requirements; a no-op where pip already resolved it).
 	$(PY) -m pip install -q --no-deps $(MXNET)==1.9.1

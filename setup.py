@@ -56,5 +56,9 @@ setup(
                     "onnx": ['onnx==1.18.0; python_version >= "3.10"',
                              'onnxruntime==1.23.2; python_version >= "3.10"',
                              'onnx==1.16.2; python_version < "3.10"',
-                             'onnxruntime==1.19.2; python_version < "3.10"']},
+                             'onnxruntime==1.19.2; python_version < "3.10"'],
+                    # --tensorboard: tensorboardX writes the event files (it takes numpy, any
+                    # protobuf >= 3.20); TensorBoard shows them and its reader checks them in
+                    # the tests. Both install on Python 3.9-3.13 (mxboard needs protobuf 3.20).
+                    "tensorboard": ["tensorboardX==2.6.5", "tensorboard==2.21.0"]},
 )

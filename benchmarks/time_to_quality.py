@@ -1,14 +1,18 @@
-"""Time to quality: the scores of a run's checkpoints against the training time they took.
+"""Time to quality: the scores of a run against the training time they took.
 
     python benchmarks/time_to_quality.py dcgan --max-iters 9000 --every 1000 [flags...]
+    python benchmarks/time_to_quality.py dcgan --from-run runs/dcgan-mnist
     python benchmarks/time_to_quality.py dcgan --plot benchmarks/time-to-quality-*.json
 
 Trains ``examples/<model>_mnist.py`` once with every ``--every``-th checkpoint kept, then scores
 each checkpoint's samples (5,000; G's weight average where the run keeps one) exactly as the
-example scores its last one. Training seconds come from ``metrics.jsonl``; the command's own
-start-up, data loading and final scoring are measured too and reported beside them. Writes
-``benchmarks/time-to-quality-<model>.json``; ``--plot`` draws the result files as
-``benchmarks/time-to-quality.png``: FD / floor (and conditional accuracy) against minutes.
+example scores its last one. ``--from-run`` instead reads the scores any run took while it
+trained (``--score-every``: 1,000 samples each, one set, so each point moves by about 20%):
+nothing is trained or rescored. Training seconds come from ``metrics.jsonl`` (without the time
+spent scoring); the command's own start-up, data loading and final scoring are measured too
+and reported beside them. Writes ``benchmarks/time-to-quality-<model>.json``; ``--plot`` draws
+the result files as ``benchmarks/time-to-quality.png``: FD / floor (and conditional accuracy)
+against minutes.
 """
 import argparse
 import json
@@ -25,6 +29,7 @@ from mxgan import generate, viz  # noqa: E402
 from mxgan.quality.scores import SCORED_SAMPLES, score_samples  # noqa: E402
 from mxgan.training import checkpoint  # noqa: E402
 from mxgan.training.rundir import read_metrics  # noqa: E402
+from mxgan.training.watch import score_row  # noqa: E402
 from mxgan.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
 
 
@@ -39,17 +44,32 @@ def train(model, run_dir, max_iters, every, flags):
 
 
 def score_checkpoints(run_dir):
-    """[(iteration, training seconds, scores)] of every checkpoint of the run."""
+    """[(iteration, training seconds, score row)] of every checkpoint of the run (rows as
+    `mxgan.training.watch.score_row` makes them)."""
     seconds = {row["iteration"]: row["seconds"] for row in read_metrics(run_dir / "metrics.jsonl")}
     found = []
     for ckpt in checkpoint.list_checkpoints(run_dir):
         iteration = checkpoint.load_meta(ckpt)["iteration"]
         images, labels, dataset = generate.sample_run(run_dir, SCORED_SAMPLES, checkpoint_dir=ckpt)
-        scores = score_samples(images, labels, dataset=dataset)
-        found.append((iteration, seconds[iteration], scores))
-        print("%6d %7.0f s  FD %.2fx floor" % (iteration, seconds[iteration],
-                                               scores["samples"]["fd_ratio"]), flush=True)
+        row = score_row(score_samples(images, labels, dataset=dataset))
+        found.append((iteration, seconds[iteration], row))
+        print("%6d %7.0f s  FD %.2fx floor" % (iteration, seconds[iteration], row["fd_ratio"]),
+              flush=True)
     return found
+
+
+def in_training_scores(run_dir):
+    """The same from the scores the run took while it trained (its ``metrics.jsonl``)."""
+    return [(row["iteration"], row["seconds"], row)
+            for row in read_metrics(Path(run_dir) / "metrics.jsonl", kind="score")]
+
+
+def record_of(model, points, **extra):
+    """The result file's content: ``extra`` and one point per (iteration, seconds, row)."""
+    return dict(model=model, **extra, points=[
+        {"iteration": i, "training_s": s, "fd_ratio": row["fd_ratio"],
+         "precision": row["precision"], "recall": row["recall"], "accuracy": row.get("accuracy")}
+        for i, s, row in points])
 
 
 def plot(records, path):
@@ -92,24 +112,26 @@ def main(argv=None):
                         help="JSON file (default: benchmarks/time-to-quality-MODEL.json)")
     parser.add_argument("--plot", nargs="+", type=Path, metavar="JSON",
                         help="only draw benchmarks/time-to-quality.png from these result files")
+    parser.add_argument("--from-run", type=Path, metavar="RUN_DIR",
+                        help="read the in-training scores of this run instead of training")
     args, flags = parser.parse_known_args(argv)
     if args.plot:
         records = [json.loads(path.read_text()) for path in args.plot]
         print("wrote %s" % plot(records, ROOT / "benchmarks" / "time-to-quality.png"))
         return
-    run_dir = args.out / args.model
-    subprocess.run(["rm", "-rf", str(run_dir)], check=True)
-    wall = train(args.model, run_dir, args.max_iters, args.every, flags)
-    points = score_checkpoints(run_dir)
-    record = {"model": args.model, "flags": flags, "command_wall_s": wall,
-              "points": [{"iteration": i, "training_s": s, "fd_ratio": sc["samples"]["fd_ratio"],
-                          "precision": sc["samples"]["precision"],
-                          "recall": sc["samples"]["recall"],
-                          "accuracy": sc["samples"].get("conditional_accuracy", {}).get(
-                              "accuracy")} for i, s, sc in points]}
     out = args.results or ROOT / "benchmarks" / ("time-to-quality-%s.json" % args.model)
+    if args.from_run:
+        record = record_of(args.model, in_training_scores(args.from_run),
+                           source="in-training scores of %s" % args.from_run)
+    else:
+        run_dir = args.out / args.model
+        subprocess.run(["rm", "-rf", str(run_dir)], check=True)
+        wall = train(args.model, run_dir, args.max_iters, args.every, flags)
+        record = record_of(args.model, score_checkpoints(run_dir), flags=flags,
+                           command_wall_s=wall)
+        print("command: %.0f s (training %.0f s)" % (wall, record["points"][-1]["training_s"]))
     out.write_text(json.dumps(record, indent=2) + "\n")
-    print("command: %.0f s (training %.0f s); wrote %s" % (wall, points[-1][1], out))
+    print("wrote %s" % out)
 
 
 if __name__ == "__main__":

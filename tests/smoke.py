@@ -2,8 +2,8 @@
 
 tests/test_pythons.py runs it in a virtual environment of every other supported Python on the
 machine (the whole suite runs on the default one): import, both examples' dry runs, sampling,
-a checkpoint read back by MXNet's own `Module.load`, the scores, and the ONNX export where
-onnxruntime installs. Each step prints one line; the first failure ends the script non-zero.
+a checkpoint read back by MXNet's own `Module.load`, the scores, TensorBoard's event files
+(tensorboardX) and the ONNX export where onnxruntime installs. Each step prints one line; the first failure ends the script non-zero.
 """
 import importlib.util
 import subprocess
@@ -52,7 +52,9 @@ def main(work):
     print("smoke: Python %s, numpy %s, mxnet %s"
           % (sys.version.split()[0], np.__version__, mx.__version__), flush=True)
     dcgan, cgan = work / "dcgan", work / "cgan"
-    step("dcgan dry run", "examples/dcgan_mnist.py", "--dry-run", "--out", str(dcgan))
+    step("dcgan dry run", "examples/dcgan_mnist.py", "--dry-run", "--out", str(dcgan),
+         "--tensorboard")
+    assert any((dcgan / "tensorboard").glob("events.out.tfevents.*")), "no TensorBoard events"
     step("dcgan --generate", "examples/dcgan_mnist.py", "--generate", "16", "--out", str(dcgan))
     step("cgan dry run", "examples/cgan_mnist.py", "--dry-run", "--out", str(cgan))
     step("cgan --infer 9", "examples/cgan_mnist.py", "--infer", "9", "--out", str(cgan))

@@ -146,15 +146,22 @@ def test_run_prints_a_table_and_writes_json(tmp_path):
     assert all(0 < row["percent_of_peak"] for row in results["results"])
 
 
-def test_time_to_quality_scores_every_checkpoint_against_its_training_time(tmp_path, scorer):
+def test_time_to_quality_scores_every_checkpoint_or_reads_the_in_training_scores(tmp_path,
+                                                                                 scorer):
     from benchmarks import time_to_quality
     time_to_quality.main(["dcgan", "--max-iters", "6", "--every", "3", "--out", str(tmp_path),
-                          "--results", str(tmp_path / "ttq.json"), "--dry-run"])
+                          "--results", str(tmp_path / "ttq.json"), "--dry-run",
+                          "--score-every", "3"])
     record = json.loads((tmp_path / "ttq.json").read_text())
     points = record["points"]
     assert [p["iteration"] for p in points] == [3, 6]
     assert 0 < points[0]["training_s"] < points[1]["training_s"] < record["command_wall_s"]
     assert all(p["fd_ratio"] > 1 for p in points)
+    time_to_quality.main(["dcgan", "--from-run", str(tmp_path / "dcgan"), "--results",
+                          str(tmp_path / "read.json")])
+    read = json.loads((tmp_path / "read.json").read_text())["points"]
+    assert [p["iteration"] for p in read] == [3, 6] and all(p["fd_ratio"] > 1 for p in read)
+    assert 0 < read[0]["training_s"] < read[1]["training_s"]
 
 
 def test_quality_records_each_variant_and_rescores_it_with_the_current_scorer(tmp_path, scorer):

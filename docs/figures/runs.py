@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from mxgan import cli, run, showcase
+from mxgan.training.rundir import read_metrics
 
 
 def check_run(run_dir, model):
@@ -20,9 +21,9 @@ def check_run(run_dir, model):
 
 
 def metric_rows(run_dir):
-    """The per-step rows of ``metrics.jsonl`` (see `mxgan.training.rundir.MetricsLog`)."""
-    lines = Path(run_dir, "metrics.jsonl").read_text().splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    """The per-step rows of ``metrics.jsonl`` (see `mxgan.training.rundir.MetricsLog`), without
+    its in-training scores."""
+    return read_metrics(Path(run_dir, "metrics.jsonl"))
 
 
 def read_scores(run_dir):
