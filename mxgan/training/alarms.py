@@ -43,9 +43,9 @@ class Alarms:
         for row in rows:
             if not row["finite"]:
                 raise Diverged(
-                    "step %d made a parameter or gradient NaN or infinite: training stopped, and "
-                    "no checkpoint holds that step or a later one (--resume continues from the "
-                    "newest). Try a lower --lr or --lr-d; see %s" % (row["iteration"], self.guide))
+                    "step %d made a parameter or gradient NaN or infinite, so training stopped "
+                    "there and no checkpoint holds that step or a later one. Train again with a "
+                    "lower --lr or --lr-d; see %s" % (row["iteration"], self.guide))
             winning = row["d_fake"] < D_WINS_BELOW
             self._d_wins_streak = self._d_wins_streak + 1 if winning else 0
             if self._d_wins_streak == D_WINS_STEPS:

@@ -166,8 +166,8 @@ class _ChiefOutput:
             self._show()
 
     def _save(self, iteration):
-        """Checkpoint ``iteration``, the log first so that it never lags behind."""
-        self.log.flush()
+        """Checkpoint ``iteration``; `_log` has flushed and checked every step up to it, so the
+        log never lags behind a checkpoint and no checkpoint holds a non-finite step."""
         checkpoint.save(self.run_dir, iteration, self.trainer.nets(), {"config": self.config},
                         keep=self.keep)
         self.saved = iteration

@@ -1,5 +1,5 @@
 """What both GAN trainers share: the `Trainer` interface `mxgan.training.loop` drives, their
-checkpoint code, the optimiser and initialiser settings, and the five numbers every step reports.
+checkpoint code, the optimiser and initialiser settings, and the numbers every step reports.
 
 The DCGAN trainer (`mxgan.training.dcgan.ModuleGAN`) drives ``mx.mod.Module``; the conditional
 one (`mxgan.training.cgan.ExecutorGAN`) drives bare executors. The step metrics are computed on the
