@@ -5,7 +5,6 @@
 
 Prints a table (score | samples | real data floor) and writes the scores as JSON. The Frechet
 distance is quoted as a multiple of the floor: real images score 1x (`mxgan.quality.scores`).
-`TrainingScorer` scores a run while it trains, the same way on fewer samples.
 """
 import json
 from pathlib import Path
@@ -19,7 +18,7 @@ from .data.sources import DATASETS
 from .files import atomic_write_text
 from .nets.conditions import NUM_CLASSES
 from .quality.classifier import to_classifier_input
-from .quality.scores import FD_SAMPLES, SCORED_SAMPLES, Scorer, score_samples
+from .quality.scores import FD_SAMPLES, SCORED_SAMPLES, score_samples
 from .training.checkpoint import CheckpointError
 
 SCORES_FILE = "scores.json"
@@ -62,29 +61,6 @@ def evaluate_and_report(images, labels, dataset, out_path):
     atomic_write_text(out_path, json.dumps(scores, indent=2) + "\n")
     print("scores written to %s" % out_path)
     return scores
-
-
-class TrainingScorer:
-    """Scores the generator of a run in training, as its final score does (`report_scores`:
-    G's weight average where kept, batch statistics, `mxgan.generate.draw`), on ``num``
-    samples: one set for the Frechet distance, so it moves by about 20% from set to set.
-
-    ``trainer`` (`mxgan.training.trainer.Trainer`) and its run's ``config``; a call returns the
-    `mxgan.quality.scores.score_samples` dict. Sampling runs on a copy of G bound on the
-    trainer's first device, so training's own arrays and BatchNorm statistics stay untouched.
-    """
-
-    def __init__(self, trainer, config, num=FD_SAMPLES):
-        self.trainer, self.config, self.num = trainer, config, num
-        self.scorer = Scorer(config["dataset"], num=num)
-        self.module = generate.bind_generator(trainer.symbols["generator"], config,
-                                              batch_size=config["batch_size"],
-                                              ctx=trainer.context[0])
-
-    def __call__(self):
-        self.module.set_params(*self.trainer.sampling_params())
-        images, labels = generate.draw(self.module, self.config, self.num)
-        return self.scorer(images, labels)
 
 
 def format_table(scores):

@@ -13,25 +13,23 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cli, generate
+from . import cli, generate, monitoring
 from .cli import UsageError
 from .data.images import prepare_images
 from .data.iters import image_iter
 from .data.sources import IMAGE_SIZE
-from .evaluate import TrainingScorer, evaluate_and_report, summary_line
+from .evaluate import evaluate_and_report, summary_line
 from .files import atomic_write_text
 from .nets import symbols
 from .quality.scores import SCORED_SAMPLES
 from .showcase import interpolate_run, timeline_pictures
 from .training import checkpoint, loop
 from .training.alarms import DIVERGED_EXIT, Diverged
-from .training.board import Board, require_tensorboardx
 from .training.cgan import ExecutorGAN
 from .training.dcgan import ModuleGAN
 from .training.parallel import Cluster
 from .training.rundir import MARK_KEYS, RunLock, recorded_config
 from .training.trainer import Recipe
-from .training.watch import Watch
 
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
 SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
@@ -48,7 +46,6 @@ RESUMABLE = ("max_iters", "epochs", "graph")
 OPEN_KEYS = cli.READ_KEYS + MARK_KEYS
 BUILD_KEYS = ("seed", "lr", "beta1", "real_label", "epochs", "max_iters")
 NETWORK_KEYS = {"dcgan": ("image_size", "channels", "ngf", "ndf"), "cgan": ("condition",)}
-SCORES_PER_RUN = 4  # in-training scores by default, evenly spaced, the last at the end
 
 
 # ---- configuration ----------------------------------------------------------------------------
@@ -164,9 +161,7 @@ def train(args, run_dir, contexts, *, given, model, profiles):
     those against the run. In a multi-process job, rank 0 alone locks, prints and writes. A step
     that leaves the networks non-finite ends the run with `DIVERGED_EXIT`.
     """
-    if args.tensorboard is not None:
-        require_tensorboardx()
-        cli.check_writable_dir(args.tensorboard or run_dir, "--tensorboard")
+    monitoring.check_flags(args, run_dir)
     claim(run_dir, model)
     cluster = join_cluster(args.kvstore)
     with RunLock(run_dir) if cluster.is_chief else contextlib.nullcontext():
@@ -179,7 +174,8 @@ def train(args, run_dir, contexts, *, given, model, profiles):
         _check_continues(config, start)
         if cluster.is_chief:
             announce(config, run_dir)
-        watch = run_watch(args, run_dir, trainer, config, start) if cluster.is_chief else None
+        watch = (monitoring.watch(args, run_dir, trainer, config, start)
+                 if cluster.is_chief else None)
         try:
             iteration, stopped_by = loop.fit(
                 trainer, data, run_dir=run_dir, config=config, max_iters=config["iterations"],
@@ -197,28 +193,6 @@ def train(args, run_dir, contexts, *, given, model, profiles):
         if not (args.no_eval or args.dry_run):
             report_scores(run_dir)
     return 0
-
-
-def run_watch(args, run_dir, trainer, config, start):
-    """What rank 0 reports beyond its log (`mxgan.training.watch.Watch`): the alarms, pointing
-    to the model's tutorial; TensorBoard with ``--tensorboard``; the in-training score."""
-    board = None
-    if args.tensorboard is not None:
-        board = Board(Path(args.tensorboard or run_dir / "tensorboard"), start=start,
-                      recipe=trainer.recipe)
-    every = score_every(args, config["iterations"])
-    return Watch("docs/%s.md#troubleshooting" % config["model"], board=board,
-                 score=TrainingScorer(trainer, config) if every else None, score_every=every)
-
-
-def score_every(args, iterations):
-    """Steps between in-training scores: ``--score-every``, else `SCORES_PER_RUN` a run of
-    ``iterations`` steps (none for a dry run, or with ``--no-eval``)."""
-    if args.score_every is not None:
-        return args.score_every
-    if args.dry_run or args.no_eval:
-        return 0
-    return max(1, iterations // SCORES_PER_RUN)
 
 
 def _run_config(run_dir, args, given, contexts, **how):

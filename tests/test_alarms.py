@@ -44,7 +44,7 @@ def test_a_huge_lr_stops_at_the_first_non_finite_step_and_keeps_the_last_checkpo
     good = checkpoint.find(tmp_path)
     before = {path.name: path.read_bytes() for path in good.iterdir()}
     trainer = _CountSteps(tiny.dcgan(recipe=Recipe(lr=1e30)))  # Adam steps of 1e30: overflow
-    start = loop.restore(trainer, tmp_path)
+    start = loop.restore(trainer, good)
     with pytest.raises(Diverged, match="^step 4 made a parameter or gradient NaN or infinite.*"
                                        + GUIDE):
         _fit(trainer, tmp_path, real_u8[:24], 100, start=start, checkpoint_every=30)

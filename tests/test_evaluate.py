@@ -1,5 +1,4 @@
-"""mxgan.evaluate: the scores table and line, the command line that scores a file or a run, and
-the in-training scorer."""
+"""mxgan.evaluate: the scores table and line, and the command line that scores a file or a run."""
 import json
 import os
 import subprocess
@@ -9,14 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import tiny
 from idx_files import fake_split, write_split
-from mxgan import evaluate, generate
+from mxgan import evaluate
 from mxgan.data import sources
 from mxgan.data.images import to_unit_range
 from mxgan.quality.scores import score_samples
-from mxgan.training import checkpoint
-from mxgan.training.trainer import Recipe
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,16 +109,3 @@ def test_the_cli_without_a_trained_run_says_how_to_train(tmp_path):
     result = _evaluate(tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("error: no trained model at %s: train it first" % tmp_path)
-
-
-@pytest.mark.parametrize("model", ["dcgan", "cgan"])
-def test_a_training_run_is_scored_as_its_checkpoint_would_be(model, tmp_path, real_u8, scorer):
-    trainer = tiny.TRAINERS[model](recipe=Recipe(ema_decay=0.9))
-    for _ in range(3):
-        trainer.step(**tiny.batch(model, real_u8))
-    config = dict(dataset="mnist", batch_size=100, nz=tiny.NZ,  # sampled in batches of 100
-                  condition="onehot" if model == "cgan" else None)
-    checkpoint.save(tmp_path, 3, trainer.nets(), {"config": config})
-    images, labels, _ = generate.sample_run(tmp_path, 1000)
-    expected = score_samples(images, labels, classifier=scorer)
-    assert evaluate.TrainingScorer(trainer, config)() == expected

@@ -26,7 +26,8 @@ LAYERS = (
     ("quality", ("mxgan.quality",)),
     ("training", ("mxgan.training",)),
     ("entry points", ("mxgan.cli", "mxgan.evaluate", "mxgan.export", "mxgan.generate",
-                      "mxgan.kvstore_server", "mxgan.launch", "mxgan.run", "mxgan.showcase")),
+                      "mxgan.kvstore_server", "mxgan.launch", "mxgan.monitoring", "mxgan.run",
+                      "mxgan.showcase")),
 )
 MAX_TOP_MODULES = 16
 PRIVATE_MXNET = ("_exec_group", "_exec", "_buckets", "_curr_module", "_updater", "_kvstore",

@@ -118,11 +118,3 @@ def test_a_resume_whose_limits_end_before_its_checkpoint_is_refused():
                        " before step 4, where its checkpoint is"):
         run._check_continues(dict(max_iters=3, epochs=1, iterations=3), 4)
     run._check_continues(dict(max_iters=4, epochs=None, iterations=4), 4)
-
-
-@pytest.mark.parametrize("given, expected", [
-    ({}, 1125), ({"score_every": 500}, 500), ({"score_every": 0}, 0), ({"dry_run": True}, 0),
-    ({"no_eval": True}, 0), ({"dry_run": True, "score_every": 2}, 2)])
-def test_a_run_scores_itself_four_times_unless_told_otherwise(given, expected):
-    args = argparse.Namespace(**dict(dict(score_every=None, dry_run=False, no_eval=False), **given))
-    assert run.score_every(args, 4500) == expected

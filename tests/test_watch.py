@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan.evaluate import TrainingScorer
+from mxgan.monitoring import TrainingScorer
 from mxgan.training import loop
 from mxgan.training.board import SCORE_SCALARS, Board
 from mxgan.training.rundir import read_metrics
