@@ -44,8 +44,11 @@ class Board:
 
     def __init__(self, logdir, *, start=0, recipe):
         writer = require_tensorboardx().SummaryWriter
+        # The file is named by the second it was opened in; the first step in the name keeps a
+        # resume within the same second from overwriting the file before it, and sorts after it.
         self.writer = writer(str(logdir), purge_step=start + 1 if start else None,
-                             flush_secs=FLUSH_S, max_queue=1000)
+                             flush_secs=FLUSH_S, max_queue=1000,
+                             filename_suffix=".from-step-%010d" % start)
         self.recipe = recipe
 
     def steps(self, rows):
