@@ -1,4 +1,5 @@
-"""Two simulated hosts on one Linux machine: network namespaces joined by a veth pair.
+"""Two simulated hosts on one Linux machine (network namespaces joined by a veth pair), and the
+README's multi-machine recipe run across them.
 
 Host ``a`` is 198.18.0.1 and host ``b`` 198.18.0.2, from 198.18.0.0/15, the range set aside for
 network tests (RFC 2544); nothing outside the two namespaces is ever addressed. `SimulatedHosts`
@@ -11,11 +12,20 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 PREFIX = "mxgan-h"  # namespaces mxgan-h<pid>-a and -b; the link's ends mxgan-h<pid>a and b
 HOSTS = {"a": "198.18.0.1", "b": "198.18.0.2"}
 PREFIX_LENGTH = 24
+ROOT = Path(__file__).resolve().parent.parent
+# The recipe: the job's variables on every host; host a runs the scheduler, a server and a
+# worker, host b another worker; each listens on its own address (DMLC_NODE_HOST).
+JOB = dict(DMLC_PS_ROOT_URI=HOSTS["a"], DMLC_PS_ROOT_PORT="9091", DMLC_NUM_SERVER="1",
+           DMLC_NUM_WORKER="2")
+PROCESSES = (("scheduler", "a"), ("server", "a"), ("worker", "a"), ("worker", "b"))
+SERVE = [sys.executable, "-m", "mxgan.kvstore_server"]
 _OURS = re.compile(r"^%s(\d+)-\w+" % re.escape(PREFIX))
 
 
@@ -133,3 +143,36 @@ class SimulatedHosts:
                 subprocess.run(tc + ["add", "dev", self.device(host), "root", "tbf", "rate",
                                      "%dbit" % rate_bit_s, "burst", str(burst), "latency",
                                      "100ms"], capture_output=True, text=True, check=True)
+
+
+class RecipeJob:
+    """The recipe's four processes on ``hosts``, started in the repository with ``env`` added;
+    each one's output in LOGS/<role>-<host>.log."""
+
+    def __init__(self, hosts, worker_command, logs, **env):
+        self.logs, self.procs = Path(logs), {}
+        for role, host in PROCESSES:
+            name = "%s-%s" % (role, host)
+            environment = dict(os.environ, **JOB, **env, DMLC_NODE_HOST=HOSTS[host],
+                               DMLC_ROLE=role)
+            with open(self.logs / (name + ".log"), "w") as log:
+                self.procs[name] = hosts.popen(
+                    host, worker_command if role == "worker" else SERVE, cwd=ROOT,
+                    env=environment, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait(self, time_limit_s):
+        """{name: (exit code, seconds it took)} once every process has ended; a `TimeoutError`
+        naming those still running after ``time_limit_s``."""
+        start, ended = time.monotonic(), {}
+        while len(ended) < len(self.procs) and time.monotonic() - start < time_limit_s:
+            for name, proc in self.procs.items():
+                if name not in ended and proc.poll() is not None:
+                    ended[name] = proc.returncode, time.monotonic() - start
+            time.sleep(0.1)
+        if len(ended) < len(self.procs):
+            raise TimeoutError("still running after %d s: %s"
+                               % (time_limit_s, ", ".join(sorted(set(self.procs) - set(ended)))))
+        return ended
+
+    def log(self, name):
+        return (self.logs / (name + ".log")).read_text()

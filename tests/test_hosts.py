@@ -2,7 +2,6 @@
 veth pair, `benchmarks.netns`): a dry run trains and ends with identical parameters on both
 workers; a link cut mid-run ends every process of the job with one line, and rank 0's last
 checkpoint resumes on one host. Skipped where namespaces cannot be made (root needed)."""
-import os
 import subprocess
 import sys
 import time
@@ -19,55 +18,54 @@ ROOT = Path(__file__).resolve().parent.parent
 WHY_NOT = netns.unavailable()
 pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=str(WHY_NOT))
 
-# The recipe: the job's variables on every host; host a runs the scheduler, a server and a
-# worker, host b another worker; each listens on its own address (DMLC_NODE_HOST).
-JOB = dict(DMLC_PS_ROOT_URI=netns.HOSTS["a"], DMLC_PS_ROOT_PORT="9091", DMLC_NUM_SERVER="1",
-           DMLC_NUM_WORKER="2")
-PROCESSES = (("scheduler", "a"), ("server", "a"), ("worker", "a"), ("worker", "b"))
-SERVE = [sys.executable, "-m", "mxgan.kvstore_server"]
 TRAIN = [sys.executable, "examples/dcgan_mnist.py", "--kvstore", "dist_sync", "--dry-run"]
 JOB_TIME_LIMIT_S = 120
 PEER_TIMEOUT_S = 5  # MXGAN_PEER_TIMEOUT of the cut job, the shortest allowed
 # The scheduler and server notice the cut within the timeout plus a round of probes (about
 # 4 s), then the worker on host a notices them gone within the timeout again: 15 s measured.
 ENDED_WITHIN_S = 30
-
-
-class RecipeJob:
-    """The recipe's four processes on ``hosts``; each one's output in LOGS/<role>-<host>.log."""
-
-    def __init__(self, hosts, worker_command, logs, **env):
-        self.logs, self.procs = Path(logs), {}
-        for role, host in PROCESSES:
-            name = "%s-%s" % (role, host)
-            environment = dict(os.environ, **JOB, **env, DMLC_NODE_HOST=netns.HOSTS[host],
-                               DMLC_ROLE=role)
-            with open(self.logs / (name + ".log"), "w") as log:
-                self.procs[name] = hosts.popen(
-                    host, worker_command if role == "worker" else SERVE, cwd=ROOT,
-                    env=environment, stdout=log, stderr=subprocess.STDOUT)
-
-    def wait(self, time_limit_s=JOB_TIME_LIMIT_S):
-        """{name: (exit code, seconds it took)} once every process has ended; the test fails
-        naming those still running after ``time_limit_s``."""
-        start, ended = time.monotonic(), {}
-        while len(ended) < len(self.procs) and time.monotonic() - start < time_limit_s:
-            for name, proc in self.procs.items():
-                if name not in ended and proc.poll() is not None:
-                    ended[name] = proc.returncode, time.monotonic() - start
-            time.sleep(0.1)
-        assert len(ended) == len(self.procs), "still running: %s" % sorted(
-            set(self.procs) - set(ended))
-        return ended
-
-    def log(self, name):
-        return (self.logs / (name + ".log")).read_text()
+# Host b counts the bytes host a sends it; host a prints how long they took, their answer in.
+RECEIVE = ("import socket\n"
+           "with socket.create_server(('198.18.0.2', 5001)) as server:\n"
+           "    peer, _ = server.accept()\n"
+           "    received = sum(iter(lambda: len(peer.recv(1 << 20)), 0))\n"
+           "    peer.sendall(b'%d' % received)")
+SEND = ("import socket, sys, time\n"
+        "deadline = time.monotonic() + 30\n"
+        "while True:\n"
+        "    try: peer = socket.create_connection(('198.18.0.2', 5001), 5); break\n"
+        "    except ConnectionRefusedError: assert time.monotonic() < deadline; time.sleep(0.05)\n"
+        "start = time.monotonic()\n"
+        "peer.sendall(bytes(int(sys.argv[1])))\n"
+        "peer.shutdown(socket.SHUT_WR)\n"
+        "print(peer.recv(64).decode(), time.monotonic() - start)")
 
 
 @pytest.fixture
 def hosts():
     with netns.SimulatedHosts() as made:
         yield made
+
+
+def _send_seconds(hosts, size):
+    """Seconds host a takes to send ``size`` bytes to host b (checked all arrived)."""
+    receiver = hosts.popen("b", [sys.executable, "-c", RECEIVE])
+    sent = hosts.popen("a", [sys.executable, "-c", SEND, str(size)], stdout=subprocess.PIPE,
+                       text=True)
+    out, _ = sent.communicate(timeout=60)
+    assert receiver.wait(timeout=60) == 0 and sent.returncode == 0
+    received, seconds = out.split()
+    assert int(received) == size
+    return float(seconds)
+
+
+def test_a_shaped_link_carries_no_more_than_its_rate(hosts):
+    # benchmarks/hosts.py measures the exchange at rates set this way
+    size = 2_500_000  # 0.2 s at 100 Mbit/s
+    hosts.shape(10 ** 8)
+    shaped = _send_seconds(hosts, size)
+    hosts.shape(None)
+    assert shaped >= 0.18 and _send_seconds(hosts, size) < shaped / 2
 
 
 def _latest_iteration(run_dir):
@@ -80,8 +78,8 @@ def test_the_recipe_trains_across_two_hosts_and_both_workers_end_identical(hosts
     dumps.mkdir()
     worker = [sys.executable, "tests/host_worker.py", str(dumps), *TRAIN[1:], "--out",
               str(run_dir)]
-    job = RecipeJob(hosts, worker, tmp_path)
-    ended = job.wait()
+    job = netns.RecipeJob(hosts, worker, tmp_path)
+    ended = job.wait(JOB_TIME_LIMIT_S)
     assert {name: code for name, (code, _) in ended.items()} == dict.fromkeys(ended, 0), \
         job.log("worker-a")[-3000:] + job.log("worker-b")[-3000:]
     assert _latest_iteration(run_dir) == 4
@@ -106,10 +104,10 @@ def test_a_cut_link_ends_the_job_and_rank_0s_checkpoint_resumes_on_one_host(host
     run_dir = tmp_path / "run"
     endless = TRAIN + ["--out", str(run_dir), "--max-iters", "100000", "--checkpoint-every",
                        "20", "--sample-every", "100000"]
-    job = RecipeJob(hosts, endless, tmp_path, MXGAN_PEER_TIMEOUT=str(PEER_TIMEOUT_S))
+    job = netns.RecipeJob(hosts, endless, tmp_path, MXGAN_PEER_TIMEOUT=str(PEER_TIMEOUT_S))
     _wait_for_a_checkpoint(run_dir, job)
     hosts.cut("b")
-    ended = job.wait()
+    ended = job.wait(JOB_TIME_LIMIT_S)
     assert {name: code for name, (code, _) in ended.items()} == dict.fromkeys(ended,
                                                                               PEER_LOST_EXIT)
     assert max(seconds for _, seconds in ended.values()) < ENDED_WITHIN_S, ended
