@@ -15,7 +15,7 @@ if sys.version_info[:2] < MIN_PYTHON:
     raise ImportError("mxgan: Python %d.%d is too old: mxgan runs on Python 3.9 and newer "
                       "(tested on 3.9-3.13)." % sys.version_info[:2])
 
-from . import compat  # noqa: E402  (after the Python check: compat imports numpy)
+from . import compat, peers  # noqa: E402  (after the Python check: compat imports numpy)
 
 
 # ---- variables MXNet acts on when it is imported -----------------------------------------------
@@ -146,7 +146,10 @@ def _mxnet_problem():
     return None
 
 
-# The order matters: the numpy names MXNet 1.9.1 needs are restored before anything imports it.
+# The order matters: the numpy names MXNet 1.9.1 needs are restored before anything imports it,
+# and a KVStore scheduler or server, which serves its job inside `import mxnet`, starts its watch
+# on the job's peers first.
 _fail_on(_numpy_problem())
 compat.restore_numpy_names()
+peers.watch_if_serving(os.environ)
 _fail_on(_mxnet_problem())

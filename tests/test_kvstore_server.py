@@ -41,3 +41,13 @@ def test_without_a_server_role_it_says_what_to_set():
     assert result.stderr.strip().splitlines() == [
         "error: python -m mxgan.kvstore_server serves a KVStore job: set DMLC_ROLE=scheduler or "
         "server (README, 'Scaling out')"]
+
+
+def test_a_bad_peer_timeout_is_one_line_and_exit_2_before_serving():
+    env = dict(job_environment(workers=1, servers=1, port=free_port()), DMLC_ROLE="server",
+               MXGAN_PEER_TIMEOUT="soon")
+    result = subprocess.run([sys.executable, "-m", "mxgan.kvstore_server"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == ("error: MXGAN_PEER_TIMEOUT must be a number of seconds >= 5, got "
+                             "'soon'\n")

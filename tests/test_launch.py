@@ -18,6 +18,7 @@ import pytest
 
 import tiny
 from mxgan.launch import Job, free_port, parse_args, scheduler_reachable
+from mxgan.peers import LISTEN, tcp_sockets
 from mxgan.training import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,20 +195,7 @@ def test_workers_finishing_within_the_grace_period_end_the_job_normally(tmp_path
 
 def _listening(pid):
     """The addresses ("ip:port") on which ``pid`` listens for TCP connections (IPv4 and 6)."""
-    sockets = set()
-    for fd in Path("/proc/%d/fd" % pid).iterdir():
-        target = os.readlink(fd) if fd.is_symlink() else ""
-        if target.startswith("socket:["):
-            sockets.add(target[len("socket:["):-1])
-    found = []
-    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
-        for line in Path("/proc/net", table).read_text().splitlines()[1:]:
-            _, local, _, state, *rest = line.split()
-            if state == "0A" and rest[5] in sockets:  # 0A: LISTEN; rest[5]: the inode
-                ip, port = local.split(":")
-                raw = b"".join(bytes.fromhex(ip[i:i + 8])[::-1] for i in range(0, len(ip), 8))
-                found.append("%s:%d" % (socket.inet_ntop(family, raw), int(port, 16)))
-    return found
+    return ["%s:%d" % local for state, local, _ in tcp_sockets(pid) if state == LISTEN]
 
 
 def test_every_process_of_a_job_listens_on_127_0_0_1_only():

@@ -20,7 +20,7 @@ SUBPACKAGES = ("nets", "data", "quality", "training")
 # the networks' ``cond`` input in the encoding nets/conditions.py defines; nets needs no data.
 LAYERS = (
     ("shared", ("mxgan", "mxgan.checks", "mxgan.compat", "mxgan.files", "mxgan.mxnet_internals",
-                "mxgan.viz")),
+                "mxgan.peers", "mxgan.viz")),
     ("nets", ("mxgan.nets",)),
     ("data", ("mxgan.data",)),
     ("quality", ("mxgan.quality",)),

@@ -163,3 +163,12 @@ def test_a_worker_without_a_scheduler_says_so_within_a_bounded_time(monkeypatch)
                                            % port):
         Cluster.join("dist_sync")
     assert time.monotonic() - start < 3
+
+
+def test_a_worker_refuses_a_bad_peer_timeout_before_waiting_for_its_scheduler(monkeypatch):
+    monkeypatch.setenv("DMLC_ROLE", "worker")
+    monkeypatch.setenv("MXGAN_PEER_TIMEOUT", "1")
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="MXGAN_PEER_TIMEOUT must be a number of seconds >= 5"):
+        Cluster.join("dist_sync")
+    assert time.monotonic() - start < 1

@@ -12,7 +12,7 @@ import time
 
 import mxnet as mx
 
-from .. import mxnet_internals
+from .. import mxnet_internals, peers
 
 KVSTORES = ("local", "device", "dist_sync", "dist_device_sync")
 SCHEDULER_WAIT_S = 30  # a worker's wait for its scheduler (a dist KVStore alone waits forever)
@@ -46,12 +46,16 @@ class Cluster:
                 "--kvstore %s needs a scheduler, servers and workers: start the job with "
                 "python -m mxgan.launch -n WORKERS -- python examples/... (README, 'Scaling out')"
                 % kvstore_type)
+        timeout_s = peers.peer_timeout(os.environ)
         if not scheduler_reachable(os.environ, SCHEDULER_WAIT_S):
             raise RuntimeError(
                 "no KVStore scheduler answers at %s:%s after %d s: start the job with python -m "
                 "mxgan.launch -n WORKERS -- python examples/... (README, 'Scaling out')"
                 % (os.environ.get("DMLC_PS_ROOT_URI"), os.environ.get("DMLC_PS_ROOT_PORT"),
                    SCHEDULER_WAIT_S))
+        # The scheduler ends with the first peer lost (mxgan.peers): watching it is enough.
+        scheduler = peers.scheduler_address(os.environ)
+        peers.watch(lambda: {scheduler}, timeout_s, "worker", scheduler)
         store = mx.kv.create(kvstore_type)
         return cls(store, store.rank, store.num_workers)
 
@@ -88,9 +92,8 @@ def scheduler_reachable(env, timeout_s):
 
     False as well when either variable is missing or the port is not a number.
     """
-    try:
-        address = env["DMLC_PS_ROOT_URI"], int(env["DMLC_PS_ROOT_PORT"])
-    except (KeyError, ValueError):
+    address = peers.scheduler_address(env)
+    if address is None:
         return False
     deadline = time.monotonic() + timeout_s
     while True:
