@@ -105,15 +105,24 @@ def _alive(pid):
         return False
 
 
+def _as_in_a_terminal(ignore_hup):
+    """A foreground command's signals: Ctrl-C and hang-up act (a suite started in the background
+    or under nohup hands its children both ignored, which the launcher rightly keeps); under
+    nohup, hang-up stays ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN if ignore_hup else signal.SIG_DFL)
+
+
 class SleepingJob:
     """A launcher (``python -m mxgan.launch -n 2``) whose workers run ``command``; on exit,
     kills whatever of it is left, so a failing test leaves no processes either."""
 
-    def __init__(self, command=SLEEPER, **popen):
+    def __init__(self, command=SLEEPER, *, ignore_hup=False):
         self.port = free_port()
         self.launcher = subprocess.Popen(
             [sys.executable, "-m", "mxgan.launch", "-n", "2", "--port", str(self.port), "--",
-             *command], cwd=ROOT, stderr=subprocess.PIPE, text=True, **popen)
+             *command], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: _as_in_a_terminal(ignore_hup))
 
     def __enter__(self):
         deadline = time.monotonic() + 60
@@ -155,8 +164,7 @@ def test_the_job_dies_with_the_launcher_however_it_dies(sig, code):
 
 
 def test_under_nohup_the_job_outlives_the_terminal():
-    ignore_hup = lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)  # noqa: E731
-    with SleepingJob(preexec_fn=ignore_hup) as job:
+    with SleepingJob(ignore_hup=True) as job:
         job.launcher.send_signal(signal.SIGHUP)
         time.sleep(1)
         assert job.launcher.poll() is None and all(map(_alive, job.pids))
