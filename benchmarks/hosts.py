@@ -1,7 +1,7 @@
 """The gradient exchange's cost per step between two hosts, at link speeds shaped with tc.
 
     python benchmarks/hosts.py [--nets 28 64-64 64-128] [--links unshaped 10g 1g 100m]
-                               [--iters 30] [--skip 10] [--repeats 2] [--out FILE]
+                               [--iters 30] [--skip 10] [--repeats 3] [--out FILE]
 
 Needs root (network namespaces). For each network the DCGAN example (``--profile cpu`` with the
 network's size, widths and batch) trains ``--iters`` steps, a fresh run each time, in each layout:
@@ -56,7 +56,7 @@ def parse_args(argv=None):
                         help="link speeds between the two hosts (bit/s each way)")
     parser.add_argument("--iters", type=int, default=30, help="training steps per run")
     parser.add_argument("--skip", type=int, default=10, help="warm-up steps left out")
-    parser.add_argument("--repeats", type=int, default=2, help="runs of every layout")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of every layout")
     parser.add_argument("--threads", type=int, default=2, help="OpenMP threads in all")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "hosts.json")
     return parser.parse_args(argv)

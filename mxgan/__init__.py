@@ -151,5 +151,8 @@ def _mxnet_problem():
 # on the job's peers first.
 _fail_on(_numpy_problem())
 compat.restore_numpy_names()
-peers.watch_if_serving(os.environ)
+try:
+    peers.watch_if_serving(os.environ)
+except ValueError as err:  # a bad MXGAN_PEER_TIMEOUT
+    _exit_on(str(err))
 _fail_on(_mxnet_problem())

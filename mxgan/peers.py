@@ -134,16 +134,11 @@ def end_process(message):
 
 def watch_if_serving(env):
     """Start a scheduler's or server's watch of every node it connects to (they serve their job
-    inside ``import mxnet``, so this must come first); exit 2 on a bad MXGAN_PEER_TIMEOUT."""
+    inside ``import mxnet``, so this must come first); a `ValueError` for a bad
+    MXGAN_PEER_TIMEOUT (`peer_timeout`)."""
     role = env.get("DMLC_ROLE")
-    if role not in SERVING_ROLES:
-        return
-    try:
-        timeout_s = peer_timeout(env)
-    except ValueError as err:
-        sys.stderr.write("error: %s\n" % err)
-        raise SystemExit(2) from None
-    watch(connected_peers, timeout_s, role, scheduler_address(env))
+    if role in SERVING_ROLES:
+        watch(connected_peers, peer_timeout(env), role, scheduler_address(env))
 
 
 # ---- this process's TCP connections, as the kernel lists them (Linux) --------------------------
