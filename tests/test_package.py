@@ -218,15 +218,20 @@ def test_files_and_functions_stay_small():
     assert (long_files, long_functions, long_examples) == ([], [], [])
 
 
+def _import_mxgan_beside(tmp_path, package, init_source):
+    """`import mxgan` in a fresh interpreter that finds a fake ``package`` first."""
+    fake = tmp_path / package
+    fake.mkdir()
+    (fake / "__init__.py").write_text(init_source)
+    return subprocess.run([sys.executable, "-c", "import mxgan"], cwd=ROOT,
+                          env={"PYTHONPATH": "%s:%s" % (tmp_path, ROOT), "PATH": "/usr/bin"},
+                          capture_output=True, text=True, timeout=120)
+
+
 def test_import_explains_an_unsupported_numpy_in_one_sentence(tmp_path):
     """`import mxgan` checks its environment first: a numpy MXNet cannot run with is one
     ImportError naming the fix, not a traceback from inside MXNet."""
-    fake = tmp_path / "numpy"
-    fake.mkdir()
-    (fake / "__init__.py").write_text("__version__ = '1.20.3'\n")
-    result = subprocess.run([sys.executable, "-c", "import mxgan"], cwd=ROOT,
-                            env={"PYTHONPATH": "%s:%s" % (tmp_path, ROOT), "PATH": "/usr/bin"},
-                            capture_output=True, text=True, timeout=120)
+    result = _import_mxgan_beside(tmp_path, "numpy", "__version__ = '1.20.3'\n")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "ImportError: mxgan: numpy 1.20.3 is too old for MXNet 1.9.1, which needs 1.21 or newer: "
@@ -235,13 +240,9 @@ def test_import_explains_an_unsupported_numpy_in_one_sentence(tmp_path):
 
 def test_import_names_setuptools_when_distutils_is_missing(tmp_path):
     """Python 3.12 dropped distutils, which MXNet 1.9.1 imports: one line says what brings it."""
-    fake = tmp_path / "mxnet"
-    fake.mkdir()
-    (fake / "__init__.py").write_text(
+    result = _import_mxgan_beside(
+        tmp_path, "mxnet",
         "raise ModuleNotFoundError(\"No module named 'distutils'\", name='distutils')\n")
-    result = subprocess.run([sys.executable, "-c", "import mxgan"], cwd=ROOT,
-                            env={"PYTHONPATH": "%s:%s" % (tmp_path, ROOT), "PATH": "/usr/bin"},
-                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "ImportError: mxgan: MXNet 1.9.1 imports distutils, which left the standard library in "
