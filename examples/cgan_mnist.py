@@ -8,6 +8,7 @@
 
 Everything lands in the run directory (default runs/cgan-<dataset>/).
 """
+import argparse
 import sys
 
 from mxgan import cli, run
@@ -37,6 +38,9 @@ def build_parser():
                           "(default: per device)")
     net.add_argument("--condition", choices=CONDITIONS, default="onehot",
                      help="digit given to G and D as a one-hot vector or a learned embedding")
+    net.add_argument("--projection", action=argparse.BooleanOptionalAction,
+                     help="cdcgan28's D also projects its features on a learned embedding of "
+                          "the digit (Miyato and Koyama, 2018) (default: per device)")
     net.add_argument("--nz", type=cli.positive_int_type, default=96, help="noise size")
     net.add_argument("--ngf", type=cli.positive_int_type, help="cdcgan28's generator width")
     net.add_argument("--ndf", type=cli.positive_int_type, help="cdcgan28's discriminator width")

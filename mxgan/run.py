@@ -36,7 +36,7 @@ SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed"
                "real_label", "batch_size", "epochs", "max_iters", "graph")
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
-                 "cgan": ("network", "condition", "nz", "ngf", "ndf")}
+                 "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection")}
 # Keys a resumed run may change: how long it trains, and the graph (its two forms compute the
 # same function; where it trains, ctx and kvstore, is always the resuming process's own).
 RESUMABLE = ("max_iters", "epochs", "graph")
@@ -279,12 +279,17 @@ def dcgan_networks(config):
 def cgan_networks(config):
     """(G, D) of a CGAN run; a `UsageError` for widths its network does not take."""
     network = config.get("network", "cgan28")
-    widths = {k: config[k] for k in ("ngf", "ndf") if config.get(k) is not None}
-    if widths and network != "cdcgan28":
+    options = {k: config[k] for k in ("ngf", "ndf") if config.get(k) is not None}
+    if options and network != "cdcgan28":
         raise UsageError("--ngf and --ndf set the widths of --network cdcgan28; the R tutorial's "
                          "net (%s) has its own fixed widths: drop them" % network)
+    if config.get("projection"):
+        if network != "cdcgan28":
+            raise UsageError("--projection is an option of --network cdcgan28's discriminator, "
+                             "not of the R tutorial's net (%s): drop it" % network)
+        options["projection"] = True
     return symbols.get_network(network, graph=config.get("graph", "fast"),
-                               condition=config["condition"], nz=config["nz"], **widths)
+                               condition=config["condition"], nz=config["nz"], **options)
 
 
 def dcgan_trainer(generator, discriminator, config, contexts, cluster):

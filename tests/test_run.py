@@ -81,10 +81,15 @@ def test_the_run_length_is_worked_out_once_for_the_schedule_and_the_loop(monkeyp
     assert config["iterations"] == trainer.recipe.decay_steps == 10
 
 
-def test_a_cgan_refuses_widths_its_network_does_not_take_before_loading_data(monkeypatch):
+@pytest.mark.parametrize("option, message", [
+    (dict(ngf=8), "--ngf and --ndf set the widths of --network cdcgan28"),
+    (dict(projection=True), "--projection is an option of --network cdcgan28's discriminator"),
+])
+def test_a_cgan_refuses_options_its_network_does_not_take_before_loading_data(
+        monkeypatch, option, message):
     monkeypatch.setattr(run, "prepare_images", None)  # loading data would fail with a TypeError
-    config = dict(SAVED, network="cgan28", condition="onehot", ngf=8)
-    with pytest.raises(UsageError, match="--ngf and --ndf set the widths of --network cdcgan28"):
+    config = dict(SAVED, network="cgan28", condition="onehot", **option)
+    with pytest.raises(UsageError, match=message):
         run.build("cgan", config, [mx.cpu()], Cluster())
 
 

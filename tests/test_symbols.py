@@ -214,3 +214,28 @@ def test_unknown_network_names_the_choices():
 def test_builders_reject_unsupported_options_naming_them(builder, options, message):
     with pytest.raises(ValueError, match=message):
         builder(**options)
+
+
+def test_projection_adds_the_digits_embedding_times_the_pooled_features():
+    """cdcgan28's projection term (Miyato and Koyama): logit = D's own logit + <W y, sum h>."""
+    plain = symbols.cdcgan_discriminator(ndf=4)
+    projected = symbols.cdcgan_discriminator(ndf=4, projection=True)
+    rng = np.random.RandomState(0)
+    digits = np.arange(BATCH) % NUM_CLASSES
+    inputs = {"data": rng.uniform(-1, 1, (BATCH, 1, 28, 28)),
+              "cond": np.eye(NUM_CLASSES)[digits].reshape(BATCH, NUM_CLASSES, 1, 1)}
+    shapes = {name: value.shape for name, value in inputs.items()}
+    params = {name: rng.normal(0, 0.1, shape)
+              for name, shape in _arg_shapes(projected, shapes).items() if name not in inputs}
+    features = projected.get_internals()["d_lrelu3_output"]
+    outputs = {}
+    for key, symbol in (("plain", plain), ("projected", projected), ("features", features)):
+        executor = symbol.simple_bind(mx.cpu(), grad_req="null", **shapes)
+        for name, value in dict(params, **inputs).items():
+            if name in executor.arg_dict:
+                executor.arg_dict[name][:] = value
+        outputs[key] = executor.forward(is_train=False)[0].asnumpy()
+    assert params["d_proj_weight"].shape == (4 * 4, NUM_CLASSES)
+    pooled = outputs["features"].sum(axis=(2, 3))  # (B, 4 ndf)
+    term = np.sum(pooled * params["d_proj_weight"][:, digits].T, axis=1, keepdims=True)
+    np.testing.assert_allclose(outputs["projected"], outputs["plain"] + term, rtol=1e-4, atol=1e-5)

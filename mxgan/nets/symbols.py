@@ -143,11 +143,11 @@ def _bn_elu(data, *, index, prefix):
     return mx.sym.LeakyReLU(net, act_type="elu", slope=0.25, name="%selu%d" % (prefix, index))
 
 
-def _conditioned_input(condition, *, num_filter, kernel, stride, pad, prefix, fast):
-    """D's first convolution of the image "data" (B, 1, 28, 28) with the digit "cond" as ten
-    constant planes beside it (`mxgan.nets.layers.conditioned_convolution`)."""
+def _conditioned_input(cond, *, num_filter, kernel, stride, pad, prefix, fast):
+    """D's first convolution of the image "data" (B, 1, 28, 28) with the digit ``cond`` (B, 10)
+    as ten constant planes beside it (`mxgan.nets.layers.conditioned_convolution`)."""
     return layers.conditioned_convolution(
-        mx.sym.Variable("data"), _condition_vector(condition, prefix), image_channels=1,
+        mx.sym.Variable("data"), cond, image_channels=1,
         num_classes=NUM_CLASSES, size=28, num_filter=num_filter, kernel=kernel, stride=stride,
         pad=pad, name=prefix + "conv1", fast=fast)
 
@@ -160,8 +160,8 @@ def cgan_discriminator(*, ndf=(24, 32, 64), condition="onehot", prefix="d_", fas
     but not connected to the output.
     """
     _check_three_filters("ndf", ndf)
-    net = _conditioned_input(condition, num_filter=ndf[0], kernel=3, stride=1, pad=0,
-                             prefix=prefix, fast=fast)  # (B, ndf[0], 26, 26)
+    net = _conditioned_input(_condition_vector(condition, prefix), num_filter=ndf[0], kernel=3,
+                             stride=1, pad=0, prefix=prefix, fast=fast)  # (B, ndf[0], 26, 26)
     net = _bn_elu(net, index=1, prefix=prefix)
     net = mx.sym.Pooling(net, pool_type="max", kernel=(2, 2), stride=(2, 2),
                          name=prefix + "pool1")  # (B, ndf[0], 13, 13)
@@ -181,15 +181,31 @@ def cdcgan_generator(*, nz=100, ngf=28, condition="onehot", prefix="g_", fast=Tr
                               prefix=prefix, fast=fast)
 
 
-def cdcgan_discriminator(*, ndf=28, condition="onehot", prefix="d_", fast=True):
+def cdcgan_discriminator(*, ndf=28, condition="onehot", projection=False, prefix="d_",
+                         fast=True):
     """A conditional DCGAN discriminator: the 28 px DCGAN discriminator whose first layer also
-    sees the digit as constant planes, as in the R CGAN tutorial."""
-    net = _conditioned_input(condition, num_filter=ndf, kernel=4, stride=2, pad=1, prefix=prefix,
+    sees the digit as constant planes, as in the R CGAN tutorial. ``projection`` adds to its
+    logit the projection term of Miyato and Koyama (2018), `_projection`."""
+    cond = _condition_vector(condition, prefix)
+    net = _conditioned_input(cond, num_filter=ndf, kernel=4, stride=2, pad=1, prefix=prefix,
                              fast=fast)  # (B, ndf, 14, 14)
     net = mx.sym.LeakyReLU(net, act_type="leaky", slope=0.2, name=prefix + "lrelu1")
     net = _downsample(net, [2 * ndf, 4 * ndf], first_index=2, prefix=prefix)  # (B, 4ndf, 3, 3)
-    return layers.last_convolution(net, in_channels=4 * ndf, in_size=3, kernel=4, stride=2,
-                                   pad=1, name=prefix + "conv4", fast=fast)  # (B, 1)
+    logits = layers.last_convolution(net, in_channels=4 * ndf, in_size=3, kernel=4, stride=2,
+                                     pad=1, name=prefix + "conv4", fast=fast)  # (B, 1)
+    if projection:
+        logits = logits + _projection(net, cond, channels=4 * ndf, prefix=prefix)
+    return logits
+
+
+def _projection(features, cond, *, channels, prefix):
+    """The inner product of the digit's learned embedding (B, channels) with D's last features
+    summed over space: (B, 1). The digit then weighs on D's verdict directly, not only through
+    the planes its first layer sees, which makes G draw the digit asked for more reliably."""
+    pooled = mx.sym.sum(features, axis=(2, 3), name=prefix + "proj_pool")  # (B, channels)
+    embedded = mx.sym.FullyConnected(cond, num_hidden=channels, no_bias=True,
+                                     name=prefix + "proj")  # (B, channels)
+    return mx.sym.sum(pooled * embedded, axis=1, keepdims=True, name=prefix + "proj_sum")
 
 
 def logistic_head(logits, *, name="dloss"):
@@ -207,7 +223,7 @@ NETWORKS = {
     "cdcgan28": (cdcgan_generator, cdcgan_discriminator),
 }
 _GENERATOR_ONLY_OPTIONS = ("nz", "ngf")
-_DISCRIMINATOR_ONLY_OPTIONS = ("ndf",)
+_DISCRIMINATOR_ONLY_OPTIONS = ("ndf", "projection")
 
 
 def get_network(name, *, graph="fast", **options):
