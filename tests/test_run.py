@@ -83,7 +83,7 @@ def test_the_run_length_is_worked_out_once_for_the_schedule_and_the_loop(monkeyp
 
 @pytest.mark.parametrize("option, message", [
     (dict(ngf=8), "--ngf and --ndf set the widths of --network cdcgan28"),
-    (dict(projection=True), "--projection is an option of --network cdcgan28's discriminator"),
+    (dict(projection=True, ngf=None, ndf=None), "--projection is an option of --network cdcgan28's discriminator"),
 ])
 def test_a_cgan_refuses_options_its_network_does_not_take_before_loading_data(
         monkeypatch, option, message):
