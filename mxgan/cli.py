@@ -265,9 +265,17 @@ def _add_fit_args(fit):
     fit.add_argument("--lr-decay", choices=("none", "linear"),
                      help="learning rates constant, or falling linearly to 0 at the last step "
                           "(default: per device)")
+    fit.add_argument("--lr-warmup", type=count_type, metavar="N",
+                     help="both learning rates rise linearly from lr/N to lr over the first N "
+                          "steps, then --lr-decay applies; 0: none (default: per device)")
+    fit.add_argument("--d-steps", type=positive_int_type, metavar="K",
+                     help="D trains every step, G on every K-th step only (default: per device)")
     fit.add_argument("--ema-decay", type=decay_type,
                      help="decay of the moving average of G's weights that samples are drawn "
                           "with; 0 turns it off (default: per device)")
+    fit.add_argument("--ema-start", type=count_type, metavar="N",
+                     help="the average copies G's weights until step N and averages only after "
+                          "it, forgetting the early weights (default: per device)")
     fit.add_argument("--real-label", type=real_label_type,
                      help="D's target for real images; 0.9 is one-sided label smoothing "
                           "(default: per device)")

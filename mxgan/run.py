@@ -33,7 +33,11 @@ from .training.trainer import Recipe
 
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
 SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
-               "real_label", "batch_size", "epochs", "max_iters", "graph")
+               "real_label", "batch_size", "epochs", "max_iters", "graph", "lr_warmup",
+               "d_steps", "ema_start")
+# Shared keys newer than the first runs, at values that train as those did: under every profile
+# (which may set its own), and for a recorded config without them. Named as `Recipe` names them.
+LATER_KEYS = dict(lr_warmup=0, d_steps=1, ema_start=0)
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
                  "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection")}
@@ -61,7 +65,8 @@ def resolve_config(args, contexts, *, model, profiles, train_command):
     """The profile asked for (else the dry-run one, else the device's), overridden by the flags
     given, as one JSON-able dict."""
     profile = args.profile or ("dry-run" if args.dry_run else contexts[0].device_type)
-    config = dict(profiles[profile], model=model, train_command=train_command, profile=profile)
+    config = dict(LATER_KEYS, **profiles[profile], model=model, train_command=train_command,
+                  profile=profile)
     for key in SHARED_KEYS + ARCHITECTURES[model]:
         if getattr(args, key, None) is not None:
             config[key] = getattr(args, key)
@@ -72,15 +77,16 @@ def resolve_config(args, contexts, *, model, profiles, train_command):
 def resumed_config(saved, args, explicit, contexts):
     """The saved run's config with the flags a resume may change; a `UsageError` naming every
     other flag given with a value the run was not trained with."""
-    config = dict(saved, ctx=[str(ctx) for ctx in contexts], kvstore=args.kvstore)
+    recorded = dict(LATER_KEYS, **saved)
+    config = dict(recorded, ctx=[str(ctx) for ctx in contexts], kvstore=args.kvstore)
     different = []
     for key in sorted(explicit & (set(saved) | set(SHARED_KEYS)) - {"ctx", "kvstore"}):
         value = getattr(args, key)
         if key in RESUMABLE:
             config[key] = value
-        elif value != saved.get(key):
+        elif value != recorded.get(key):
             different.append("--%s %s (the run has %s)"
-                             % (key.replace("_", "-"), value, saved.get(key)))
+                             % (key.replace("_", "-"), value, recorded.get(key)))
     if different:
         raise UsageError("--resume continues the run as it was trained; these flags differ: %s."
                          " Drop them, or pass --out DIR to start another run"
@@ -264,7 +270,8 @@ def _trainer_options(config, contexts, cluster):
     linear = config.get("lr_decay") == "linear"
     recipe = Recipe(lr=config["lr"], lr_d=config.get("lr_d"), beta1=config["beta1"],
                     decay_steps=config["iterations"] if linear else None,
-                    real_label=config["real_label"], ema_decay=config.get("ema_decay", 0))
+                    real_label=config["real_label"], ema_decay=config.get("ema_decay", 0),
+                    **{key: config.get(key, value) for key, value in LATER_KEYS.items()})
     return dict(batch_size=config["batch_size"], nz=config["nz"], context=contexts,
                 cluster=cluster, recipe=recipe, monitor_seed=config["seed"])
 

@@ -1,4 +1,5 @@
 """mxgan.training.loop: a run stopped anywhere and resumed equals the run that was never stopped."""
+import dataclasses
 import os
 import shutil
 import signal
@@ -32,8 +33,9 @@ class _SignalAt:
         return self.trainer.step(**batch)
 
 
-def _fit(model, run_dir, images, max_iters, *, resume=False, stop_at=None, sig=signal.SIGINT):
-    trainer = tiny.TRAINERS[model](seed=3, recipe=RECIPE)
+def _fit(model, run_dir, images, max_iters, *, resume=False, stop_at=None, sig=signal.SIGINT,
+         recipe=RECIPE):
+    trainer = tiny.TRAINERS[model](seed=3, recipe=recipe)
     start = loop.restore(trainer, checkpoint.find(run_dir)) if resume else 0
     driven = _SignalAt(trainer, stop_at, sig) if stop_at else trainer
     result = loop.fit(driven, tiny.data_iter(model, images), run_dir=run_dir, config={"seed": 5},
@@ -67,6 +69,22 @@ def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
     _assert_identical(expected, resumed)
     assert [row["iteration"] for row in read_metrics(tmp_path / "metrics.jsonl")] == list(
         range(1, STEPS + 1))
+
+
+# The training levers, each in a phase that a stop at step 5 cuts: between G's updates (G trains
+# on steps 2, 4, 6, 8), within the warm-up, while the average still copies G.
+LEVERS = dataclasses.replace(RECIPE, d_steps=2, lr_warmup=6, ema_start=6)
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_a_run_with_the_levers_stopped_and_resumed_equals_the_uninterrupted_run(
+        model, tmp_path, real_u8):
+    expected, _ = _fit(model, tmp_path / "straight", real_u8[:24], STEPS, recipe=LEVERS)
+    _, (stopped_at, _) = _fit(model, tmp_path / "run", real_u8[:24], STEPS, stop_at=5,
+                              recipe=LEVERS)
+    resumed, _ = _fit(model, tmp_path / "run", real_u8[:24], STEPS, resume=True, recipe=LEVERS)
+    assert stopped_at == 5 and resumed.iteration == STEPS
+    _assert_identical(expected, resumed)
 
 
 def test_a_signal_after_the_step_while_the_grid_is_drawn_still_checkpoints_that_step(

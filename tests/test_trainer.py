@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan.training.trainer import (METRICS, NETS, Recipe, Trainer, WeightAverage,
-                                    cross_entropy, step_metrics)
+from mxgan.training.trainer import (AVERAGE, METRICS, NETS, Recipe, ScheduleError, Trainer,
+                                    WeightAverage, cross_entropy, step_metrics)
 
 
 def test_a_trainer_must_give_every_part_of_the_interface():
     class Half(Trainer):
-        def step(self, **batch):
+        def _generate_fakes(self):
             return None
     with pytest.raises(TypeError, match="abstract"):
         Half()
@@ -48,12 +48,93 @@ def test_the_weight_average_follows_the_weights_with_a_ramped_decay():
     weight = mx.nd.zeros(3)
     average = WeightAverage(["w"], [weight], decay=0.9)
     weight[:] = 10
-    average.update()  # t = 1: keep min(0.9, 2 / 11)
+    average.update(1)  # t = 1: keep min(0.9, 2 / 11)
     np.testing.assert_allclose(average.average[0].asnumpy(), 10 * (1 - 2 / 11), rtol=1e-6)
-    for _ in range(200):
-        average.update()
+    for step in range(2, 202):
+        average.update(step)
     np.testing.assert_allclose(average.average[0].asnumpy(), 10, rtol=1e-5)
     assert average.params_on_cpu()["w"].context == mx.cpu()
+
+
+def test_the_weight_average_copies_the_weights_until_its_start_then_ramps_from_there():
+    weight = mx.nd.zeros(3)
+    average = WeightAverage(["w"], [weight], decay=0.9, start=3)
+    for step in (1, 2, 3):
+        weight[:] = 0.1 * step + 1e-7  # a copy, bit for bit: no (1 - keep) arithmetic
+        average.update(step)
+        np.testing.assert_array_equal(average.average[0].asnumpy(), weight.asnumpy())
+    weight[:] = 10
+    average.update(4)  # the ramp counts from the first step: keep min(0.9, 5 / 14)
+    keep = 5 / 14
+    np.testing.assert_allclose(average.average[0].asnumpy(),
+                               keep * (0.3 + 1e-7) + (1 - keep) * 10, rtol=1e-6)
+
+
+def _rates(recipe, net, steps):
+    """The learning rate network ``net``'s real optimiser updates with at each of ``steps``
+    updates."""
+    optimizer = recipe.optimizer(net, 8)
+    updater, weight, grad = mx.optimizer.get_updater(optimizer), mx.nd.zeros(1), mx.nd.ones(1)
+    rates = []
+    for _ in range(steps):
+        updater(0, grad, weight)
+        rates.append(optimizer.learning_rate)
+    return rates
+
+
+@pytest.mark.parametrize("decay_steps, after_warmup", [(None, 1.0), (40, 1 - 1 / 30)],
+                         ids=["constant", "linear decay"])
+def test_a_warm_up_rises_linearly_to_the_rate_then_the_schedule_goes_on(decay_steps,
+                                                                        after_warmup):
+    recipe = Recipe(lr=1e-3, lr_d=2e-3, lr_warmup=10, decay_steps=decay_steps)
+    for net in NETS:
+        lr, rates = recipe.base_lr(net), _rates(recipe, net, 11)
+        assert [rates[step - 1] for step in (1, 5, 10, 11)] == pytest.approx(
+            [lr / 10, lr / 2, lr, lr * after_warmup])
+        assert [recipe.learning_rate(net, step) for step in range(1, 12)] == pytest.approx(rates)
+
+
+def test_a_warm_up_as_long_as_the_decay_is_refused_naming_both_flags():
+    with pytest.raises(ScheduleError, match="--lr-warmup 40 leaves none of the run's 40 steps"):
+        Recipe(lr_warmup=40, decay_steps=40)
+
+
+def _snapshot(trainer):
+    """G's, D's and G's average's parameters as numpy arrays, by network and name."""
+    params = {net: trainer.get_params(net)[0] for net in NETS}
+    params[AVERAGE] = trainer.average.params_on_cpu()
+    return {net: {name: array.asnumpy() for name, array in arrays.items()}
+            for net, arrays in params.items()}
+
+
+def _differ(one, other):
+    return any(not np.array_equal(one[name], other[name]) for name in one)
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_with_d_steps_2_g_and_its_average_train_on_every_second_step_d_on_every_one(
+        model, real_u8):
+    trainer = tiny.TRAINERS[model](recipe=Recipe(lr=1e-3, lr_warmup=8, d_steps=2, ema_decay=0.9))
+    for step in range(1, 5):
+        before = _snapshot(trainer)
+        metrics = trainer.step(**tiny.batch(model, real_u8)).asnumpy()
+        after = _snapshot(trainer)
+        assert np.isfinite(metrics).all() and metrics[METRICS.index("finite")] == 1
+        changed = {net: _differ(before[net], after[net]) for net in after}
+        assert changed == {"discriminator": True, "generator": step % 2 == 0,
+                           AVERAGE: step % 2 == 0}, step
+    optimizers = {net: trainer.updater(net).optimizer for net in NETS}
+    assert (optimizers["generator"].num_update, optimizers["discriminator"].num_update) == (2, 4)
+    for optimizer in optimizers.values():  # G's second update is step 4: both at 4 / 8 of lr
+        assert optimizer.learning_rate == pytest.approx(5e-4)
+
+
+def test_the_average_is_g_itself_until_ema_start_and_an_average_after_it(real_u8):
+    trainer = tiny.dcgan(recipe=Recipe(lr=1e-3, ema_decay=0.9, ema_start=2))
+    for step in (1, 2, 3):
+        trainer.step(**tiny.batch("dcgan", real_u8))
+        params = _snapshot(trainer)
+        assert _differ(params["generator"], params[AVERAGE]) == (step > 2), step
 
 
 def test_cross_entropy_is_the_logistic_loss_of_a_constant_target():

@@ -15,7 +15,7 @@ from ..data.iters import ConditionalRandIter, fill_unit_range
 from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
 from . import parallel
 from .parallel import Cluster
-from .trainer import NETS, Recipe, Trainer, step_metrics, zero
+from .trainer import NETS, Recipe, Trainer, zero
 
 _INPUTS = ("rand", "cond", "data", "label")
 MONITOR_COLUMNS = 10
@@ -156,34 +156,34 @@ class ExecutorGAN(Trainer):
         digits = np.repeat(np.arange(NUM_CLASSES), MONITOR_COLUMNS)
         return noise, encode_digits(digits, self.condition)
 
-    # ---- the step ---------------------------------------------------------------------------
-    def step(self, data, cond):
-        """One step on a uint8 batch ``data`` with its digits ``cond``; returns `METRICS`.
+    # ---- the step's phases (`Trainer.step`) --------------------------------------------------
+    def _generate_fakes(self):
+        """G's images of random digits: (images, the digits asked), one slice per device each."""
+        rand, cond = self.noise.next().data
+        return self._generate(rand, cond), self.replicas.split(cond)
+
+    def _train_discriminator(self, fakes, data, cond):
+        """D learns to accept (real image, its digit) and reject (fake, asked digit).
 
         Images and digits go to the devices as one slice each (`Replicas.split`); D's
         probabilities come back as one worker batch.
         """
-        fake, cond_fake = self._generate_fakes()
+        fake, cond_fake = fakes
         real, cond_real = self.replicas.split(data), self.replicas.split(cond)
-        # (1) D learns to accept (real image, its digit) and reject (fake, asked digit).
         zero(self._d_grads)
         prob_fake = self._on_devices(_Executors.d_forward_backward, fake, cond_fake, label=0)
         prob_real = self._on_devices(_Executors.d_forward_backward_real, real, cond_real,
                                      label=self.recipe.real_label)
         self._params["discriminator"].update()
-        # (2) G learns to make D accept (fake, asked digit) through D's input gradient.
-        prob_gen = self._on_devices(_Executors.d_forward_backward, fake, cond_fake, label=1,
+        return prob_fake, prob_real
+
+    def _train_generator(self, fakes):
+        """G learns to make D accept (fake, asked digit) through D's input gradient."""
+        prob_gen = self._on_devices(_Executors.d_forward_backward, *fakes, label=1,
                                     input_gradient_only=True)
         self.replicas.map(_Executors.g_backward)
         self._params["generator"].update()
-        self._after_generator_update()
-        return step_metrics(prob_real, prob_fake, prob_gen, self.all_finite(),
-                            self.recipe.real_label)
-
-    def _generate_fakes(self):
-        """G's images of random digits: (images, the digits asked), one slice per device each."""
-        rand, cond = self.noise.next().data
-        return self._generate(rand, cond), self.replicas.split(cond)
+        return prob_gen
 
     def _generate(self, rand, cond):
         """G's images for a worker batch of noise and digits, one slice per device."""

@@ -11,7 +11,7 @@ import numpy as np
 from .. import mxnet_internals
 from ..data.iters import RandIter, fill_unit_range
 from .parallel import Cluster
-from .trainer import NETS, Recipe, Trainer, step_metrics, zero
+from .trainer import NETS, Recipe, Trainer, zero
 
 
 class ModuleGAN(Trainer):
@@ -80,27 +80,26 @@ class ModuleGAN(Trainer):
                     grad_req={name: "null" for name in params}, **d_shapes)
         return module
 
-    # ---- the step ---------------------------------------------------------------------------
-    def step(self, data):
-        """One adversarial step on ``data``, uint8 real images; returns `METRICS`."""
-        fake = self._generate()
-        # (1) D maximises log D(x) + log(1 - D(G(z))): both gradients summed, then one update.
+    # ---- the step's phases (`Trainer.step`) --------------------------------------------------
+    def _generate_fakes(self):
+        self.mod_g.forward(self.noise.next(), is_train=True)
+        return self.mod_g.get_outputs()[0]
+
+    def _train_discriminator(self, fakes, data, cond=None):
+        """D maximises log D(x) + log(1 - D(G(z))): both gradients summed, then one update."""
         zero(self._d_grads)
-        prob_fake = self._d_forward_backward(fake, label=0)
+        prob_fake = self._d_forward_backward(fakes, label=0)
         prob_real = self._d_forward_backward(fill_unit_range(data, self._real),
                                              label=self.recipe.real_label)
         self.mod_d.update()
-        # (2) G maximises log D(G(z)) through the updated D: D's input gradient is G's out-grad.
-        prob_gen = self._d_forward_backward(fake, label=1, module=self.mod_d_input)
+        return prob_fake, prob_real
+
+    def _train_generator(self, fakes):
+        """G maximises log D(G(z)) through the updated D: D's input gradient is G's out-grad."""
+        prob_gen = self._d_forward_backward(fakes, label=1, module=self.mod_d_input)
         self.mod_g.backward(self.mod_d_input.get_input_grads())
         self.mod_g.update()
-        self._after_generator_update()
-        return step_metrics(prob_real, prob_fake, prob_gen, self.all_finite(),
-                            self.recipe.real_label)
-
-    def _generate(self):
-        self.mod_g.forward(self.noise.next(), is_train=True)
-        return self.mod_g.get_outputs()[0]
+        return prob_gen
 
     def _d_forward_backward(self, images, *, label, module=None):
         """Forward and backward D (or ``module``, sharing its arrays) on ``images`` all labelled

@@ -12,6 +12,7 @@ from typing import Optional
 import mxnet as mx
 
 from .. import mxnet_internals
+from ..checks import UserError
 from . import checkpoint
 
 # Per step: D's losses on reals and fakes, G's loss, D's mean outputs, and 1 when every parameter
@@ -23,68 +24,118 @@ AVERAGE = "generator_ema"  # the checkpoint's name for G's weight average
 # float32 keeps apart from 1 (1 - 1e-12 rounds to 1, and 0 * log(0) is NaN), so a saturated D
 # gives a large finite loss (at most -log(1e-7) = 16.1), never NaN.
 _EPS = 1e-7
+_NEVER = 2 ** 62  # a `FactorScheduler` step no run reaches: with factor 1, a constant rate
+
+
+class ScheduleError(UserError, ValueError):
+    """A learning-rate schedule no run can follow: a warm-up as long as the decay."""
 
 
 @dataclass(frozen=True)
 class Recipe:
     """How both networks are optimised: Adam for each (MXNet's DCGAN tutorial: lr 2e-4, beta1
-    0.5), D's target for real images, and the moving average of G's weights used for sampling.
+    0.5), D's target for real images, the D/G update ratio, and the moving average of G's
+    weights used for sampling.
 
-    ``lr_d`` sets D's learning rate apart (two time-scales; None: ``lr``); ``decay_steps`` makes
-    both rates fall linearly to 0 over that many steps (None: constant); ``real_label`` below 1
-    is one-sided label smoothing; ``ema_decay`` 0 turns the average off.
+    ``lr_d`` sets D's learning rate apart (two time-scales; None: ``lr``); ``lr_warmup``
+    makes both rates rise linearly from 0 over that many steps (0: none); ``decay_steps`` makes
+    them fall linearly to 0 at that step (None: constant); ``real_label`` below 1 is one-sided
+    label smoothing; ``d_steps`` K trains G on every K-th step only (D on every one);
+    ``ema_decay`` 0 turns the average off, ``ema_start`` makes it copy G's weights until that
+    step.
     """
 
     lr: float = 2e-4
     lr_d: Optional[float] = None
     beta1: float = 0.5
+    lr_warmup: int = 0
     decay_steps: Optional[int] = None
     real_label: float = 1.0
+    d_steps: int = 1
     ema_decay: float = 0.0
+    ema_start: int = 0
     sigma: float = 0.02
 
+    def __post_init__(self):
+        if self.decay_steps and self.lr_warmup >= self.decay_steps:
+            raise ScheduleError("--lr-warmup %d leaves none of the run's %d steps to --lr-decay "
+                                "linear: shorten it" % (self.lr_warmup, self.decay_steps))
+
     def base_lr(self, net):
-        """Network ``net``'s learning rate before any decay."""
+        """Network ``net``'s learning rate before any warm-up or decay."""
         return self.lr_d if net == "discriminator" and self.lr_d else self.lr
+
+    def schedule(self, net):
+        """Network ``net``'s learning rate by step of the run as an MXNet scheduler (step 1:
+        the first): a linear warm-up over ``lr_warmup`` steps (``lr * step / lr_warmup``), then
+        constant or falling linearly to 0 at step ``decay_steps``; None for a constant rate."""
+        if not (self.lr_warmup or self.decay_steps):
+            return None
+        warmup = dict(base_lr=self.base_lr(net), warmup_steps=self.lr_warmup,
+                      warmup_begin_lr=0.0, warmup_mode="linear")
+        if self.decay_steps:
+            return mx.lr_scheduler.PolyScheduler(max_update=self.decay_steps, pwr=1, final_lr=0,
+                                                 **warmup)
+        return mx.lr_scheduler.FactorScheduler(step=_NEVER, factor=1, **warmup)
 
     def learning_rate(self, net, step):
         """Network ``net``'s learning rate at ``step`` (1: the first), as its optimiser's
         schedule gives it."""
-        decay = max(0.0, 1.0 - step / self.decay_steps) if self.decay_steps else 1.0
-        return self.base_lr(net) * decay
+        schedule = self.schedule(net)
+        return schedule(step) if schedule else self.base_lr(net)
 
     def optimizer(self, net, batch_size):
         """Adam for network ``net`` whose gradients are sums over ``batch_size`` images
         (``rescale_grad`` makes them means, as Module does when it creates the optimiser)."""
-        lr = self.base_lr(net)
-        schedule = None
-        if self.decay_steps:
-            schedule = mx.lr_scheduler.PolyScheduler(max_update=self.decay_steps, base_lr=lr,
-                                                     pwr=1, final_lr=0)
-        return mx.optimizer.create("adam", learning_rate=lr, beta1=self.beta1,
+        schedule = self.schedule(net)
+        if schedule and net == "generator" and self.d_steps > 1:
+            schedule = EveryKthStep(schedule, self.d_steps)
+        return mx.optimizer.create("adam", learning_rate=self.base_lr(net), beta1=self.beta1,
                                    rescale_grad=1.0 / batch_size, lr_scheduler=schedule)
+
+    def trains_generator(self, step):
+        """Whether G trains at ``step`` (1: the first): on every ``d_steps``-th step."""
+        return step % self.d_steps == 0
 
     def initializer(self):
         """Normal(0, sigma) weights, unit BatchNorm gamma and zero beta (by parameter name)."""
         return mx.init.Normal(self.sigma)
 
 
+class EveryKthStep(mx.lr_scheduler.LRScheduler):
+    """``schedule`` for an optimiser that updates on every ``k``-th step of the run only (G with
+    ``Recipe.d_steps``): its n-th update is step n * k, so it reads the schedule there and both
+    networks follow one schedule of the run's steps."""
+
+    def __init__(self, schedule, k):
+        super().__init__(schedule.base_lr)
+        self.schedule, self.k = schedule, k
+
+    def __call__(self, num_update):
+        return self.schedule(num_update * self.k)
+
+
 class WeightAverage:
     """An exponential moving average of G's weights, on G's device, updated after each G step.
 
     Sampling from the average instead of the last weights smooths out the step-to-step wobble of
-    adversarial training. The decay ramps up from 0 as ``min(decay, (1 + t) / (10 + t))`` at
-    step t, so the average soon forgets the random initial weights.
+    adversarial training. After step t it keeps ``min(decay, (1 + t) / (10 + t))`` of itself, so
+    it soon forgets the random initial weights; until step ``start`` it is a copy of the
+    weights, which it then forgets entirely. Everything depends on t alone, so a resumed run
+    continues it exactly.
     """
 
-    def __init__(self, names, weights, decay):
-        self.names, self.weights, self.decay = names, weights, decay
+    def __init__(self, names, weights, decay, start=0):
+        self.names, self.weights, self.decay, self.start = names, weights, decay, start
         self.average = [weight.copy() for weight in weights]
-        self.steps = 0
 
-    def update(self):
-        self.steps += 1
-        keep = min(self.decay, (1.0 + self.steps) / (10.0 + self.steps))
+    def update(self, step):
+        """Fold G's weights after ``step`` (1: the first) into the average."""
+        if step <= self.start:
+            for average, weight in zip(self.average, self.weights):
+                weight.copyto(average)
+            return
+        keep = min(self.decay, (1.0 + step) / (10.0 + step))
         for average, weight in zip(self.average, self.weights):
             average -= (1 - keep) * (average - weight)
 
@@ -92,10 +143,9 @@ class WeightAverage:
         return {name: average.as_in_context(mx.cpu())
                 for name, average in zip(self.names, self.average)}
 
-    def restore(self, arg_params, steps):
+    def restore(self, arg_params):
         for name, average in zip(self.names, self.average):
             arg_params[name].copyto(average)
-        self.steps = steps
 
 
 class Trainer(abc.ABC):
@@ -104,18 +154,51 @@ class Trainer(abc.ABC):
 
     Subclasses set ``batch_size`` (the global batch), ``worker_batch`` (this process's share),
     ``context`` (list of devices), ``cluster`` (`mxgan.training.parallel.Cluster`), ``recipe``
-    (`Recipe`) and ``symbols`` ({net: Symbol} for `NETS`), give each network's parameters,
-    updater and device-0 arrays, and call `_after_generator_update` after each G step;
-    checkpoints (`nets`, `restore`), the weight average and the finiteness check are then the
-    same for every trainer.
+    (`Recipe`) and ``symbols`` ({net: Symbol} for `NETS`), give the phases of a step, each
+    network's parameters, updater and device-0 arrays; the step's order, checkpoints (`nets`,
+    `restore`), the weight average and the finiteness check are then the same for every trainer.
     """
 
     average = None
+    # Steps of the run taken so far; `restore` sets it to the checkpoint's, so a resumed run
+    # trains G on the same steps as an uninterrupted one.
+    iteration = 0
     _checked = None  # the arrays `all_finite` reduces, gathered once
 
+    def step(self, data, cond=None):
+        """One adversarial step on uint8 real images ``data`` (with their digits ``cond``, for a
+        conditional GAN); returns `METRICS` as one NDArray.
+
+        D trains on every step; G, and its weight average, on every ``recipe.d_steps``-th step
+        of the run only (`Recipe.trains_generator`). On a step where G does not train,
+        ``g_loss`` is G's loss on D's verdict on the fakes before D's update (the pass that
+        gives ``d_fake``, no extra pass), so its curve stays continuous.
+        """
+        self.iteration += 1
+        fakes = self._generate_fakes()
+        prob_fake, prob_real = self._train_discriminator(fakes, data, cond)
+        prob_gen = prob_fake
+        if self.recipe.trains_generator(self.iteration):
+            prob_gen = self._train_generator(fakes)
+            if self.average is not None:
+                self.average.update(self.iteration)
+        return step_metrics(prob_real, prob_fake, prob_gen, self.all_finite(),
+                            self.recipe.real_label)
+
     @abc.abstractmethod
-    def step(self, **batch):
-        """One adversarial step on a batch of named arrays; returns `METRICS` as one NDArray."""
+    def _generate_fakes(self):
+        """G's images from fresh noise (and the digits asked, for a conditional GAN)."""
+
+    @abc.abstractmethod
+    def _train_discriminator(self, fakes, data, cond):
+        """One D update on the summed gradient of ``fakes`` labelled 0 and the real ``data``
+        labelled ``recipe.real_label``; returns D's probabilities on (fakes, reals), before
+        the update."""
+
+    @abc.abstractmethod
+    def _train_generator(self, fakes):
+        """One G update towards D, as updated, accepting ``fakes`` as real; returns D's
+        probabilities on them."""
 
     @abc.abstractmethod
     def monitor(self):
@@ -141,11 +224,8 @@ class Trainer(abc.ABC):
     def _start_average(self):
         if self.recipe.ema_decay:
             names, weights, _ = zip(*self.param_arrays("generator"))
-            self.average = WeightAverage(list(names), list(weights), self.recipe.ema_decay)
-
-    def _after_generator_update(self):
-        if self.average is not None:
-            self.average.update()
+            self.average = WeightAverage(list(names), list(weights), self.recipe.ema_decay,
+                                         start=self.recipe.ema_start)
 
     @property
     def device_ids(self):
@@ -193,7 +273,7 @@ class Trainer(abc.ABC):
 
     def restore(self, ckpt_dir):
         """Load both networks' parameters and optimiser state (and G's weight average) from a
-        checkpoint."""
+        checkpoint, and continue counting steps from its `iteration`."""
         for net in NETS:
             current = self.get_params(net)
             arg_params, aux_params = checkpoint.load_params(ckpt_dir, net, like=current)
@@ -204,7 +284,8 @@ class Trainer(abc.ABC):
         if self.average is not None:
             like = self.get_params("generator")
             arg_params, _ = checkpoint.load_params(ckpt_dir, AVERAGE, like=like)
-            self.average.restore(arg_params, checkpoint.load_meta(ckpt_dir)["iteration"])
+            self.average.restore(arg_params)
+        self.iteration = checkpoint.load_meta(ckpt_dir)["iteration"]
 
 
 def cross_entropy(prob, target):
