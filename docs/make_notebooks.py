@@ -9,7 +9,7 @@ For each page of `PAGES` it
 1. copies every table marked ``<!-- tables.md: SECTION -->`` from ``img/MODEL/tables.md``, which
    docs/make_figures.py writes from the runs (run that first when the runs change);
 2. points every link to a named definition, such as
-   ``[`ModuleGAN.step`](../mxgan/training/dcgan.py#L83)``, at the line that defines it now;
+   ``[`ModuleGAN.monitor`](../mxgan/training/dcgan.py#L83)``, at the line that defines it now;
 3. writes ``MODEL.ipynb`` from the page: each ```python block becomes a code cell, everything
    between them a Markdown cell, without outputs, so the notebook runs the page's code top to
    bottom. Quotes of the package's code are ```py blocks and stay Markdown.
@@ -70,7 +70,7 @@ def marked_tables(text):
 
 def definition_lines(path):
     """{dotted name: line} of the functions, classes and assigned names a Python file defines at
-    module level and in its classes (``ModuleGAN.step``, ``PROFILES``)."""
+    module level and in its classes (``ModuleGAN.monitor``, ``PROFILES``)."""
     tree = ast.parse(Path(path).read_text())
     lines = {}
 

@@ -10,7 +10,7 @@ from mxgan.training.board import STEP_SCALARS, Board
 from mxgan.training.trainer import NETS, Recipe
 from mxgan.training.watch import Watch
 
-RECIPE = Recipe(lr=1e-3, lr_d=2e-3, decay_steps=6)
+RECIPE = Recipe(lr=1e-3, lr_d=2e-3, lr_warmup=2, decay_steps=6)
 # Grid sizes: the DCGAN's 8 fixed-noise samples in a 3 x 3 grid; the CGAN's 10 x 10, a row a digit.
 GRID_SIDES = {"dcgan": 3 * 30 + 2, "cgan": 10 * 30 + 2}
 
@@ -35,6 +35,7 @@ def test_every_step_logs_its_losses_d_outputs_learning_rates_and_speed(board_run
     for tag, net in (("lr/G", "generator"), ("lr/D", "discriminator")):
         assert [e.value for e in events.Scalars(tag)] == pytest.approx(
             [RECIPE.learning_rate(net, step) for step in range(1, 7)])
+    assert [e.value for e in events.Scalars("lr/G")][:3] == pytest.approx([5e-4, 1e-3, 7.5e-4])
 
 
 def _decode(png_bytes):

@@ -43,7 +43,7 @@ def test_summed_d_gradient_equals_copy_and_add_reference(real_u8):
     reference.bind(data_shapes=trainer.mod_d.data_shapes, label_shapes=trainer.mod_d.label_shapes,
                    inputs_need_grad=True)  # plain grad_req="write"
     reference.set_params(*trainer.mod_d.get_params())
-    fake = trainer._generate()
+    fake = trainer._generate_fakes()
     real = fill_unit_range(mx.nd.array(real_u8[:BATCH], dtype=np.uint8),
                            mx.nd.zeros(fake.shape))
     kept = []

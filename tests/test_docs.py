@@ -81,7 +81,7 @@ def anchors(markdown_file):
 
 def attributed_names(page):
     """(source file, dotted name) for links such as
-    [`ModuleGAN.step`](../mxgan/training/dcgan.py#L83)."""
+    [`ModuleGAN.monitor`](../mxgan/training/dcgan.py#L83)."""
     pairs = []
     for is_image, text, target in links(page):
         name = re.sub(r"\(\)$", "", text.strip("`"))
@@ -227,9 +227,9 @@ def test_the_parsers_find_the_names_and_commands_of_a_models_page(model):
 
 
 def test_the_name_check_catches_a_renamed_function():
-    pairs = [(DCGAN_PY, "ModuleGAN.step"), (DCGAN_PY, "ModuleGAN.stepp"),
+    pairs = [(DCGAN_PY, "ModuleGAN.monitor"), (DCGAN_PY, "ModuleGAN.monitors"),
              (DOCS / "make_figures.py", "no_such_function")]
-    assert missing_names(pairs) == ["ModuleGAN.stepp in mxgan/training/dcgan.py",
+    assert missing_names(pairs) == ["ModuleGAN.monitors in mxgan/training/dcgan.py",
                                     "no_such_function in docs/make_figures.py"]
 
 
@@ -249,12 +249,12 @@ def test_every_link_to_a_definition_points_at_its_line(page):
 
 
 def test_the_anchor_check_catches_a_moved_definition(tmp_path):
-    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.step"]
+    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.monitor"]
     page = tmp_path / "page.md"
-    page.write_text("[`ModuleGAN.step`](%s#L%d) [`ModuleGAN.step`](%s#L%d) [`zero`](%s)\n"
+    page.write_text("[`ModuleGAN.monitor`](%s#L%d) [`ModuleGAN.monitor`](%s#L%d) [`zero`](%s)\n"
                     % (DCGAN_PY, line, DCGAN_PY, line + 1, TRAINER_PY))
     assert [entry.split(":")[0] for entry in misplaced_anchors(page)] == [
-        "[`ModuleGAN.step`](%s#L%d)" % (DCGAN_PY, line + 1),
+        "[`ModuleGAN.monitor`](%s#L%d)" % (DCGAN_PY, line + 1),
         "[`zero`](%s)" % TRAINER_PY]
     assert make_notebooks.definition_lines(ROOT / "examples" / "dcgan_mnist.py")["PROFILES"] \
         == next(n for n, text in enumerate((ROOT / "examples" / "dcgan_mnist.py").read_text()

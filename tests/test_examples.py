@@ -128,6 +128,43 @@ def test_dcgan_refuses_bad_input(argv, message, capsys, tmp_path):
     assert line.startswith("error: ") and message in line
 
 
+LEVERS = ("--lr-warmup", "--d-steps", "--ema-start")
+
+
+@pytest.mark.parametrize("example", [dcgan, cgan], ids=["dcgan", "cgan"])
+def test_help_shows_the_training_levers(example, capsys):
+    with pytest.raises(SystemExit) as exited:
+        example.main(["--help"])
+    shown = capsys.readouterr().out
+    assert exited.value.code == 0 and all(flag in shown for flag in LEVERS)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--d-steps", "0"], "error: argument --d-steps: must be an integer >= 1, got 0"),
+    (["--lr-warmup", "-1"], "error: argument --lr-warmup: must be an integer >= 0, got -1"),
+    (["--ema-start", "2.5"], "error: argument --ema-start: must be an integer >= 0, got '2.5'"),
+    (["--dry-run", "--lr-warmup", "4"],
+     "error: --lr-warmup 4 leaves none of the run's 4 steps to --lr-decay linear: shorten it"),
+])
+@pytest.mark.parametrize("example", [dcgan, cgan], ids=["dcgan", "cgan"])
+def test_a_bad_lever_is_one_line_and_exit_2(example, argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exited:
+        example.main(argv + ["--out", str(tmp_path / "none")])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exited.value.code == 2 and len(lines) == 1 and lines[0].startswith(message)
+
+
+def test_the_levers_are_recorded_and_reach_the_optimisers(dcgan_run, tmp_path):
+    recorded = json.loads((dcgan_run / "config.json").read_text())
+    assert [recorded[key] for key in ("lr_warmup", "d_steps", "ema_start")] == [0, 1, 0]
+    assert dcgan.main(["--dry-run", "--out", str(tmp_path), "--lr-warmup", "2", "--d-steps", "2",
+                       "--ema-start", "1"]) == 0
+    recorded = json.loads((tmp_path / "config.json").read_text())
+    assert [recorded[key] for key in ("lr_warmup", "d_steps", "ema_start")] == [2, 2, 1]
+    counts = checkpoint.load_meta(checkpoint.find(tmp_path))["optimizer_counts"]
+    assert [counts[net]["num_update"] for net in ("generator", "discriminator")] == [2, 4]
+
+
 def test_a_new_run_never_overwrites_a_saved_one(dcgan_run, capsys):
     line = _exit_message(dcgan.main, ["--dry-run", "--out", str(dcgan_run)], capsys)
     assert "already holds a trained run (iter-000004): pass --resume" in line

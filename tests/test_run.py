@@ -38,6 +38,11 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
     named = run.resolve_config(_args(profile="dry-run", max_iters=9), [mx.cpu()], model="dcgan",
                                profiles=PROFILES, train_command="python x.py")
     assert (named["profile"], named["batch_size"], named["max_iters"]) == ("dry-run", 8, 9)
+    assert {key: config[key] for key in run.LATER_KEYS} == dict(lr_warmup=0, d_steps=1,
+                                                                ema_start=0)  # today's training
+    warm = run.resolve_config(_args(lr_warmup=50, d_steps=2), [mx.cpu()], model="dcgan",
+                              profiles=PROFILES, train_command="python x.py")
+    assert (warm["lr_warmup"], warm["d_steps"], warm["ema_start"]) == (50, 2, 0)
 
 
 @pytest.mark.parametrize("given, shown", [
@@ -46,6 +51,7 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
     (dict(lr=1e-3), "--lr 0.001 (the run has 0.0002)"),
     (dict(batch_size=32), "--batch-size 32 (the run has 64)"),
     (dict(ngf=8), "--ngf 8 (the run has 28)"),
+    (dict(d_steps=2), "--d-steps 2 (the run has 1)"),  # SAVED predates the key: 1 all along
 ])
 def test_a_resume_refuses_a_flag_that_changes_the_runs_meaning(given, shown):
     with pytest.raises(UsageError, match="these flags differ: %s" % shown.replace(
@@ -58,6 +64,12 @@ def test_a_resume_takes_a_longer_run_and_other_devices_and_repeats_the_rest():
                                 {"max_iters", "lr", "ctx"}, [mx.cpu(0), mx.cpu(1)])
     assert config["max_iters"] == 5000 and config["ctx"] == ["cpu(0)", "cpu(1)"]
     assert {k: config[k] for k in ("lr", "ngf", "seed")} == {"lr": 2e-4, "ngf": 28, "seed": 0}
+
+
+def test_a_resume_of_a_run_recorded_before_the_levers_takes_their_defaults():
+    levers = dict(lr_warmup=0, d_steps=1, ema_start=0)
+    config = run.resumed_config(SAVED, _args(**levers), set(levers), [mx.cpu()])
+    assert {key: config[key] for key in levers} == levers
 
 
 def _images(monkeypatch, count):
@@ -79,6 +91,19 @@ def test_the_run_length_is_worked_out_once_for_the_schedule_and_the_loop(monkeyp
     trainer, data = run.build("dcgan", config, [mx.cpu()], Cluster())
     assert data.batches_per_epoch == 5
     assert config["iterations"] == trainer.recipe.decay_steps == 10
+
+
+@pytest.mark.parametrize("levers", [{}, dict(lr_warmup=3, d_steps=2, ema_start=4)],
+                         ids=["recorded before them", "given"])
+def test_the_levers_reach_the_recipe_and_a_config_without_them_trains_as_before(
+        monkeypatch, levers):
+    _images(monkeypatch, 16)
+    config = dict(SAVED, batch_size=8, ngf=4, ndf=4, nz=8, ema_decay=0.9, **levers)
+    trainer, _ = run.build("dcgan", config, [mx.cpu()], Cluster())
+    recipe = trainer.recipe
+    assert (recipe.lr_warmup, recipe.d_steps, recipe.ema_start) == (
+        levers.get("lr_warmup", 0), levers.get("d_steps", 1), levers.get("ema_start", 0))
+    assert trainer.average.start == recipe.ema_start
 
 
 @pytest.mark.parametrize("option, message", [
