@@ -145,6 +145,8 @@ def test_help_shows_the_training_levers(example, capsys):
     (["--ema-start", "2.5"], "error: argument --ema-start: must be an integer >= 0, got '2.5'"),
     (["--dry-run", "--lr-warmup", "4"],
      "error: --lr-warmup 4 leaves none of the run's 4 steps to --lr-decay linear: shorten it"),
+    (["--dry-run", "--ema-decay", "0", "--ema-start", "2"],
+     "error: --ema-start 2 starts G's weight average, which --ema-decay 0 turns off"),
 ])
 @pytest.mark.parametrize("example", [dcgan, cgan], ids=["dcgan", "cgan"])
 def test_a_bad_lever_is_one_line_and_exit_2(example, argv, message, capsys, tmp_path):

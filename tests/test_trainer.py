@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan.training.trainer import (AVERAGE, METRICS, NETS, Recipe, ScheduleError, Trainer,
+from mxgan.training.trainer import (AVERAGE, METRICS, NETS, Recipe, RecipeError, Trainer,
                                     WeightAverage, cross_entropy, step_metrics)
 
 
@@ -94,9 +94,13 @@ def test_a_warm_up_rises_linearly_to_the_rate_then_the_schedule_goes_on(decay_st
         assert [recipe.learning_rate(net, step) for step in range(1, 12)] == pytest.approx(rates)
 
 
-def test_a_warm_up_as_long_as_the_decay_is_refused_naming_both_flags():
-    with pytest.raises(ScheduleError, match="--lr-warmup 40 leaves none of the run's 40 steps"):
+def test_settings_that_contradict_each_other_are_refused_naming_their_flags():
+    with pytest.raises(RecipeError, match="--lr-warmup 40 leaves none of the run's 40 steps"):
         Recipe(lr_warmup=40, decay_steps=40)
+    with pytest.raises(RecipeError, match="--ema-start 5 starts G's weight average, which "
+                                          "--ema-decay 0 turns off"):
+        Recipe(ema_start=5)
+    Recipe(lr_warmup=39, decay_steps=40, ema_start=5, ema_decay=0.9)
 
 
 def _snapshot(trainer):

@@ -27,8 +27,8 @@ _EPS = 1e-7
 _NEVER = 2 ** 62  # a `FactorScheduler` step no run reaches: with factor 1, a constant rate
 
 
-class ScheduleError(UserError, ValueError):
-    """A learning-rate schedule no run can follow: a warm-up as long as the decay."""
+class RecipeError(UserError, ValueError):
+    """Settings of a `Recipe` that contradict each other; the message names their flags."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,11 @@ class Recipe:
 
     def __post_init__(self):
         if self.decay_steps and self.lr_warmup >= self.decay_steps:
-            raise ScheduleError("--lr-warmup %d leaves none of the run's %d steps to --lr-decay "
-                                "linear: shorten it" % (self.lr_warmup, self.decay_steps))
+            raise RecipeError("--lr-warmup %d leaves none of the run's %d steps to --lr-decay "
+                              "linear: shorten it" % (self.lr_warmup, self.decay_steps))
+        if self.ema_start and not self.ema_decay:
+            raise RecipeError("--ema-start %d starts G's weight average, which --ema-decay 0 "
+                              "turns off: give a decay, e.g. --ema-decay 0.999" % self.ema_start)
 
     def base_lr(self, net):
         """Network ``net``'s learning rate before any warm-up or decay."""
