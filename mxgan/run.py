@@ -35,9 +35,8 @@ from .training.trainer import Recipe
 SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
                "real_label", "batch_size", "epochs", "max_iters", "graph", "lr_warmup",
                "d_steps", "ema_start")
-# Shared keys newer than the first runs, at values that train as those did: under every profile
-# (which may set its own), and for a recorded config without them. Named as `Recipe` names them.
-LATER_KEYS = dict(lr_warmup=0, d_steps=1, ema_start=0)
+# Shared keys newer than the first runs, at `Recipe`'s defaults, which train as those runs did.
+LATER_KEYS = {key: getattr(Recipe, key) for key in ("lr_warmup", "d_steps", "ema_start")}
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
                  "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection")}
@@ -77,16 +76,16 @@ def resolve_config(args, contexts, *, model, profiles, train_command):
 def resumed_config(saved, args, explicit, contexts):
     """The saved run's config with the flags a resume may change; a `UsageError` naming every
     other flag given with a value the run was not trained with."""
-    recorded = dict(LATER_KEYS, **saved)
-    config = dict(recorded, ctx=[str(ctx) for ctx in contexts], kvstore=args.kvstore)
+    saved = dict(LATER_KEYS, **saved)
+    config = dict(saved, ctx=[str(ctx) for ctx in contexts], kvstore=args.kvstore)
     different = []
     for key in sorted(explicit & (set(saved) | set(SHARED_KEYS)) - {"ctx", "kvstore"}):
         value = getattr(args, key)
         if key in RESUMABLE:
             config[key] = value
-        elif value != recorded.get(key):
+        elif value != saved.get(key):
             different.append("--%s %s (the run has %s)"
-                             % (key.replace("_", "-"), value, recorded.get(key)))
+                             % (key.replace("_", "-"), value, saved.get(key)))
     if different:
         raise UsageError("--resume continues the run as it was trained; these flags differ: %s."
                          " Drop them, or pass --out DIR to start another run"
@@ -267,13 +266,8 @@ def training_data(config, cluster, *, offline=False, dry_run=False):
 
 def _trainer_options(config, contexts, cluster):
     """Keyword arguments every trainer takes, from the config (its length set by `build`)."""
-    linear = config.get("lr_decay") == "linear"
-    recipe = Recipe(lr=config["lr"], lr_d=config.get("lr_d"), beta1=config["beta1"],
-                    decay_steps=config["iterations"] if linear else None,
-                    real_label=config["real_label"], ema_decay=config.get("ema_decay", 0),
-                    **{key: config.get(key, value) for key, value in LATER_KEYS.items()})
     return dict(batch_size=config["batch_size"], nz=config["nz"], context=contexts,
-                cluster=cluster, recipe=recipe, monitor_seed=config["seed"])
+                cluster=cluster, recipe=Recipe.from_config(config), monitor_seed=config["seed"])
 
 
 def dcgan_networks(config):

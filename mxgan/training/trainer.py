@@ -6,7 +6,7 @@ one (`mxgan.training.cgan.ExecutorGAN`) drives bare executors. The step metrics 
 device so the hot loop never waits for a host copy.
 """
 import abc
-from dataclasses import dataclass
+import dataclasses
 from typing import Optional
 
 import mxnet as mx
@@ -31,7 +31,7 @@ class RecipeError(UserError, ValueError):
     """Settings of a `Recipe` that contradict each other; the message names their flags."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Recipe:
     """How both networks are optimised: Adam for each (MXNet's DCGAN tutorial: lr 2e-4, beta1
     0.5), D's target for real images, the D/G update ratio, and the moving average of G's
@@ -63,6 +63,16 @@ class Recipe:
         if self.ema_start and not self.ema_decay:
             raise RecipeError("--ema-start %d starts G's weight average, which --ema-decay 0 "
                               "turns off: give a decay, e.g. --ema-decay 0.999" % self.ema_start)
+
+    @classmethod
+    def from_config(cls, config):
+        """The recipe of a run's config (`mxgan.run`), whose keys are named as the fields: a
+        key the config lacks keeps the field's default, as runs recorded before it trained; a
+        linear ``lr_decay`` spans the run's ``iterations``."""
+        given = {field.name: config[field.name] for field in dataclasses.fields(cls)
+                 if config.get(field.name) is not None}
+        linear = config.get("lr_decay") == "linear"
+        return cls(decay_steps=config["iterations"] if linear else None, **given)
 
     def base_lr(self, net):
         """Network ``net``'s learning rate before any warm-up or decay."""
