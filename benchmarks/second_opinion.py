@@ -111,11 +111,7 @@ def load_second_opinion(dataset, *, limit=None, data_dir=None):
     key = cache_key(dataset, images, labels)
     directory = cache_dir(dataset, key, data_dir)
     if (directory / "info.json").is_file():
-        info = json.loads((directory / "info.json").read_text())
-        net = ExampleNet()
-        net.load_parameters(str(directory / "net.params"))
-        net.hybridize()
-        return SecondOpinion(net, info)
+        return _load(directory)
     _log.warning("training the second-opinion %s classifier on %d images, once: it is cached "
                  "in %s", dataset, len(images), directory)
     classifier = train(images, labels, dict(dataset=dataset, key=key, **RECIPE))
@@ -123,10 +119,23 @@ def load_second_opinion(dataset, *, limit=None, data_dir=None):
     classifier.info["test_accuracy"] = float(np.mean(
         classifier.probs_and_features(test_images[:limit])[0].argmax(axis=1)
         == test_labels[:limit]))
+    _save(directory, classifier)
+    return classifier
+
+
+def _load(directory):
+    """The `SecondOpinion` cached in ``directory``."""
+    net = ExampleNet()
+    net.load_parameters(str(directory / "net.params"))
+    net.hybridize()
+    return SecondOpinion(net, json.loads((directory / "info.json").read_text()))
+
+
+def _save(directory, classifier):
+    """Cache a `SecondOpinion` in ``directory``, renamed into place: never half a cache."""
     with staged_directory(directory) as staging:
         classifier.net.save_parameters(str(staging / "net.params"))
         (staging / "info.json").write_text(json.dumps(classifier.info, indent=2) + "\n")
-    return classifier
 
 
 def cache_dir(dataset, key, data_dir=None):
