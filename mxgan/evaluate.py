@@ -4,7 +4,8 @@
     python -m mxgan.evaluate --samples FILE.npy [--labels FILE.npy] [--dataset mnist]
 
 Prints a table (score | samples | real data floor) and writes the scores as JSON. The Frechet
-distance is quoted as a multiple of the floor: real images score 1x (`mxgan.quality.scores`).
+distance is quoted as a multiple of the floor: real images score 1x (`mxgan.quality.scores`);
+samples larger than 28 px (a ``--image-size 64`` run's) against real images resized as theirs.
 """
 import json
 from pathlib import Path
@@ -14,10 +15,10 @@ import numpy as np
 from . import generate
 from .cli import (READ_KEYS, UsageError, check_writable_file, main_guard, new_parser, path_type,
                   positive_int_type, require_checkpoint, seed_type)
-from .data.sources import DATASETS
+from .data.sources import DATASETS, IMAGE_SIZE
 from .files import atomic_write_text
 from .nets.conditions import NUM_CLASSES
-from .quality.classifier import to_classifier_input
+from .quality.classifier import checked_images
 from .quality.scores import FD_SAMPLES, SCORED_SAMPLES, score_samples
 from .training.checkpoint import CheckpointError
 
@@ -79,17 +80,31 @@ def _table_caption(scores):
     compared = "the mean over %d sets of %d, each" % (sets, num) if sets > 1 else "%d" % num
     return ("%s: %d samples. Frechet distance: %s against the same %d held-out test images;\n"
             "precision / recall: the first %d. The floor: the same for %d sets of %d real "
-            "training images the classifier\nnever saw. Classifier test accuracy %.2f%%."
+            "training images the classifier\nnever saw%s. Classifier test accuracy %.2f%%."
             % (scores["dataset"], scores["num_samples"], compared, num, num,
-               len(scores["real"]["frechet_distance_sets"]), num,
+               len(scores["real"]["frechet_distance_sets"]), num, _round_trip(scores),
                100 * scores["classifier"]["test_accuracy"]))
+
+
+def _round_trip(scores):
+    """How the floor's images were resized, for samples of another size than the data's."""
+    size = scores["floor_image_size"]
+    return "" if size == IMAGE_SIZE else (", resized %d -> %d -> %d px as the samples were"
+                                          % (IMAGE_SIZE, size, IMAGE_SIZE))
+
+
+def _floor_name(scores):
+    """"floor", or e.g. "64 px floor" when the floor's images went the round trip to 64 px."""
+    size = scores["floor_image_size"]
+    return "floor" if size == IMAGE_SIZE else "%d px floor" % size
 
 
 def summary_line(scores):
     """The scores on one line, e.g. ``FD 2.1x floor (9.8; floor 4.7) | 10/10 classes ...``."""
     fake, real = scores["samples"], scores["real"]
-    parts = ["FD %.2fx floor (%.2f; floor %.2f)" % (fake["fd_ratio"], fake["frechet_distance"],
-                                                   real["frechet_distance"]),
+    floor = _floor_name(scores)
+    parts = ["FD %.2fx %s (%.2f; %s %.2f)" % (fake["fd_ratio"], floor, fake["frechet_distance"],
+                                             floor, real["frechet_distance"]),
              "%d/%d classes, KL %.3f" % (fake["coverage"]["classes_covered"], NUM_CLASSES,
                                          fake["coverage"]["kl_to_uniform"])]
     if "conditional_accuracy" in fake:
@@ -107,7 +122,8 @@ def parse_args(argv=None):
     parser.add_argument("run_dir", nargs="?", metavar="RUN_DIR", type=path_type,
                         help="training run to sample from its latest checkpoint")
     parser.add_argument("--samples", metavar="FILE.npy", type=path_type,
-                        help="images to score instead of a run: (N, 28, 28) or (N, C, H, W), "
+                        help="images to score instead of a run: (N, 28, 28) or (N, C, H, W) "
+                             "with H = W (larger ones beside a floor resized the same way), "
                              "float in [-1, 1] or uint8, N >= %d" % FD_SAMPLES)
     parser.add_argument("--labels", metavar="FILE.npy", type=path_type,
                         help="(N,) digits 0-9 the --samples were asked to show")
@@ -160,7 +176,7 @@ def _read_samples(args):
         raise UsageError("unknown dataset %r: choose one of %s"
                          % (args.dataset, ", ".join(DATASETS)))
     try:
-        images = to_classifier_input(_load_npy(args.samples))
+        images = checked_images(_load_npy(args.samples))
     except ValueError as err:
         raise UsageError("%s: %s" % (args.samples, err))
     if len(images) < FD_SAMPLES:

@@ -65,6 +65,7 @@ def test_the_input_accepts_every_generators_layout(shape):
 
 @pytest.mark.parametrize("images, message", [
     (np.zeros((5, 2, 28, 28), np.float32), r"must have shape .* got \(5, 2, 28, 28\)"),
+    (np.zeros((5, 1, 28, 32), np.float32), r"H = W and N > 0, got \(5, 1, 28, 32\)"),
     (np.full((5, 28, 28), 255.0, np.float32), r"must be finite and lie in \[-1, 1\], got .*255"),
     (np.full((5, 28, 28), np.nan, np.float32), r"must be finite and lie in \[-1, 1\], got .*nan"),
     (np.zeros((5, 28, 28), np.int32), "must be uint8 or float, got int32")])

@@ -46,6 +46,16 @@ def test_the_summary_line_leads_with_the_multiple_of_the_floor(scores):
         "R %.2f" % scores["samples"]["recall"])
 
 
+def test_a_64_px_floor_is_named_in_the_table_and_the_line(scores):
+    resized = dict(scores, floor_image_size=64)
+    assert "never saw, resized 28 -> 64 -> 28 px as the samples were." in evaluate.format_table(
+        resized)
+    assert evaluate.summary_line(resized).startswith("FD %.2fx 64 px floor (%.2f; 64 px floor "
+                                                     % (scores["samples"]["fd_ratio"],
+                                                        scores["samples"]["frechet_distance"]))
+    assert "resized" not in evaluate.format_table(scores)
+
+
 def _evaluate(*args):
     return subprocess.run([sys.executable, "-m", "mxgan.evaluate", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
@@ -61,7 +71,7 @@ def test_the_cli_writes_scores_beside_the_samples(digits, tmp_path, scorer):
     assert set(scores["samples"]) == {"frechet_distance", "frechet_distance_sets", "fd_ratio",
                                       "precision", "recall", "coverage", "conditional_accuracy",
                                       "per_class_fd_ratio"}
-    assert scores["num_samples"] == scores["num_fd"] == 1000
+    assert scores["num_samples"] == scores["num_fd"] == 1000 and scores["floor_image_size"] == 28
     assert len(scores["samples"]["frechet_distance_sets"]) == 1
 
 

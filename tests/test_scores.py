@@ -9,9 +9,10 @@ import pytest
 from idx_files import fake_split, write_split
 from mxgan.data import sources
 from mxgan.data.sources import DatasetError
-from mxgan.data.images import to_unit_range
-from mxgan.quality.scores import (conditional_accuracy, frechet_distance, precision_recall,
-                                   score_samples)
+from mxgan.data.images import resize_images, to_unit_range
+from mxgan.quality.classifier import floor_split
+from mxgan.quality.scores import (Scorer, conditional_accuracy, frechet_distance,
+                                   precision_recall, score_samples)
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +137,37 @@ def test_per_digit_fd_puts_real_digits_near_the_floor_and_collapse_far_above(sco
     assert min(ratio for ratio in collapse if ratio is not None) > 3, collapse
     assert collapse.count(None) == 10 - len(set(fixtures["collapse"][1]))
     assert scores["real"]["real"]["per_class_fd_ratio"] == [1.0] * 10
+
+
+# ---- the floor of samples larger than the data: real digits resized the same way -------------
+
+@pytest.fixture(scope="module")
+def round_trip(scorer):
+    """A scorer, and 1,000 held-out real digits as a 64 px run trains on them (28 -> 64 px,
+    bilinear) with their labels."""
+    images, labels = sources.load_dataset("mnist", "test")
+    held_out = np.random.RandomState(0).permutation(len(images))[1000:2000]
+    resized = to_unit_range(resize_images(images[held_out], 64))[:, None]
+    return Scorer(classifier=scorer), resized, labels[held_out]
+
+
+def test_real_digits_resized_as_a_64_px_run_s_score_at_the_64_px_floor(round_trip):
+    scorer, images, labels = round_trip
+    scores = scorer(images, labels)
+    assert scores["floor_image_size"] == 64
+    assert 0.75 < scores["samples"]["fd_ratio"] < 1.33
+    assert all(0.5 < ratio < 1.5 for ratio in scores["samples"]["per_class_fd_ratio"])
+    assert scores["real"]["frechet_distance"] == scorer.floor(64)[0]["frechet_distance"]
+
+
+def test_the_64_px_floor_is_the_round_trip_s_and_far_from_the_28_px_one(round_trip):
+    scorer, images, _ = round_trip
+    floor_28, floor_64 = (scorer.floor(size)[0]["frechet_distance"] for size in (28, 64))
+    assert floor_64 > 2 * floor_28  # the round trip blurs: against 28 px, real reads > 2x
+    assert scorer(images)["samples"]["frechet_distance"] > 2 * floor_28
+
+
+def test_the_28_px_floor_scores_the_floor_images_as_they_are(round_trip, scorer):
+    _, (images, _) = floor_split("mnist", set_size=1000)
+    unresized = frechet_distance(scorer.features(images[:1000]), round_trip[0].reference_feats)
+    assert round_trip[0].floor(28)[0]["frechet_distance_sets"][0] == unresized

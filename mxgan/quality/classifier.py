@@ -80,13 +80,10 @@ def classifier_symbol(width=16, dropout=TRAINING["dropout"]):
 def to_classifier_input(images):
     """Images as the classifier's input: float32 (N, 1, 28, 28) in [-1, 1].
 
-    Accepts (N, 28, 28) or (N, C, H, W) with C in {1, 3}, uint8 in [0, 255] or float in
-    [-1, 1]; channels are averaged and other sizes resized with area interpolation.
+    Accepts (N, 28, 28) or (N, C, H, W) with C in {1, 3} and H = W, uint8 in [0, 255] or float
+    in [-1, 1]; channels are averaged and other sizes resized with area interpolation.
     """
-    images = np.asarray(images)
-    if images.ndim == 3:
-        images = images[:, None]
-    _check_images(images)
+    images = checked_images(images)
     if images.dtype == np.uint8:
         images = to_unit_range(images)
     gray = images.astype(np.float32).mean(axis=1)
@@ -96,16 +93,22 @@ def to_classifier_input(images):
     return gray[:, None]
 
 
-def _check_images(images):
-    """Raise ValueError unless images are (N, C, H, W), C in {1, 3}, uint8 or float in [-1, 1]."""
-    if images.ndim != 4 or images.shape[1] not in (1, 3) or len(images) == 0:
-        raise ValueError("images must have shape (N, 28, 28) or (N, C, H, W) with C 1 or 3 and "
-                         "N > 0, got %s" % (images.shape,))
+def checked_images(images):
+    """Images as (N, C, H, W), checked: a ValueError unless they are (N, H, W) or (N, C, H, W),
+    C in {1, 3}, square, uint8 or float in [-1, 1]."""
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[:, None]
+    if (images.ndim != 4 or images.shape[1] not in (1, 3) or images.shape[2] != images.shape[3]
+            or len(images) == 0):
+        raise ValueError("images must have shape (N, 28, 28) or (N, C, H, W) with C 1 or 3, "
+                         "H = W and N > 0, got %s" % (images.shape,))
     if images.dtype != np.uint8 and images.dtype.kind != "f":
         raise ValueError("images must be uint8 or float, got %s" % images.dtype)
     if images.dtype.kind == "f" and not np.all(np.abs(images) <= 1.001):  # False for NaN too
         raise ValueError("float images must be finite and lie in [-1, 1], got values from %.3g "
                          "to %.3g" % (np.min(images), np.max(images)))
+    return images
 
 
 class Classifier:

@@ -8,15 +8,18 @@ distance is the mean over up to `FLOOR_SETS` sets of `FD_SAMPLES` images each, b
 one set of 1,000 lands anywhere within about +-20% of that mean (for real digits and samples
 alike). FD is reported as a multiple of the floor, so real data scores about 1x and a generator
 can only approach it: a generator well below the floor would mean the features cannot tell real
-from generated, not a great generator.
+from generated, not a great generator. Samples larger than 28 px are set beside a floor of real
+images put through the same round trip as theirs: up to the run's size as its training data are,
+then down to 28 px as the classifier reads samples (`Scorer.floor`).
 """
 import functools
 
 import numpy as np
 
-from ..data.sources import DatasetError, load_dataset
+from ..data.images import resize_images
+from ..data.sources import IMAGE_SIZE, DatasetError, load_dataset
 from ..nets.conditions import NUM_CLASSES
-from .classifier import FLOOR_SETS, floor_split, load_classifier
+from .classifier import FLOOR_SETS, checked_images, floor_split, load_classifier
 
 FD_SAMPLES = 1000  # every Frechet distance and precision / recall compares this many images
 SCORED_SAMPLES = FLOOR_SETS * FD_SAMPLES  # what a run draws to be scored: as many as the floor
@@ -184,15 +187,16 @@ def score_samples(images, labels=None, *, dataset="mnist", classifier=None, num=
         the floor's FD), ``precision``, ``recall``, ``coverage`` (see `class_coverage`) and,
         given labels, ``conditional_accuracy`` and ``per_class_fd_ratio`` (see
         `per_class_fd_ratios`), and ``frechet_distance_sets``, the FD of each
-        set the mean is taken over; plus ``dataset``, ``num_samples``, ``num_fd`` and
-        ``classifier`` (its info).
+        set the mean is taken over; plus ``dataset``, ``num_samples``, ``num_fd``,
+        ``floor_image_size`` (the samples' side: the floor's images went through the round trip
+        to that size and back, see `Scorer.floor`) and ``classifier`` (its info).
     """
     return Scorer(dataset, classifier=classifier, num=num, data_dir=data_dir)(images, labels)
 
 
 class Scorer:
-    """`score_samples` for many sets of samples: the reference features and the floor are
-    computed once (a run's in-training scores go through one)."""
+    """`score_samples` for many sets of samples: the reference features and the floor of each
+    image size are computed once (a run's in-training scores go through one)."""
 
     def __init__(self, dataset="mnist", *, classifier=None, num=FD_SAMPLES, data_dir=None):
         self.dataset, self.num, self.data_dir = dataset, num, data_dir
@@ -202,28 +206,41 @@ class Scorer:
             raise DatasetError("%s has %d test images; the scores compare samples with %d of them"
                                % (dataset, len(test_images), num))
         reference = test_images[np.random.RandomState(0).permutation(len(test_images))[:num]]
-        _, (floor_images, floor_labels) = floor_split(dataset, data_dir, num)
+        _, self._floor_images = floor_split(dataset, data_dir, num)
         self.reference_feats = self.classifier.features(reference)
-        probs, feats = self.classifier.probs_and_features(floor_images)
-        self.floor = _scores_of(probs, feats, floor_labels, self.reference_feats, num)
-        self.floor.update(fd_ratio=1.0, per_class_fd_ratio=[1.0] * NUM_CLASSES)
-        self._floor_feats = feats, floor_labels
+        self._floors = {}
+
+    def floor(self, image_size=IMAGE_SIZE):
+        """The floor for samples of ``image_size`` px: (its scores, (features, labels) of its
+        images), computed once per size. Its real images go the round trip a run of that size
+        puts digits through: up as its training data (`mxgan.data.images.resize_images`), down
+        as the classifier reads its samples; at 28 px they are used as they are."""
+        if image_size not in self._floors:
+            images, labels = self._floor_images
+            probs, feats = self.classifier.probs_and_features(resize_images(images, image_size))
+            scores = _scores_of(probs, feats, labels, self.reference_feats, self.num)
+            scores.update(fd_ratio=1.0, per_class_fd_ratio=[1.0] * NUM_CLASSES)
+            self._floors[image_size] = scores, (feats, labels)
+        return self._floors[image_size]
 
     def __call__(self, images, labels=None):
         """The scores of `score_samples` for ``images`` (and the digits asked, ``labels``)."""
         if len(images) < self.num:
             raise ValueError("scores compare %d samples with %d real images; got only %d samples"
                              % (self.num, self.num, len(images)))
+        image_size = checked_images(images).shape[-1]
+        floor, floor_feats = self.floor(image_size)
         probs, feats = self.classifier.probs_and_features(images)
         samples = _scores_of(probs, feats, labels, self.reference_feats, self.num)
-        samples["fd_ratio"] = samples["frechet_distance"] / self.floor["frechet_distance"]
+        samples["fd_ratio"] = samples["frechet_distance"] / floor["frechet_distance"]
         if labels is not None:
             samples["per_class_fd_ratio"] = per_class_fd_ratios(
-                (feats, labels), self._floor_feats, self._test_feats)
-        real = {key: value for key, value in self.floor.items()
+                (feats, labels), floor_feats, self._test_feats)
+        real = {key: value for key, value in floor.items()
                 if labels is not None or key not in ("conditional_accuracy", "per_class_fd_ratio")}
         return {"dataset": self.dataset, "num_samples": len(images), "num_fd": self.num,
-                "classifier": self.classifier.info, "samples": samples, "real": real}
+                "floor_image_size": image_size, "classifier": self.classifier.info,
+                "samples": samples, "real": real}
 
     @functools.cached_property
     def _test_feats(self):
