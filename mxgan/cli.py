@@ -238,6 +238,7 @@ def add_training_args(parser, *, profiles, default_dataset="mnist"):
                      help="the defaults to start from (default: cpu or gpu, the device's; "
                           "dry-run with --dry-run); any flag given overrides them")
     _add_fit_args(fit)
+    _add_discriminator_args(parser.add_argument_group("discriminator levers"))
     _add_output_args(parser.add_argument_group("output"))
     return parser
 
@@ -290,6 +291,18 @@ def _add_fit_args(fit):
                      help="how gradients are summed: over this process's devices (local, "
                           "device) or over the workers of a job started by mxgan.launch "
                           "(dist_sync, dist_device_sync)")
+
+
+def _add_discriminator_args(levers):
+    switch = dict(action=argparse.BooleanOptionalAction)
+    levers.add_argument("--minibatch-std", **switch,
+                        help="give D's last layer ProGAN's minibatch standard deviation: one more "
+                             "feature map holding how much D's features vary over the batch "
+                             "(over each device's share when --ctx splits it) (default: off)")
+    levers.add_argument("--spectral-norm", **switch,
+                        help="divide each of D's convolution and fully-connected weights by its "
+                             "largest singular value (SNGAN; one power iteration a step) and drop "
+                             "D's BatchNorm layers, as SNGAN does (default: off)")
 
 
 def _add_output_args(out):

@@ -34,9 +34,10 @@ from .training.trainer import Recipe
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
 SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
                "real_label", "batch_size", "epochs", "max_iters", "graph", "lr_warmup",
-               "d_steps", "ema_start")
-# Shared keys newer than the first runs, at `Recipe`'s defaults, which train as those runs did.
-LATER_KEYS = {key: getattr(Recipe, key) for key in ("lr_warmup", "d_steps", "ema_start")}
+               "d_steps", "ema_start", *symbols.D_LEVERS)
+# Shared keys newer than the first runs, at what trained those: `Recipe`'s defaults, levers off.
+LATER_KEYS = dict({key: getattr(Recipe, key) for key in ("lr_warmup", "d_steps", "ema_start")},
+                  **symbols.D_LEVERS)
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
                  "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection")}
@@ -274,7 +275,8 @@ def dcgan_networks(config):
     """(G, D) of a DCGAN run."""
     return symbols.get_network(
         "dcgan%d" % config["image_size"], graph=config.get("graph", "fast"),
-        channels=config["channels"], nz=config["nz"], ngf=config["ngf"], ndf=config["ndf"])
+        channels=config["channels"], nz=config["nz"], ngf=config["ngf"], ndf=config["ndf"],
+        **{k: v for k, v in config.items() if k in symbols.D_LEVERS})
 
 
 def cgan_networks(config):
@@ -290,7 +292,8 @@ def cgan_networks(config):
                              "not of the R tutorial's net (%s): drop it" % network)
         options["projection"] = True
     return symbols.get_network(network, graph=config.get("graph", "fast"),
-                               condition=config["condition"], nz=config["nz"], **options)
+                               condition=config["condition"], nz=config["nz"], **options,
+                               **{k: v for k, v in config.items() if k in symbols.D_LEVERS})
 
 
 def dcgan_trainer(generator, discriminator, config, contexts, cluster):

@@ -74,6 +74,15 @@ def test_condition_planes_as_a_bias_map_are_the_convolution(kernel, stride, pad,
                                            "c_weight": _normal(5, 11, kernel, kernel, scale=0.1)})
 
 
+def test_minibatch_std_appends_the_features_spread_over_the_batch_as_one_constant_map():
+    data = _normal(BATCH, 3, 2, 2)
+    got = _run(layers.minibatch_std(mx.sym.Variable("data"), name="s"), {"data": data})
+    assert got["output"].shape == (BATCH, 4, 2, 2)
+    np.testing.assert_array_equal(got["output"][:, :3], data.astype(np.float32))
+    spread = np.sqrt(data.var(axis=0) + 1e-8).mean()  # each feature's std, averaged
+    np.testing.assert_allclose(got["output"][:, 3], np.full((BATCH, 2, 2), spread), rtol=1e-5)
+
+
 NETWORK_OPTIONS = {
     "dcgan64": dict(channels=3, ngf=4, ndf=4, nz=8),
     "dcgan28": dict(channels=1, ngf=4, ndf=4, nz=8),
@@ -98,11 +107,14 @@ def _values(symbol, name):
             for n, s in arg_shapes.items()}
 
 
+@pytest.mark.parametrize("levers", [{}, dict(minibatch_std=True, spectral_norm=True)],
+                         ids=["plain", "levers"])
 @pytest.mark.parametrize("name", sorted(NETWORK_OPTIONS))
-def test_the_fast_networks_are_the_tutorial_networks(name):
-    """Same parameter names and shapes, same outputs and gradients on the same weights."""
-    fast = symbols.get_network(name, graph="fast", **NETWORK_OPTIONS[name])
-    tutorial = symbols.get_network(name, graph="tutorial", **NETWORK_OPTIONS[name])
+def test_the_fast_networks_are_the_tutorial_networks(name, levers):
+    """Same parameter names and shapes, same outputs and gradients on the same weights, with
+    the discriminators' levers too."""
+    fast = symbols.get_network(name, graph="fast", **NETWORK_OPTIONS[name], **levers)
+    tutorial = symbols.get_network(name, graph="tutorial", **NETWORK_OPTIONS[name], **levers)
     for net_fast, net_tutorial in zip(fast, tutorial):
         values = _values(net_tutorial, name)
         assert {n: v.shape for n, v in _values(net_fast, name).items()} == {

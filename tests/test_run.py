@@ -38,8 +38,9 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
     named = run.resolve_config(_args(profile="dry-run", max_iters=9), [mx.cpu()], model="dcgan",
                                profiles=PROFILES, train_command="python x.py")
     assert (named["profile"], named["batch_size"], named["max_iters"]) == ("dry-run", 8, 9)
-    assert {key: config[key] for key in run.LATER_KEYS} == dict(lr_warmup=0, d_steps=1,
-                                                                ema_start=0)  # today's training
+    assert {key: config[key] for key in run.LATER_KEYS} == dict(
+        lr_warmup=0, d_steps=1, ema_start=0, minibatch_std=False,
+        spectral_norm=False)  # today's training
     warm = run.resolve_config(_args(lr_warmup=50, d_steps=2), [mx.cpu()], model="dcgan",
                               profiles=PROFILES, train_command="python x.py")
     assert (warm["lr_warmup"], warm["d_steps"], warm["ema_start"]) == (50, 2, 0)

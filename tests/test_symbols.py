@@ -19,11 +19,18 @@ NETWORK_CASES = [
     ("cgan28", {"condition": "onehot"}),
     ("cgan28", {"condition": "embedding"}),
 ]
+# Both discriminator levers on every network, at the default widths of the 28 px ones (oneDNN
+# picks its kernels by shape).
+LEVER_CASES = [(name, dict(options, minibatch_std=True, spectral_norm=True))
+               for name, options in [("dcgan64", {"channels": 1, "ngf": 16, "ndf": 16}),
+                                     ("dcgan28", {"channels": 1}),
+                                     ("cgan28", {"condition": "onehot"}),
+                                     ("cdcgan28", {"condition": "embedding"})]]
 
 
 def _input_shapes(name, options):
     """Shapes of the generator's and the discriminator's inputs for a batch of BATCH."""
-    if name == "cgan28":
+    if name in ("cgan28", "cdcgan28"):
         embedded = options.get("condition") == "embedding"
         cond = (BATCH,) if embedded else (BATCH, NUM_CLASSES, 1, 1)
         rand = (BATCH, options.get("nz", 96), 1, 1)
@@ -53,7 +60,7 @@ def test_generator_makes_images_the_discriminator_takes(name, options):
     assert output_shapes == [discriminator_inputs["data"]]
 
 
-@pytest.mark.parametrize("name, options", NETWORK_CASES)
+@pytest.mark.parametrize("name, options", NETWORK_CASES + LEVER_CASES)
 def test_discriminator_gives_one_logit_and_one_probability_per_image(name, options):
     _, with_head = symbols.get_network(name, **options)
     logits = with_head.get_children()[0]  # LogisticRegressionOutput's inputs: logits, label
@@ -187,7 +194,7 @@ def test_generator_trains_one_step_on_the_cpu(name, options):
     assert np.abs(grads["g_deconv1_weight"]).sum() > 0
 
 
-@pytest.mark.parametrize("name, options", NETWORK_CASES)
+@pytest.mark.parametrize("name, options", NETWORK_CASES + LEVER_CASES)
 def test_discriminator_passes_a_gradient_to_its_images(name, options):
     _, with_head = symbols.get_network(name, **options)
     _, discriminator_inputs = _input_shapes(name, options)
@@ -196,6 +203,31 @@ def test_discriminator_passes_a_gradient_to_its_images(name, options):
     executor.backward()
     image_grad = executor.grad_dict["data"].asnumpy()
     assert np.isfinite(image_grad).all() and np.abs(image_grad).sum() > 0
+
+
+def _discriminator_arrays(name, **options):
+    """{name: shape} of a discriminator's parameters and auxiliary states."""
+    _, with_head = symbols.get_network(name, **options)
+    arg_shapes, _, aux_shapes = with_head.infer_shape(**_input_shapes(name, options)[1])
+    names = with_head.list_arguments() + with_head.list_auxiliary_states()
+    return {n: shape for n, shape in zip(names, arg_shapes + aux_shapes) if n not in INPUT_NAMES}
+
+
+def test_the_discriminator_levers_change_only_what_they_name():
+    plain = _discriminator_arrays("dcgan28", channels=1)
+    assert plain == dict(  # what every run before the levers saved
+        d_conv1_weight=(28, 1, 4, 4), d_conv2_weight=(56, 28, 4, 4),
+        d_conv3_weight=(112, 56, 4, 4), d_conv4_weight=(1, 112, 4, 4),
+        **{"d_bn%d_%s" % (index, kind): (width,) for index, width in ((2, 56), (3, 112))
+           for kind in ("gamma", "beta", "moving_mean", "moving_var")})
+    assert _discriminator_arrays("dcgan28", channels=1, minibatch_std=True) == dict(
+        plain, d_conv4_weight=(1, 113, 4, 4))  # one more input map to the last layer
+    weights = {n: shape for n, shape in plain.items() if n.endswith("_weight")}
+    assert _discriminator_arrays("dcgan28", channels=1, spectral_norm=True) == dict(
+        weights, **{n.replace("_weight", "_sn_u"): shape[:1] for n, shape in weights.items()})
+    normalized_cgan = _discriminator_arrays("cgan28", spectral_norm=True)
+    assert normalized_cgan["d_fc_sn_u"] == (1,) and "d_fc_bias" in normalized_cgan
+    assert not any("_bn" in n for n in normalized_cgan)
 
 
 def test_unknown_network_names_the_choices():

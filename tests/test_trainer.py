@@ -31,6 +31,28 @@ def test_both_trainers_give_what_the_loop_and_checkpoints_use(model, real_u8):
         assert set(state.arg_params) == set(trainer.get_params(net)[0])
 
 
+def _unit(vector):
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_each_d_update_takes_one_power_iteration_on_every_device_and_no_optimiser_step(
+        model, real_u8):
+    trainer = tiny.TRAINERS[model](context=[mx.cpu(0), mx.cpu(1)],
+                                   levers=dict(spectral_norm=True))
+    pairs = trainer._d_power.pairs
+    assert len(pairs) == 2 * 4  # D's 4 weighted layers, on 2 devices
+    before = [u.asnumpy() for _, u in pairs]
+    trainer.step(**tiny.batch(model, real_u8))
+    for (weight, u), previous in zip(pairs, before):  # the weight as updated
+        matrix = weight.asnumpy().reshape(len(previous), -1)
+        expected = _unit(matrix @ _unit(matrix.T @ previous))
+        np.testing.assert_allclose(u.asnumpy(), expected, rtol=1e-4, atol=1e-6)
+    learned = [name for name, _, _ in trainer.param_arrays("discriminator")]
+    assert len(learned) == (5 if model == "cgan" else 4)  # weights (and the cgan's fc bias) only
+    assert len(trainer.updater("discriminator").states) == 2 * len(learned)
+
+
 def test_adam_averages_the_summed_gradient_over_the_batch_and_d_may_learn_at_its_own_rate():
     recipe = Recipe(lr=1e-3, lr_d=4e-3, beta1=0.5)
     optimizer = recipe.optimizer("generator", 64)

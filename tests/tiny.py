@@ -13,20 +13,22 @@ BATCH = 8
 NZ = 8
 
 
-def dcgan(context=None, seed=0, graph="fast", **kwargs):
-    """A 28 px DCGAN with 4 filters a layer."""
+def dcgan(context=None, seed=0, graph="fast", levers=None, **kwargs):
+    """A 28 px DCGAN with 4 filters a layer (``levers``: the discriminator's, as
+    `mxgan.nets.symbols.D_LEVERS` names them)."""
     mx.random.seed(seed)
     generator, discriminator = symbols.get_network("dcgan28", channels=1, ngf=4, ndf=4, nz=NZ,
-                                                   graph=graph)
+                                                   graph=graph, **(levers or {}))
     return ModuleGAN(generator, discriminator, batch_size=BATCH, nz=NZ, image_shape=(1, 28, 28),
                      context=context or [mx.cpu()], **kwargs)
 
 
-def cgan(condition="onehot", context=None, seed=0, graph="fast", **kwargs):
-    """The conditional GAN with a few filters a layer."""
+def cgan(condition="onehot", context=None, seed=0, graph="fast", levers=None, **kwargs):
+    """The conditional GAN with a few filters a layer (``levers`` as for `dcgan`)."""
     mx.random.seed(seed)
     generator, discriminator = symbols.get_network(
-        "cgan28", condition=condition, nz=NZ, ngf=(16, 8, 8), ndf=(4, 4, 8), graph=graph)
+        "cgan28", condition=condition, nz=NZ, ngf=(16, 8, 8), ndf=(4, 4, 8), graph=graph,
+        **(levers or {}))
     return ExecutorGAN(generator, discriminator, batch_size=BATCH, nz=NZ, condition=condition,
                        context=context or mx.cpu(), **kwargs)
 

@@ -16,6 +16,8 @@ deconvolution at these sizes), 2 x 2 max pooling as a reshape and ``max`` (28x s
 """
 import mxnet as mx
 
+from . import spectral
+
 BN_EPS = 1e-5 + 1e-12  # cuDNN rejects eps <= 1e-5; MXNet's tutorials add 1e-12 to stay above it
 
 
@@ -24,9 +26,21 @@ def batch_norm(data, name):
     return mx.sym.BatchNorm(data, fix_gamma=True, eps=BN_EPS, name=name)
 
 
-def convolution(data, *, num_filter, kernel, stride=1, pad=0, name, weight=None):
-    """Bias-free square Convolution."""
-    weight = weight if weight is not None else mx.sym.Variable(name + "_weight")
+def layer_weight(name, *, rows, shape=None, ndim=4, spectral_norm=False):
+    """The Variable "<name>_weight" (``rows`` first, ``ndim`` axes), or with ``spectral_norm``
+    the weight divided by its spectral norm (`mxgan.nets.spectral.normalized_weight`)."""
+    weight = mx.sym.Variable(name + "_weight", shape=shape)
+    if not spectral_norm:
+        return weight
+    return spectral.normalized_weight(weight, layer=name, rows=rows, ndim=ndim)
+
+
+def convolution(data, *, num_filter, kernel, stride=1, pad=0, name, weight=None,
+                spectral_norm=False):
+    """Bias-free square Convolution; its own weight, spectrally normalised with
+    ``spectral_norm``, unless ``weight`` is given."""
+    if weight is None:
+        weight = layer_weight(name, rows=num_filter, spectral_norm=spectral_norm)
     return mx.sym.Convolution(data, weight=weight, num_filter=num_filter, kernel=(kernel, kernel),
                               stride=(stride, stride), pad=(pad, pad), no_bias=True, name=name)
 
@@ -72,14 +86,16 @@ def first_deconvolution(code, *, in_channels, num_filter, kernel, name, fast):
                           name=name + "_map")  # (B, out, k, k)
 
 
-def last_convolution(data, *, in_channels, in_size, kernel, stride, pad, name, fast):
+def last_convolution(data, *, in_channels, in_size, kernel, stride, pad, name, fast,
+                     spectral_norm=False):
     """D's last layer: a 1-filter Convolution whose output is 1 x 1, flattened to logits (B, 1).
 
     Fast: only the kernel taps over the image (the others meet padding) multiply anything, so
     it is a FullyConnected layer with those taps as its weight (named and shaped as the
-    Convolution's (1, in, k, k)).
+    Convolution's (1, in, k, k); with ``spectral_norm``, the taps of the normalised weight).
     """
-    weight = mx.sym.Variable(name + "_weight", shape=(1, in_channels, kernel, kernel))
+    weight = layer_weight(name, rows=1, shape=(1, in_channels, kernel, kernel),
+                          spectral_norm=spectral_norm)
     if not fast:
         net = convolution(data, num_filter=1, kernel=kernel, stride=stride, pad=pad, name=name,
                           weight=weight)
@@ -91,16 +107,17 @@ def last_convolution(data, *, in_channels, in_size, kernel, stride, pad, name, f
 
 
 def conditioned_convolution(image, cond, *, image_channels, num_classes, size, num_filter,
-                            kernel, stride=1, pad=0, name, fast):
+                            kernel, stride=1, pad=0, name, fast, spectral_norm=False):
     """D's first layer of a CGAN: a Convolution of the image with the condition (B, classes)
-    broadcast to constant planes beside it, with the weight (out, image + classes, k, k).
+    broadcast to constant planes beside it, with the weight (out, image + classes, k, k)
+    (spectrally normalised as a whole with ``spectral_norm``).
 
     Fast: a constant plane convolves to the same map for every image, so the planes' part is a
     per-class bias map (borders included: it is the convolution of a plane of ones) mixed by
     the condition; only the image is convolved per image.
     """
-    weight = mx.sym.Variable(name + "_weight",
-                             shape=(num_filter, image_channels + num_classes, kernel, kernel))
+    weight = layer_weight(name, rows=num_filter, spectral_norm=spectral_norm,
+                          shape=(num_filter, image_channels + num_classes, kernel, kernel))
     conv = dict(num_filter=num_filter, kernel=kernel, stride=stride, pad=pad)
     if not fast:
         planes = mx.sym.broadcast_to(mx.sym.reshape(cond, shape=(0, 0, 1, 1)),
@@ -117,3 +134,20 @@ def conditioned_convolution(image, cond, *, image_channels, num_classes, size, n
     bias = mx.sym.dot(cond, mx.sym.transpose(maps, axes=(1, 0, 2)))  # (B, out, HW)
     by_image = convolution(image, name=name + "_image", weight=image_weight, **conv)
     return by_image + mx.sym.reshape_like(bias, by_image)
+
+
+def minibatch_std(data, *, name):
+    """ProGAN's minibatch standard deviation: ``data`` (B, C, H, W) with one more feature map,
+    constant, holding the standard deviation of each feature over the batch averaged to one
+    number: (B, C + 1, H, W). D can then tell a batch of fakes by its lack of variety.
+
+    The batch is the one this graph computes: a device's slice when a batch is split across
+    devices.
+    """
+    mean = mx.sym.mean(data, axis=0, keepdims=True)  # (1, C, H, W)
+    variance = mx.sym.mean(mx.sym.square(mx.sym.broadcast_sub(data, mean)), axis=0)  # (C, H, W)
+    spread = mx.sym.mean(mx.sym.sqrt(variance + 1e-8))  # (1,)
+    plane = mx.sym.slice_axis(data, axis=1, begin=0, end=1)  # (B, 1, H, W), for its shape
+    feature = mx.sym.broadcast_like(mx.sym.reshape(spread, shape=(1, 1, 1, 1)), plane,
+                                    name=name + "_map")  # (B, 1, H, W)
+    return mx.sym.concat(data, feature, dim=1, name=name)  # (B, C + 1, H, W)

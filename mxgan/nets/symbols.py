@@ -5,6 +5,12 @@ loss head is attached apart (`logistic_head`) so a trainer can reuse a trunk wit
 Every layer is named with the builder's prefix; the inputs are the Variables "rand", "cond" and
 "data". ``graph="tutorial"`` builds the layers as the tutorials write them, ``"fast"`` (the
 default) their exact faster formulations from `mxgan.nets.layers`: the same parameters and function.
+
+Every discriminator takes two levers, off by default (`D_LEVERS`), the graph unchanged when off:
+``minibatch_std`` appends ProGAN's minibatch standard-deviation feature map to its last layer's
+input (`mxgan.nets.layers.minibatch_std`); ``spectral_norm`` divides each convolution and
+fully-connected weight by its spectral norm (`mxgan.nets.spectral`) and drops its BatchNorm
+layers, as SNGAN's discriminator has none.
 """
 import functools
 
@@ -17,6 +23,7 @@ from .conditions import NUM_CLASSES, check_condition
 DCGAN_SIZES = (28, 64)
 GRAPHS = ("fast", "tutorial")
 _DCGAN_DEFAULT_FILTERS = {28: 28, 64: 128}
+D_LEVERS = dict(minibatch_std=False, spectral_norm=False)  # the discriminators' levers, off
 
 
 def _noise(nz):
@@ -64,38 +71,46 @@ def dcgan_generator(*, size=64, nz=100, ngf=None, channels=3, prefix="g_", fast=
         size, ngf, channels), in_channels=nz, prefix=prefix, fast=fast)
 
 
-def _downsample(data, filters, *, prefix, first_index=1):
+def _downsample(data, filters, *, prefix, first_index=1, spectral_norm=False):
     """Stride-2 4x4 convolutions to ``filters``, numbered from ``first_index``; BN after all but
-    layer 1; LeakyReLU 0.2."""
+    layer 1 (spectral norm instead, with ``spectral_norm``); LeakyReLU 0.2."""
     net = data
     for index, num_filter in enumerate(filters, start=first_index):
         net = layers.convolution(net, num_filter=num_filter, kernel=4, stride=2, pad=1,
-                                 name="%sconv%d" % (prefix, index))
-        if index > 1:
+                                 name="%sconv%d" % (prefix, index), spectral_norm=spectral_norm)
+        if index > 1 and not spectral_norm:
             net = layers.batch_norm(net, name="%sbn%d" % (prefix, index))
         net = mx.sym.LeakyReLU(net, act_type="leaky", slope=0.2,
                                name="%slrelu%d" % (prefix, index))
     return net
 
 
-def dcgan_discriminator(*, size=64, ndf=None, channels=3, prefix="d_", fast=True):
+def dcgan_discriminator(*, size=64, ndf=None, channels=3, prefix="d_", fast=True,
+                        minibatch_std=False, spectral_norm=False):
     """DCGAN discriminator: images "data" (B, channels, size, size) to logits (B, 1); the
-    options are those of `dcgan_generator`, ``ndf`` being the first layer's width."""
+    options are those of `dcgan_generator`, ``ndf`` being the first layer's width, and the
+    levers (`D_LEVERS`)."""
     check_choice("size", size, DCGAN_SIZES)
     ndf = _DCGAN_DEFAULT_FILTERS[size] if ndf is None else ndf
-    return _dcgan_trunk(mx.sym.Variable("data"), size=size, ndf=ndf, prefix=prefix, fast=fast)
+    filters = [ndf, 2 * ndf, 4 * ndf, 8 * ndf] if size == 64 else [ndf, 2 * ndf, 4 * ndf]
+    net = _downsample(mx.sym.Variable("data"), filters, prefix=prefix,
+                      spectral_norm=spectral_norm)  # (B, 8*ndf, 4, 4) or (B, 4*ndf, 3, 3)
+    last = dict(in_size=4, stride=1, pad=0) if size == 64 else dict(in_size=3, stride=2, pad=1)
+    return _last_layer(net, channels=filters[-1], name="%sconv%d" % (prefix, len(filters) + 1),
+                       fast=fast, minibatch_std=minibatch_std, spectral_norm=spectral_norm,
+                       **last)  # (B, 1)
 
 
-def _dcgan_trunk(data, *, size, ndf, prefix, fast):
-    """The DCGAN discriminator's layers after its input."""
-    if size == 64:
-        net = _downsample(data, [ndf, 2 * ndf, 4 * ndf, 8 * ndf],
-                          prefix=prefix)  # (B, 8*ndf, 4, 4)
-        return layers.last_convolution(net, in_channels=8 * ndf, in_size=4, kernel=4, stride=1,
-                                       pad=0, name=prefix + "conv5", fast=fast)  # (B, 1)
-    net = _downsample(data, [ndf, 2 * ndf, 4 * ndf], prefix=prefix)  # (B, 4*ndf, 3, 3)
-    return layers.last_convolution(net, in_channels=4 * ndf, in_size=3, kernel=4, stride=2,
-                                   pad=1, name=prefix + "conv4", fast=fast)  # (B, 1)
+def _last_layer(net, *, channels, in_size, stride, pad, name, fast, minibatch_std,
+                spectral_norm):
+    """A DCGAN discriminator's 4x4 last convolution of ``net`` (B, channels, in_size, in_size)
+    to logits (B, 1), after the minibatch standard deviation with ``minibatch_std``."""
+    if minibatch_std:
+        net = layers.minibatch_std(net, name=name + "_mbstd")  # (B, channels + 1, ...)
+        channels += 1
+    return layers.last_convolution(net, in_channels=channels, in_size=in_size, kernel=4,
+                                   stride=stride, pad=pad, name=name, fast=fast,
+                                   spectral_norm=spectral_norm)  # (B, 1)
 
 
 def _condition_vector(condition, prefix):
@@ -137,40 +152,56 @@ def _check_three_filters(option, filters):
         raise ValueError("%s must hold 3 filter counts, got %r" % (option, filters))
 
 
-def _bn_elu(data, *, index, prefix):
-    """BatchNorm and ELU, as in the R CGAN discriminator."""
-    net = layers.batch_norm(data, name="%sbn%d" % (prefix, index))
+def _bn_elu(data, *, index, prefix, batch_norm=True):
+    """BatchNorm (unless ``batch_norm`` is False) and ELU, as in the R CGAN discriminator."""
+    net = layers.batch_norm(data, name="%sbn%d" % (prefix, index)) if batch_norm else data
     return mx.sym.LeakyReLU(net, act_type="elu", slope=0.25, name="%selu%d" % (prefix, index))
 
 
-def _conditioned_input(cond, *, num_filter, kernel, stride, pad, prefix, fast):
+def _conditioned_input(cond, *, num_filter, kernel, stride, pad, prefix, fast, spectral_norm):
     """D's first convolution of the image "data" (B, 1, 28, 28) with the digit ``cond`` (B, 10)
     as ten constant planes beside it (`mxgan.nets.layers.conditioned_convolution`)."""
     return layers.conditioned_convolution(
         mx.sym.Variable("data"), cond, image_channels=1,
         num_classes=NUM_CLASSES, size=28, num_filter=num_filter, kernel=kernel, stride=stride,
-        pad=pad, name=prefix + "conv1", fast=fast)
+        pad=pad, name=prefix + "conv1", fast=fast, spectral_norm=spectral_norm)
 
 
-def cgan_discriminator(*, ndf=(24, 32, 64), condition="onehot", prefix="d_", fast=True):
+def cgan_discriminator(*, ndf=(24, 32, 64), condition="onehot", prefix="d_", fast=True,
+                       minibatch_std=False, spectral_norm=False):
     """MXNet's R CGAN tutorial's discriminator: images "data" (B, 1, 28, 28) and digit "cond"
-    (as for `cgan_generator`) to logits (B, 1).
+    (as for `cgan_generator`) to logits (B, 1); the levers (`D_LEVERS`) act before its
+    fully-connected last layer.
 
     The third convolution is 4x4 as in the R setup file's graph, where a 3x3 one is also defined
     but not connected to the output.
     """
     _check_three_filters("ndf", ndf)
+    batch_norm = not spectral_norm
     net = _conditioned_input(_condition_vector(condition, prefix), num_filter=ndf[0], kernel=3,
-                             stride=1, pad=0, prefix=prefix, fast=fast)  # (B, ndf[0], 26, 26)
-    net = _bn_elu(net, index=1, prefix=prefix)
+                             stride=1, pad=0, prefix=prefix, fast=fast,
+                             spectral_norm=spectral_norm)  # (B, ndf[0], 26, 26)
+    net = _bn_elu(net, index=1, prefix=prefix, batch_norm=batch_norm)
     net = mx.sym.Pooling(net, pool_type="max", kernel=(2, 2), stride=(2, 2),
                          name=prefix + "pool1")  # (B, ndf[0], 13, 13)
     for index, (num_filter, kernel, stride) in enumerate(((ndf[1], 3, 2), (ndf[2], 4, 1)), 2):
         net = layers.convolution(net, num_filter=num_filter, kernel=kernel, stride=stride,
-                                 name="%sconv%d" % (prefix, index))  # (B, ndf[1], 6, 6), then
-        net = _bn_elu(net, index=index, prefix=prefix)  # (B, ndf[2], 3, 3)
-    net = mx.sym.Flatten(net, name=prefix + "flatten")  # (B, 9*ndf[2])
-    return mx.sym.FullyConnected(net, num_hidden=1, name=prefix + "fc")  # (B, 1)
+                                 name="%sconv%d" % (prefix, index),
+                                 spectral_norm=spectral_norm)  # (B, ndf[1], 6, 6), then
+        net = _bn_elu(net, index=index, prefix=prefix, batch_norm=batch_norm)  # (B, ndf[2], 3, 3)
+    if minibatch_std:
+        net = layers.minibatch_std(net, name=prefix + "fc_mbstd")  # (B, ndf[2] + 1, 3, 3)
+    net = mx.sym.Flatten(net, name=prefix + "flatten")  # (B, 9*ndf[2]), 9*(ndf[2]+1) with it
+    return _fully_connected(net, num_hidden=1, name=prefix + "fc",
+                            spectral_norm=spectral_norm)  # (B, 1)
+
+
+def _fully_connected(data, *, num_hidden, name, spectral_norm, **options):
+    """A FullyConnected layer, its weight spectrally normalised with ``spectral_norm``; without,
+    the weight FullyConnected makes itself, as in the graphs of runs before the levers."""
+    if spectral_norm:
+        options["weight"] = layers.layer_weight(name, rows=num_hidden, ndim=2, spectral_norm=True)
+    return mx.sym.FullyConnected(data, num_hidden=num_hidden, name=name, **options)
 
 
 def cdcgan_generator(*, nz=100, ngf=28, condition="onehot", prefix="g_", fast=True):
@@ -182,29 +213,34 @@ def cdcgan_generator(*, nz=100, ngf=28, condition="onehot", prefix="g_", fast=Tr
 
 
 def cdcgan_discriminator(*, ndf=28, condition="onehot", projection=False, prefix="d_",
-                         fast=True):
+                         fast=True, minibatch_std=False, spectral_norm=False):
     """A conditional DCGAN discriminator: the 28 px DCGAN discriminator whose first layer also
     sees the digit as constant planes, as in the R CGAN tutorial. ``projection`` adds to its
-    logit the projection term of Miyato and Koyama (2018), `_projection`."""
+    logit the projection term of Miyato and Koyama (2018), `_projection`; the levers:
+    `D_LEVERS`."""
     cond = _condition_vector(condition, prefix)
     net = _conditioned_input(cond, num_filter=ndf, kernel=4, stride=2, pad=1, prefix=prefix,
-                             fast=fast)  # (B, ndf, 14, 14)
+                             fast=fast, spectral_norm=spectral_norm)  # (B, ndf, 14, 14)
     net = mx.sym.LeakyReLU(net, act_type="leaky", slope=0.2, name=prefix + "lrelu1")
-    net = _downsample(net, [2 * ndf, 4 * ndf], first_index=2, prefix=prefix)  # (B, 4ndf, 3, 3)
-    logits = layers.last_convolution(net, in_channels=4 * ndf, in_size=3, kernel=4, stride=2,
-                                     pad=1, name=prefix + "conv4", fast=fast)  # (B, 1)
+    net = _downsample(net, [2 * ndf, 4 * ndf], first_index=2, prefix=prefix,
+                      spectral_norm=spectral_norm)  # (B, 4ndf, 3, 3)
+    logits = _last_layer(net, channels=4 * ndf, in_size=3, stride=2, pad=1,
+                         name=prefix + "conv4", fast=fast, minibatch_std=minibatch_std,
+                         spectral_norm=spectral_norm)  # (B, 1)
     if projection:
-        logits = logits + _projection(net, cond, channels=4 * ndf, prefix=prefix)
+        logits = logits + _projection(net, cond, channels=4 * ndf, prefix=prefix,
+                                      spectral_norm=spectral_norm)
     return logits
 
 
-def _projection(features, cond, *, channels, prefix):
+def _projection(features, cond, *, channels, prefix, spectral_norm):
     """The inner product of the digit's learned embedding (B, channels) with D's last features
     summed over space: (B, 1). The digit then weighs on D's verdict directly, not only through
-    the planes its first layer sees, which makes G draw the digit asked for more reliably."""
+    the planes its first layer sees, which makes G draw the digit asked for more reliably. With
+    ``spectral_norm`` the embedding is normalised too, as in Miyato and Koyama's code."""
     pooled = mx.sym.sum(features, axis=(2, 3), name=prefix + "proj_pool")  # (B, channels)
-    embedded = mx.sym.FullyConnected(cond, num_hidden=channels, no_bias=True,
-                                     name=prefix + "proj")  # (B, channels)
+    embedded = _fully_connected(cond, num_hidden=channels, no_bias=True, name=prefix + "proj",
+                                spectral_norm=spectral_norm)  # (B, channels)
     return mx.sym.sum(pooled * embedded, axis=1, keepdims=True, name=prefix + "proj_sum")
 
 
@@ -223,7 +259,7 @@ NETWORKS = {
     "cdcgan28": (cdcgan_generator, cdcgan_discriminator),
 }
 _GENERATOR_ONLY_OPTIONS = ("nz", "ngf")
-_DISCRIMINATOR_ONLY_OPTIONS = ("ndf", "projection")
+_DISCRIMINATOR_ONLY_OPTIONS = ("ndf", "projection") + tuple(D_LEVERS)
 
 
 def get_network(name, *, graph="fast", **options):
@@ -238,8 +274,9 @@ def get_network(name, *, graph="fast", **options):
     graph : {"fast", "tutorial"}
         The layers as the tutorials write them, or their exact faster formulations.
     **options
-        nz and ngf go to the generator, ndf to the discriminator, anything else (channels,
-        condition) to both; an option a builder lacks raises TypeError.
+        nz and ngf go to the generator, ndf and the levers (`D_LEVERS`) to the
+        discriminator, anything else (channels, condition) to both; an option a builder lacks
+        raises TypeError.
 
     Returns
     -------

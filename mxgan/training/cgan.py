@@ -13,6 +13,7 @@ import numpy as np
 
 from ..data.iters import ConditionalRandIter, fill_unit_range
 from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
+from ..nets.spectral import PowerIteration, is_power_vector
 from . import parallel
 from .parallel import Cluster
 from .trainer import NETS, Recipe, Trainer, zero
@@ -26,7 +27,10 @@ def _param_names(symbol):
 
 
 def _bind(symbol, ctx, param_grad_req, **input_shapes):
-    grad_req = {name: param_grad_req for name in _param_names(symbol)}
+    """Bind ``symbol`` with ``param_grad_req`` for its parameters but the power vectors of its
+    spectral norms (`mxgan.nets.spectral`), which have no gradient."""
+    grad_req = {name: "null" if is_power_vector(name) else param_grad_req
+                for name in _param_names(symbol)}
     grad_req.update({name: "null" for name in input_shapes})
     return symbol.simple_bind(ctx, grad_req=grad_req, **input_shapes)
 
@@ -127,7 +131,9 @@ class ExecutorGAN(Trainer):
         self._params = {net: self._device_copies(net, recipe.optimizer(net, batch_size), store)
                         for net in NETS}
         self._start_average()
-        self._d_grads = [grad for grads in self._params["discriminator"].grads for grad in grads]
+        d_copies = self._params["discriminator"]
+        self._d_grads = [grad for grads in d_copies.grads for grad in grads if grad is not None]
+        self._d_power = PowerIteration(d_copies.names, d_copies.weights)
         self._monitor_noise, self._monitor_cond = self._monitor_inputs(nz, monitor_seed)
 
     def _device_copies(self, net, optimizer, store):
@@ -175,6 +181,7 @@ class ExecutorGAN(Trainer):
         prob_real = self._on_devices(_Executors.d_forward_backward_real, real, cond_real,
                                      label=self.recipe.real_label)
         self._params["discriminator"].update()
+        self._d_power.step()
         return prob_fake, prob_real
 
     def _train_generator(self, fakes):
@@ -230,4 +237,5 @@ class ExecutorGAN(Trainer):
     def param_arrays(self, net):
         copies = self._params[net]
         return [(name, weights[0], grads[0])
-                for name, weights, grads in zip(copies.names, copies.weights, copies.grads)]
+                for name, weights, grads in zip(copies.names, copies.weights, copies.grads)
+                if grads[0] is not None]

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import mxnet_internals
 from ..data.iters import RandIter, fill_unit_range
+from ..nets.spectral import PowerIteration, is_power_vector
 from .parallel import Cluster
 from .trainer import NETS, Recipe, Trainer, zero
 
@@ -51,9 +52,12 @@ class ModuleGAN(Trainer):
         self.mod_g.bind(data_shapes=self.noise.provide_data)
         d_shapes = dict(data_shapes=[("data", (worker_batch,) + tuple(image_shape))],
                         label_shapes=[("label", (worker_batch,))])
-        # D's parameters accumulate ('add'), so the fake and real gradients sum in place.
+        # D's parameters accumulate ('add'), so the fake and real gradients sum in place; its
+        # spectral norms' power vectors are parameters without gradients (fixed).
         self.mod_d = mx.mod.Module(discriminator, data_names=("data",), label_names=("label",),
-                                   context=self.context)
+                                   context=self.context, fixed_param_names=[
+                                       n for n in discriminator.list_arguments()
+                                       if is_power_vector(n)])
         self.mod_d.bind(grad_req="add", **d_shapes)
         self.modules = dict(zip(NETS, (self.mod_g, self.mod_d)))
         for net, mod in self.modules.items():
@@ -61,7 +65,9 @@ class ModuleGAN(Trainer):
             mxnet_internals.init_optimizer_in_workers(mod, self.cluster.kvstore,
                                                       recipe.optimizer(net, batch_size))
         self.mod_d_input = self._bind_input_gradient(discriminator, d_shapes)
-        self._d_grads = mxnet_internals.module_grad_arrays(self.mod_d)
+        self._d_grads = [grad for grad in mxnet_internals.module_grad_arrays(self.mod_d)
+                         if grad is not None]
+        self._d_power = PowerIteration(*mxnet_internals.module_param_arrays(self.mod_d))
         self._real = mx.nd.zeros((worker_batch,) + tuple(image_shape), ctx=self.context[0])
         self._labels = {value: mx.nd.full((worker_batch,), value, ctx=self.context[0])
                         for value in {0, 1, recipe.real_label}}
@@ -92,6 +98,7 @@ class ModuleGAN(Trainer):
         prob_real = self._d_forward_backward(fill_unit_range(data, self._real),
                                              label=self.recipe.real_label)
         self.mod_d.update()
+        self._d_power.step()
         return prob_fake, prob_real
 
     def _train_generator(self, fakes):
@@ -137,4 +144,5 @@ class ModuleGAN(Trainer):
     def param_arrays(self, net):
         names, per_device = mxnet_internals.module_param_arrays(self.modules[net])
         grads = mxnet_internals.module_grad_arrays(self.modules[net])[::len(self.context)]
-        return [(name, copies[0], grad) for name, copies, grad in zip(names, per_device, grads)]
+        return [(name, copies[0], grad) for name, copies, grad in zip(names, per_device, grads)
+                if grad is not None]

@@ -231,8 +231,8 @@ class Trainer(abc.ABC):
 
     @abc.abstractmethod
     def param_arrays(self, net):
-        """[(name, weight, gradient)] of network ``net`` on the first device: the arrays the
-        step computes with and writes (not copies)."""
+        """[(name, weight, gradient)] of network ``net``'s learned parameters on the first
+        device: the arrays the step computes with and writes (not copies)."""
 
     def _start_average(self):
         if self.recipe.ema_decay:
