@@ -63,6 +63,7 @@ def test_dry_run_writes_every_artefact(run, request):
     assert {"d_loss", "g_loss", "d_real", "d_fake", "images_per_s"} <= set(rows[0])
     config = json.loads((run_dir / "config.json").read_text())
     assert config["iterations"] == 4 and config["batch_size"] == 8
+    assert config["minibatch_std"] is False and config["spectral_norm"] is False
 
 
 def test_dcgan_generate_writes_grid_and_array(dcgan_run):
@@ -176,6 +177,39 @@ def test_dcgan_refuses_a_checkpoint_of_another_architecture(dcgan_run, capsys):
     line = _exit_message(dcgan.main, ["--dry-run", "--out", str(dcgan_run), "--resume",
                                       "--ngf", "8"], capsys)
     assert "these flags differ: --ngf 8 (the run has 4)" in line
+
+
+@pytest.mark.parametrize("example, flag, made", [
+    (dcgan, "--spectral-norm", "d_conv4_sn_u"), (cgan, "--minibatch-std", "d_fc_mbstd")],
+    ids=["dcgan-spectral-norm", "cgan-minibatch-std"])
+def test_a_discriminator_lever_is_recorded_and_a_resume_keeps_it(example, flag, made, tmp_path,
+                                                                  capsys):
+    out = ["--dry-run", "--out", str(tmp_path)]
+    assert example.main(out + [flag]) == 0
+    assert example.main(out + ["--resume", "--max-iters", "6"]) == 0
+    key = flag[2:].replace("-", "_")
+    assert json.loads((tmp_path / "config.json").read_text())[key] is True
+    ckpt = checkpoint.find(tmp_path)
+    graph = checkpoint.load_symbol(ckpt, "discriminator").get_internals().list_outputs()
+    assert checkpoint.load_meta(ckpt)["iteration"] == 6 and any(made in n for n in graph)
+    line = _exit_message(example.main, out + ["--resume", "--no-" + flag[2:]], capsys)
+    assert "these flags differ: %s False (the run has True)" % flag in line
+
+
+def test_a_lever_a_run_was_trained_without_is_refused_on_resume(dcgan_run, capsys):
+    line = _exit_message(dcgan.main, ["--dry-run", "--out", str(dcgan_run), "--resume",
+                                      "--minibatch-std"], capsys)
+    assert "these flags differ: --minibatch-std True (the run has False)" in line
+
+
+@pytest.mark.parametrize("example", [dcgan, cgan], ids=["dcgan", "cgan"])
+def test_help_names_the_discriminator_levers_and_what_they_do(example, capsys):
+    with pytest.raises(SystemExit) as exited:
+        example.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert exited.value.code == 0
+    assert "--minibatch-std, --no-minibatch-std" in text and "each device's share" in text
+    assert "--spectral-norm, --no-spectral-norm" in text and "drop D's BatchNorm" in text
 
 
 @pytest.mark.parametrize("digit", ["x", "10", "-1", "4.5"])

@@ -28,9 +28,9 @@ TOLERANCE = 1e-4  # on images in [-1, 1]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _dcgan(size, channels):
+def _dcgan(size, channels, **levers):
     generator, discriminator = symbols.get_network("dcgan%d" % size, channels=channels, ngf=4,
-                                                   ndf=4, nz=8)
+                                                   ndf=4, nz=8, **levers)
     trainer = ModuleGAN(generator, discriminator, batch_size=BATCH, nz=8,
                         image_shape=(channels, size, size), context=[mx.cpu()])
     images = np.random.RandomState(0).randint(0, 256, (BATCH, channels, size, size))
@@ -51,6 +51,8 @@ def _cgan(condition):
 
 NETWORKS = {"dcgan28": lambda: _dcgan(28, 1),  # 1 channel: the 2-filter + slice_axis last layer
             "dcgan64": lambda: _dcgan(64, 3),
+            # D's levers change D alone: its generator exports as any other
+            "dcgan28-levers": lambda: _dcgan(28, 1, minibatch_std=True, spectral_norm=True),
             "cgan-onehot": lambda: _cgan("onehot"),
             "cgan-embedding": lambda: _cgan("embedding")}
 

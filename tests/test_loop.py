@@ -15,6 +15,8 @@ from mxgan.training.trainer import AVERAGE, Recipe
 
 STEPS = 8
 RECIPE = Recipe(lr=1e-3, decay_steps=STEPS, ema_decay=0.9)  # a schedule and an average to resume
+# "<model>+d-levers": with both discriminator levers, spectral norm's power vectors to resume too.
+D_LEVERS = dict(minibatch_std=True, spectral_norm=True)
 
 
 class _SignalAt:
@@ -33,9 +35,10 @@ class _SignalAt:
         return self.trainer.step(**batch)
 
 
-def _fit(model, run_dir, images, max_iters, *, resume=False, stop_at=None, sig=signal.SIGINT,
+def _fit(case, run_dir, images, max_iters, *, resume=False, stop_at=None, sig=signal.SIGINT,
          recipe=RECIPE):
-    trainer = tiny.TRAINERS[model](seed=3, recipe=recipe)
+    model, _, d_levers = case.partition("+")
+    trainer = tiny.TRAINERS[model](seed=3, recipe=recipe, levers=D_LEVERS if d_levers else None)
     start = loop.restore(trainer, checkpoint.find(run_dir)) if resume else 0
     driven = _SignalAt(trainer, stop_at, sig) if stop_at else trainer
     result = loop.fit(driven, tiny.data_iter(model, images), run_dir=run_dir, config={"seed": 5},
@@ -45,7 +48,7 @@ def _fit(model, run_dir, images, max_iters, *, resume=False, stop_at=None, sig=s
 
 @pytest.fixture(scope="module", params=["dcgan", "cgan"])
 def straight(request, tmp_path_factory, real_u8):
-    """(model, trainer after an uninterrupted run of STEPS steps over 3 epochs of 24 images)."""
+    """(case, trainer after an uninterrupted run of STEPS steps over 3 epochs of 24 images)."""
     trainer, _ = _fit(request.param, tmp_path_factory.mktemp("straight"), real_u8[:24], STEPS)
     return request.param, trainer
 
@@ -60,11 +63,11 @@ def _assert_identical(trainer, other):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
         straight, tmp_path, real_u8, sig):
-    model, expected = straight
-    _, (stopped_at, stopped_by) = _fit(model, tmp_path, real_u8[:24], STEPS, stop_at=5, sig=sig)
+    case, expected = straight
+    _, (stopped_at, stopped_by) = _fit(case, tmp_path, real_u8[:24], STEPS, stop_at=5, sig=sig)
     assert (stopped_at, stopped_by) == (5, sig)
     assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 5
-    resumed, (last, stopped_by) = _fit(model, tmp_path, real_u8[:24], STEPS, resume=True)
+    resumed, (last, stopped_by) = _fit(case, tmp_path, real_u8[:24], STEPS, resume=True)
     assert (last, stopped_by) == (STEPS, None)
     _assert_identical(expected, resumed)
     assert [row["iteration"] for row in read_metrics(tmp_path / "metrics.jsonl")] == list(
@@ -72,19 +75,21 @@ def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
 
 
 # The training levers, each in a phase that a stop at step 5 cuts: between G's updates (G trains
-# on steps 2, 4, 6, 8), within the warm-up, while the average still copies G.
+# on steps 2, 4, 6, 8), within the warm-up, while the average still copies G; "+d-levers" adds the
+# discriminator's, whose power vectors then resume too.
 LEVERS = dataclasses.replace(RECIPE, d_steps=2, lr_warmup=6, ema_start=6)
 
 
-@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+@pytest.mark.parametrize("case", ["dcgan", "cgan", "dcgan+d-levers", "cgan+d-levers"])
 def test_a_run_with_the_levers_stopped_and_resumed_equals_the_uninterrupted_run(
-        model, tmp_path, real_u8):
-    expected, _ = _fit(model, tmp_path / "straight", real_u8[:24], STEPS, recipe=LEVERS)
-    _, (stopped_at, _) = _fit(model, tmp_path / "run", real_u8[:24], STEPS, stop_at=5,
+        case, tmp_path, real_u8):
+    expected, _ = _fit(case, tmp_path / "straight", real_u8[:24], STEPS, recipe=LEVERS)
+    _, (stopped_at, _) = _fit(case, tmp_path / "run", real_u8[:24], STEPS, stop_at=5,
                               recipe=LEVERS)
-    resumed, _ = _fit(model, tmp_path / "run", real_u8[:24], STEPS, resume=True, recipe=LEVERS)
+    resumed, _ = _fit(case, tmp_path / "run", real_u8[:24], STEPS, resume=True, recipe=LEVERS)
     assert stopped_at == 5 and resumed.iteration == STEPS
     _assert_identical(expected, resumed)
+    assert any(key.endswith("_sn_u") for key in tiny.all_arrays(resumed)) == ("+" in case)
 
 
 def test_a_signal_after_the_step_while_the_grid_is_drawn_still_checkpoints_that_step(
@@ -103,19 +108,19 @@ def test_a_signal_after_the_step_while_the_grid_is_drawn_still_checkpoints_that_
 
 
 def test_a_finished_run_extended_equals_the_longer_run(straight, tmp_path, real_u8):
-    model, expected = straight
-    _fit(model, tmp_path, real_u8[:24], 4)
-    resumed, _ = _fit(model, tmp_path, real_u8[:24], STEPS, resume=True)
+    case, expected = straight
+    _fit(case, tmp_path, real_u8[:24], 4)
+    resumed, _ = _fit(case, tmp_path, real_u8[:24], STEPS, resume=True)
     _assert_identical(expected, resumed)
 
 
 def test_a_kill_between_checkpoints_loses_only_the_steps_since_the_last(straight, tmp_path,
                                                                       real_u8):
-    model, expected = straight
-    _fit(model, tmp_path, real_u8[:24], 7)  # checkpoints at 3, 6 and 7
+    case, expected = straight
+    _fit(case, tmp_path, real_u8[:24], 7)  # checkpoints at 3, 6 and 7
     shutil.rmtree(checkpoint.list_checkpoints(tmp_path)[-1])  # as if killed before step 7's
     assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 6
-    resumed, _ = _fit(model, tmp_path, real_u8[:24], STEPS, resume=True)
+    resumed, _ = _fit(case, tmp_path, real_u8[:24], STEPS, resume=True)
     _assert_identical(expected, resumed)
     assert [row["iteration"] for row in read_metrics(tmp_path / "metrics.jsonl")] == list(
         range(1, STEPS + 1))  # the log was written up to each checkpoint

@@ -53,6 +53,7 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
     (dict(batch_size=32), "--batch-size 32 (the run has 64)"),
     (dict(ngf=8), "--ngf 8 (the run has 28)"),
     (dict(d_steps=2), "--d-steps 2 (the run has 1)"),  # SAVED predates the key: 1 all along
+    (dict(spectral_norm=True), "--spectral-norm True (the run has False)"),  # SAVED predates it
 ])
 def test_a_resume_refuses_a_flag_that_changes_the_runs_meaning(given, shown):
     with pytest.raises(UsageError, match="these flags differ: %s" % shown.replace(
@@ -68,9 +69,20 @@ def test_a_resume_takes_a_longer_run_and_other_devices_and_repeats_the_rest():
 
 
 def test_a_resume_of_a_run_recorded_before_the_levers_takes_their_defaults():
-    levers = dict(lr_warmup=0, d_steps=1, ema_start=0)
+    levers = dict(lr_warmup=0, d_steps=1, ema_start=0, minibatch_std=False, spectral_norm=False)
     config = run.resumed_config(SAVED, _args(**levers), set(levers), [mx.cpu()])
     assert {key: config[key] for key in levers} == levers
+
+
+def test_the_discriminator_levers_are_off_unless_a_profile_or_a_flag_turns_them_on():
+    profiles = dict(PROFILES, cpu=dict(PROFILES["cpu"], minibatch_std=True))
+    levers = ("minibatch_std", "spectral_norm")
+    config = run.resolve_config(_args(), [mx.cpu()], model="cgan", profiles=profiles,
+                                train_command="python x.py")
+    assert [config[key] for key in levers] == [True, False]
+    flagged = run.resolve_config(_args(minibatch_std=False, spectral_norm=True), [mx.cpu()],
+                                 model="dcgan", profiles=profiles, train_command="python x.py")
+    assert [flagged[key] for key in levers] == [False, True]
 
 
 def _images(monkeypatch, count):
