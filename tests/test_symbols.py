@@ -25,7 +25,8 @@ LEVER_CASES = [(name, dict(options, minibatch_std=True, spectral_norm=True))
                for name, options in [("dcgan64", {"channels": 1, "ngf": 16, "ndf": 16}),
                                      ("dcgan28", {"channels": 1}),
                                      ("cgan28", {"condition": "onehot"}),
-                                     ("cdcgan28", {"condition": "embedding"})]]
+                                     ("cdcgan28", {"condition": "embedding",
+                                                   "projection": True})]]
 
 
 def _input_shapes(name, options):
@@ -228,6 +229,8 @@ def test_the_discriminator_levers_change_only_what_they_name():
     normalized_cgan = _discriminator_arrays("cgan28", spectral_norm=True)
     assert normalized_cgan["d_fc_sn_u"] == (1,) and "d_fc_bias" in normalized_cgan
     assert not any("_bn" in n for n in normalized_cgan)
+    projected = _discriminator_arrays("cdcgan28", projection=True, spectral_norm=True)
+    assert projected["d_proj_sn_u"] == (4 * 28,)  # the digit's embedding is normalised too
 
 
 def test_unknown_network_names_the_choices():
