@@ -294,15 +294,12 @@ def _add_fit_args(fit):
 
 
 def _add_discriminator_args(levers):
-    switch = dict(action=argparse.BooleanOptionalAction)
-    levers.add_argument("--minibatch-std", **switch,
-                        help="give D's last layer ProGAN's minibatch standard deviation: one more "
-                             "feature map holding how much D's features vary over the batch "
-                             "(over each device's share when --ctx splits it) (default: off)")
-    levers.add_argument("--spectral-norm", **switch,
-                        help="divide each of D's convolution and fully-connected weights by its "
-                             "largest singular value (SNGAN; one power iteration a step) and drop "
-                             "D's BatchNorm layers, as SNGAN does (default: off)")
+    levers.add_argument("--minibatch-std", action=argparse.BooleanOptionalAction,
+                        help="ProGAN's minibatch standard deviation, one more feature map before "
+                             "D's last layer (over each device's share of a batch) (default: off)")
+    levers.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction,
+                        help="divide D's weights by their largest singular value (one power "
+                             "iteration a step) and drop D's BatchNorm, as SNGAN (default: off)")
 
 
 def _add_output_args(out):
