@@ -28,7 +28,7 @@ PROFILES = {
                 max_iters=4500, lr=8e-4, lr_d=1.6e-3, real_label=0.9, lr_decay="none",
                 ema_decay=0.999, minibatch_std=True),
     "cpu-64": dict(image_size=64, channels=1, ngf=32, ndf=32, batch_size=64, epochs=None,
-                   max_iters=6000, lr=8e-4, lr_d=1.6e-3, real_label=0.9, lr_decay="none",
+                   max_iters=3000, lr=8e-4, lr_d=1.6e-3, real_label=0.9, lr_decay="none",
                    ema_decay=0.999),
     "dry-run": dict(image_size=28, channels=1, ngf=4, ndf=4, batch_size=8, epochs=None,
                     max_iters=4, lr=2e-4, real_label=1.0, lr_decay="linear", ema_decay=0.9),
