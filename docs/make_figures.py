@@ -2,7 +2,8 @@
 """Build every figure and table that docs/dcgan.md and docs/cgan.md show, from real training runs.
 
     python docs/make_figures.py [--dcgan RUN_DIR] [--cgan RUN_DIR] [--out DIR] \
-        --try dcgan fashion-mnist RUN_DIR --try cgan fashion-mnist RUN_DIR \
+        --try dcgan fashion-mnist RUN_DIR --try dcgan cpu-64 RUN_DIR \
+        --try cgan fashion-mnist RUN_DIR \
         --try cgan embedding RUN_DIR
 
 Defaults: the example runs runs/dcgan-mnist and runs/cgan-mnist, written into docs/img/. Each run
@@ -27,7 +28,7 @@ from mxgan import cli
 
 DOCS = Path(__file__).resolve().parent
 # "What to try next": a run of the same example with one thing changed, shown as try-NAME.png.
-TRIES = {"dcgan": ("fashion-mnist",), "cgan": ("fashion-mnist", "embedding", "cgan28")}
+TRIES = {"dcgan": ("fashion-mnist", "cpu-64"), "cgan": ("fashion-mnist", "embedding", "cgan28")}
 FIGURES = {"dcgan": ("timeline.png", "timeline.gif", "training.png", "fake_vs_real.png",
                      "interpolation.png") + tuple("try-%s.png" % name for name in TRIES["dcgan"]),
            "cgan": ("per_digit.png", "timeline.png", "training.png", "fake_vs_real.png",

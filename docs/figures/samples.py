@@ -82,10 +82,14 @@ def try_figure(model, run_dir, config, path):
     rows labelled), titled with its data set (a CGAN's network and condition too) and scores."""
     fake, _ = read_scores(run_dir)
     title = config["dataset"]
+    size = config.get("image_size", 28)
+    if size != 28:
+        title += ", %d px, widths %d" % (size, config["ngf"])
     if model == "cgan":
         title += ", %s, %s condition" % (config.get("network", "cgan28"), config["condition"])
     if fake:
-        title += ": FD %.2fx the floor" % fake["fd_ratio"]
+        floor = "floor" if size == 28 else "%d px floor" % size
+        title += ": FD %.2fx the %s" % (fake["fd_ratio"], floor)
         if "conditional_accuracy" in fake:
             title += ", %.1f%% read as asked" % (100 * fake["conditional_accuracy"]["accuracy"])
     if model == "cgan":
