@@ -38,6 +38,7 @@ MODEL = "dcgan"
 
 def build_parser():
     parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]), profiles=PROFILES)
+    cli.add_sampling_args(parser, conditional=False)
     net = parser.add_argument_group("network")
     net.add_argument("--image-size", type=int, choices=(28, 64),
                      help="28 (the torch-for-R tutorial's net) or 64 (MXNet's DCGAN tutorial's)")
@@ -60,7 +61,8 @@ def main(argv=None):
     cli.check_common(args)
     run_dir = run.run_directory(args, MODEL)
     if args.generate:
-        return run.write_samples(run_dir, args.generate, model=MODEL, seed=args.seed)
+        return run.write_samples(run_dir, args.generate, model=MODEL, seed=args.seed,
+                                 overrides=cli.sampling_overrides(args))
     if args.interpolate:
         return run.write_interpolations(run_dir, model=MODEL, seed=args.seed)
     contexts = cli.training_contexts(args.ctx, command_line=argv is None)

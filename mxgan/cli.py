@@ -21,6 +21,7 @@ from . import DMLC_JOB_VARIABLES
 from .checks import UserError
 from .data.sources import DATASETS
 from .nets.symbols import GRAPHS
+from .sampling import SAMPLING_KEYS
 from .training import checkpoint
 from .training.checkpoint import CheckpointError
 from .training.parallel import KVSTORES
@@ -113,6 +114,9 @@ learning_rate_type = make_number_type(float, lambda v: math.isfinite(v) and v > 
 adam_beta_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 real_label_type = make_number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
 decay_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+truncation_type = make_number_type(float, lambda v: math.isfinite(v) and v >= 0,
+                                   "a number >= 0 (0: off)")
+acceptance_type = make_number_type(float, lambda v: 0 < v <= 1, "a number in (0, 1] (1: off)")
 
 
 def path_type(text):
@@ -323,6 +327,31 @@ def _add_output_args(out):
     out.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
                      help="write TensorBoard event files into DIR (default RUN_DIR/tensorboard); "
                           "needs tensorboardX: pip install -e \".[tensorboard]\"")
+
+
+def add_sampling_args(parser, *, conditional):
+    """The sampling settings (`mxgan.sampling.Sampling`): given when training, they are recorded
+    in config.json and every later sample and score of the run uses them; given when sampling
+    or scoring, they replace the run's for that command. ``conditional`` adds the digit check."""
+    group = parser.add_argument_group("sampling quality (no training cost)")
+    group.add_argument("--truncation", type=truncation_type, metavar="PSI",
+                       help="draw noise values beyond +-PSI again (the truncation trick); 0: off "
+                            "(default: the run's, else per device)")
+    group.add_argument("--acceptance", type=acceptance_type, metavar="RATE",
+                       help="discriminator rejection sampling: keep this fraction of the drawn "
+                            "samples, those D finds likeliest real; 1: off (default: the run's, "
+                            "else per device)")
+    if conditional:
+        group.add_argument("--digit-check", action=argparse.BooleanOptionalAction,
+                           help="reject a sample D rates likelier as another digit than the "
+                                "one asked (default: the run's, else per device)")
+    return parser
+
+
+def sampling_overrides(args):
+    """The sampling settings the command line gives ({key: value or None}), for
+    `mxgan.generate.sample_run`."""
+    return {key: getattr(args, key, None) for key in SAMPLING_KEYS}
 
 
 def check_job_variables(kvstore, env):

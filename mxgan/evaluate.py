@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from . import generate
-from .cli import (READ_KEYS, UsageError, check_writable_file, main_guard, new_parser, path_type,
-                  positive_int_type, require_checkpoint, seed_type)
+from .cli import (READ_KEYS, UsageError, add_sampling_args, check_writable_file, main_guard,
+                  new_parser, path_type, positive_int_type, require_checkpoint,
+                  sampling_overrides, seed_type)
 from .data.sources import DATASETS, IMAGE_SIZE
 from .files import atomic_write_text
 from .nets.conditions import NUM_CLASSES
@@ -137,6 +138,7 @@ def parse_args(argv=None):
                         help="noise seed for RUN_DIR samples")
     parser.add_argument("--out", metavar="FILE.json", type=path_type,
                         help="scores file; default %s in RUN_DIR or beside --samples" % SCORES_FILE)
+    add_sampling_args(parser, conditional=True)
     return parser.parse_args(argv)
 
 
@@ -165,13 +167,18 @@ def _sample_run(args):
         raise UsageError("--labels goes with --samples; a run's samples carry their own digits")
     ckpt = require_checkpoint(args.run_dir, needs=READ_KEYS + ("dataset",))
     try:
-        return generate.sample_run(args.run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt)
-    except CheckpointError as err:
+        return generate.sample_run(args.run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt,
+                                   overrides=sampling_overrides(args))
+    except (CheckpointError, ValueError) as err:
         raise UsageError(str(err)) from None
 
 
 def _read_samples(args):
     """Load and check --samples / --labels: (images, labels or None, dataset)."""
+    given = [key for key, value in sampling_overrides(args).items() if value is not None]
+    if given:
+        raise UsageError("--%s draws a run's samples: it goes with RUN_DIR, not --samples"
+                         % given[0].replace("_", "-"))
     if args.dataset not in DATASETS:
         raise UsageError("unknown dataset %r: choose one of %s"
                          % (args.dataset, ", ".join(DATASETS)))

@@ -2,6 +2,7 @@
 
 Used by ``--generate`` / ``--infer`` in the examples and by ``python -m mxgan.evaluate RUN_DIR``.
 """
+import sys
 from pathlib import Path
 
 import mxnet as mx
@@ -10,8 +11,12 @@ import numpy as np
 from . import viz
 from .files import atomic_writer
 from .nets.conditions import NUM_CLASSES, encode_digits
+from .rejection import CALIBRATION_IMAGES, CALIBRATION_SEED, AcceptanceRule, Critic
+from .sampling import Sampling
 from .training import checkpoint
 from .training.trainer import AVERAGE
+
+MAX_ROUNDS = 20  # rounds of candidates `draw_accepted` draws before it stops checking them
 
 
 def sampling_net(ckpt_dir):
@@ -57,15 +62,18 @@ def input_shapes(config, batch_size):
     return shapes
 
 
-def sample(module, num, *, digits=None, condition=None, seed=0, is_train=True):
+def sample(module, num, *, digits=None, condition=None, seed=0, is_train=True,
+           sampling=Sampling()):
     """``num`` images (N, C, H, W) float32 in [-1, 1]; ``digits`` (N,) for a conditional G.
 
     ``is_train=True`` normalises each batch with its own BatchNorm statistics, as the networks
-    were trained; the running averages of a short run lag behind the weights.
+    were trained; the running averages of a short run lag behind the weights. ``seed`` seeds the
+    noise (an int or a sequence of them, as numpy's RandomState takes), which ``sampling``
+    truncates when it says so.
     """
     batch_size, nz = module.data_shapes[0].shape[:2]
     padded = -(-num // batch_size) * batch_size  # whole batches: padding draws its own noise
-    noise = np.random.RandomState(seed).normal(size=(padded, nz))
+    noise = sampling.noise(np.random.RandomState(seed), (padded, nz))
     cond = None
     if digits is not None:  # each batch's digits padded by cycling them
         cond = encode_digits(np.concatenate([np.resize(digits[start:start + batch_size],
@@ -74,7 +82,7 @@ def sample(module, num, *, digits=None, condition=None, seed=0, is_train=True):
     return from_codes(module, noise, cond, is_train=is_train)[:num]
 
 
-def sample_digits(module, digits, *, condition, seed=0):
+def sample_digits(module, digits, *, condition, seed=0, sampling=Sampling()):
     """Draw the asked ``digits`` inside batches of all ten digits, keeping only the asked slots.
 
     BatchNorm normalises with batch statistics, as in training, and G was trained on batches of
@@ -83,7 +91,8 @@ def sample_digits(module, digits, *, condition, seed=0):
     94.7% (running averages), 95.3% (this), mean over the ten digits.
     """
     slots = np.stack([np.roll(np.arange(NUM_CLASSES), -digit) for digit in digits])
-    images = sample(module, slots.size, digits=slots.ravel(), condition=condition, seed=seed)
+    images = sample(module, slots.size, digits=slots.ravel(), condition=condition, seed=seed,
+                    sampling=sampling)
     return images[::NUM_CLASSES]
 
 
@@ -96,25 +105,159 @@ def open_generator(run_dir, checkpoint_dir=None):
     return load_generator(ckpt, batch_size=config["batch_size"]), config
 
 
-def sample_run(run_dir, num, *, seed=0, checkpoint_dir=None, digits=None):
-    """Sample a trained run: (images, asked digits or None, dataset name); see `draw`.
+def open_critic(ckpt_dir, config):
+    """A checkpoint's discriminator as a `mxgan.rejection.Critic` of its run's ``config``."""
+    critic = Critic(checkpoint.load_symbol(ckpt_dir, "discriminator"), config)
+    critic.set_params(*checkpoint.load_params(ckpt_dir, "discriminator"))
+    return critic
+
+
+def run_sampling(config, overrides=None):
+    """The `mxgan.sampling.Sampling` of a run's ``config``, with ``overrides`` (a dict of its
+    keys; None values keep the run's); ValueError for settings the run cannot take."""
+    sampling = Sampling.from_config(config, overrides)
+    if sampling.digit_check and config.get("condition") is None:
+        raise ValueError("the digit check asks D which digit a sample shows: it needs a "
+                         "conditional GAN's run")
+    return sampling
+
+
+def sample_run(run_dir, num, *, seed=0, checkpoint_dir=None, digits=None, overrides=None):
+    """Sample a trained run as its config.json's sampling settings say, each replaced by its
+    value in ``overrides`` (see `run_sampling`): (images, asked digits or None, dataset name);
+    see `draw`.
 
     Raises `mxgan.training.checkpoint.CheckpointError` when the run has no usable checkpoint.
     """
-    module, config = open_generator(run_dir, checkpoint_dir)
-    images, digits = draw(module, config, num, seed=seed, digits=digits)
+    ckpt = checkpoint.find(run_dir, checkpoint_dir)
+    module, config = open_generator(run_dir, ckpt)
+    sampling = run_sampling(config, overrides)
+    critic = open_critic(ckpt, config) if sampling.rejects else None
+    images, digits = draw(module, config, num, seed=seed, digits=digits, sampling=sampling,
+                          critic=critic)
     return images, digits, config["dataset"]
 
 
-def draw(module, config, num, *, seed=0, digits=None):
+def draw(module, config, num, *, seed=0, digits=None, sampling=Sampling(), critic=None):
     """``num`` samples of a run's generator ``module`` (its training ``config``) and the digits
     they were asked to show, None for an unconditional one; a conditional one draws ``digits``
-    (default: 0-9 in turn) with `sample_digits`."""
+    (default: 0-9 in turn) with `sample_digits`.
+
+    Every reader of a run draws here. ``sampling`` truncates the noise; where it rejects,
+    ``critic`` (the run's `mxgan.rejection.Critic`) decides which samples are kept, see
+    `draw_accepted`.
+    """
+    conditional = config.get("condition") is not None
+    if conditional:
+        digits = np.asarray(np.arange(num) % NUM_CLASSES if digits is None else digits,
+                            np.int64)
+    if sampling.rejects:
+        return draw_accepted(module, config, num, seed=seed, digits=digits, sampling=sampling,
+                             critic=critic), digits
+    if not conditional:
+        return sample(module, num, seed=seed, sampling=sampling), None
+    return sample_digits(module, digits, condition=config["condition"], seed=seed,
+                         sampling=sampling), digits
+
+
+def candidates(module, config, count, *, seed, sampling):
+    """About ``count`` samples to choose from: (images, digits or None). A conditional run draws
+    rows of all ten digits, so that every batch mixes them as in training (see `sample_digits`),
+    ``count`` of each digit."""
     if config.get("condition") is None:
-        return sample(module, num, seed=seed), None
-    digits = np.arange(num) % NUM_CLASSES if digits is None else np.asarray(digits)
-    images = sample_digits(module, digits, condition=config["condition"], seed=seed)
-    return images, digits.astype(np.int64)
+        return sample(module, count, seed=seed, sampling=sampling), None
+    digits = np.tile(np.arange(NUM_CLASSES), count)
+    return sample(module, len(digits), digits=digits, condition=config["condition"], seed=seed,
+                  sampling=sampling), digits
+
+
+def draw_accepted(module, config, num, *, seed, digits, sampling, critic):
+    """``num`` samples that discriminator rejection sampling keeps (`mxgan.rejection`), of the
+    asked ``digits`` (None for an unconditional run), drawn in rounds of candidates until
+    enough are kept. The rule is calibrated first, on held-out real digits against this
+    generator's samples. After `MAX_ROUNDS` rounds the places still open take candidates
+    unchecked, with a warning: a D that rejects everything must not hang a command."""
+    rule = None
+    if sampling.keep_fraction is not None:
+        burn_in, burn_in_digits = candidates(module, config, _burn_in_count(config),
+                                             seed=CALIBRATION_SEED, sampling=sampling)
+        rule = AcceptanceRule.calibrate(critic.real_logits(),
+                                        critic.logits(burn_in, burn_in_digits),
+                                        sampling.keep_fraction)
+    kept = Kept(num, digits)
+    for round_index in range(MAX_ROUNDS + 1):
+        count = int(kept.missing() / (sampling.keep_fraction or 1) * 1.2) + 8
+        images, drawn = candidates(module, config, count, seed=[seed, round_index],
+                                   sampling=sampling)
+        if round_index < MAX_ROUNDS:
+            accepted = _accepted(critic, rule, images, drawn, sampling.digit_check,
+                                 np.random.RandomState([seed, round_index, 1]))
+        else:
+            print("warning: D rejected nearly every sample; %d taken unchecked"
+                  % kept.missing(), file=sys.stderr)
+            accepted = np.ones(len(images), bool)
+        kept.add(images[accepted], None if drawn is None else drawn[accepted])
+        if not kept.missing():
+            break
+    return kept.images()
+
+
+def _burn_in_count(config):
+    """Candidates that make `CALIBRATION_IMAGES` images: rows of ten for a conditional run."""
+    return CALIBRATION_IMAGES // (NUM_CLASSES if config.get("condition") else 1)
+
+
+def _accepted(critic, rule, images, digits, digit_check, rng):
+    """Which candidates are kept: each with its `mxgan.rejection.AcceptanceRule` probability
+    (``rule``; None keeps every one), and with ``digit_check`` only those whose D scores the
+    asked digit highest."""
+    keep = np.ones(len(images), bool)
+    if rule is not None:
+        keep &= rng.uniform(size=len(images)) < rule.probability(critic.logits(images, digits))
+    if digit_check:
+        keep &= critic.likeliest_digits(images, digits) == digits
+    return keep
+
+
+class Kept:
+    """The samples kept so far, filling ``num`` places, each asking for one of ``digits`` (None:
+    any sample fills any place) in order."""
+
+    def __init__(self, num, digits):
+        self.num, self.digits = num, digits
+        self.pools = []
+
+    def add(self, images, digits):
+        self.pools.append((images, digits))
+
+    def _by_digit(self):
+        images = np.concatenate([pool[0] for pool in self.pools])
+        if self.digits is None:
+            return {None: images}
+        digits = np.concatenate([pool[1] for pool in self.pools])
+        return {digit: images[digits == digit] for digit in range(NUM_CLASSES)}
+
+    def _asked(self):
+        if self.digits is None:
+            return {None: self.num}
+        return {digit: int(np.sum(self.digits == digit)) for digit in range(NUM_CLASSES)}
+
+    def missing(self):
+        """The most places any one digit still lacks (for an unconditional run: places)."""
+        if not self.pools:
+            return max(self._asked().values())
+        found = self._by_digit()
+        return max(max(asked - len(found[digit]), 0) for digit, asked in self._asked().items())
+
+    def images(self):
+        """The ``num`` samples, each place filled by the next kept sample of its digit."""
+        found = self._by_digit()
+        if self.digits is None:
+            return found[None][:self.num]
+        out = np.empty((self.num,) + found[0].shape[1:], np.float32)
+        for digit, asked in self._asked().items():
+            out[self.digits == digit] = found[digit][:asked]
+        return out
 
 
 def write_samples(images, out_dir, stem, *, ncols=None):

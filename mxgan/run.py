@@ -22,6 +22,7 @@ from .evaluate import evaluate_and_report, summary_line
 from .files import atomic_write_text
 from .nets import symbols
 from .quality.scores import SCORED_SAMPLES
+from .sampling import SAMPLING_KEYS, SAMPLING_OFF
 from .showcase import interpolate_run, timeline_pictures
 from .training import checkpoint, loop
 from .training.alarms import DIVERGED_EXIT, Diverged
@@ -41,9 +42,13 @@ LATER_KEYS = dict({key: getattr(Recipe, key) for key in ("lr_warmup", "d_steps",
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
                  "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection")}
-# Keys a resumed run may change: how long it trains, and the graph (its two forms compute the
-# same function; where it trains, ctx and kvstore, is always the resuming process's own).
-RESUMABLE = ("max_iters", "epochs", "graph")
+# The sampling settings (`mxgan.sampling`) of each model's runs; off unless a profile or flag sets
+# them, and off for the runs recorded before them (`mxgan.sampling.Sampling.from_config`).
+SAMPLING_FLAGS = {"dcgan": ("truncation", "acceptance"), "cgan": SAMPLING_KEYS}
+# Keys a resumed run may change: how long it trains, the graph (its two forms compute the same
+# function; where it trains, ctx and kvstore, is always the resuming process's own) and how it
+# samples, which training never reads.
+RESUMABLE = ("max_iters", "epochs", "graph") + SAMPLING_KEYS
 # What a command of an example reads from a run's config: every reader's, the model and data set
 # (`MARK_KEYS`); to resume, what `build` reads too. Other keys have defaults, for the runs of
 # earlier versions that lack them.
@@ -65,9 +70,10 @@ def resolve_config(args, contexts, *, model, profiles, train_command):
     """The profile asked for (else the dry-run one, else the device's), overridden by the flags
     given, as one JSON-able dict."""
     profile = args.profile or ("dry-run" if args.dry_run else contexts[0].device_type)
-    config = dict(LATER_KEYS, **profiles[profile], model=model, train_command=train_command,
-                  profile=profile)
-    for key in SHARED_KEYS + ARCHITECTURES[model]:
+    sampling_off = {key: SAMPLING_OFF[key] for key in SAMPLING_FLAGS[model]}
+    config = dict(LATER_KEYS, **sampling_off, **profiles[profile], model=model,
+                  train_command=train_command, profile=profile)
+    for key in SHARED_KEYS + ARCHITECTURES[model] + SAMPLING_FLAGS[model]:
         if getattr(args, key, None) is not None:
             config[key] = getattr(args, key)
     config["ctx"] = [str(ctx) for ctx in contexts]
@@ -80,7 +86,8 @@ def resumed_config(saved, args, explicit, contexts):
     saved = dict(LATER_KEYS, **saved)
     config = dict(saved, ctx=[str(ctx) for ctx in contexts], kvstore=args.kvstore)
     different = []
-    for key in sorted(explicit & (set(saved) | set(SHARED_KEYS)) - {"ctx", "kvstore"}):
+    known = set(saved) | set(SHARED_KEYS) | set(SAMPLING_KEYS)
+    for key in sorted(explicit & known - {"ctx", "kvstore"}):
         value = getattr(args, key)
         if key in RESUMABLE:
             config[key] = value
@@ -331,9 +338,12 @@ def write_interpolations(run_dir, *, model, checkpoint_dir=None, seed=0):
     return 0
 
 
-def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=None):
+def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=None,
+                  overrides=None):
     """The ``--generate N`` / ``--infer D`` action: ``num`` samples (of ``digit``, for a CGAN)
-    of a run of ``model`` as a grid and an array in the run directory; returns the exit code."""
+    of a run of ``model``, drawn as its sampling settings say but for ``overrides``
+    (`mxgan.generate.sample_run`), as a grid and an array in the run directory; returns the
+    exit code."""
     ckpt, config = open_run(run_dir, checkpoint_dir, model=model)
     conditional = config.get("condition") is not None
     if digit is not None and not conditional:
@@ -341,7 +351,7 @@ def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=Non
                          "conditional GAN's run" % ckpt)
     digits = None if digit is None else np.full(num, digit)
     images, _, _ = generate.sample_run(run_dir, num, seed=seed, checkpoint_dir=ckpt,
-                                       digits=digits)
+                                       digits=digits, overrides=overrides)
     if digit is not None:  # a chosen digit's samples are (N, 28, 28), as they always were
         images = images[:, 0]
     stem = "generated" if digit is None else "infer_%d" % digit

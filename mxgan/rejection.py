@@ -1,0 +1,163 @@
+"""Discriminator rejection sampling (Azadi et al., 2019): keep each generated sample with a
+probability that rises with D's logit, so samples D finds unlike the data are dropped.
+
+D's logit ``log D / (1 - D)`` estimates ``log p_data / p_G`` for the G it was trained against;
+samples come from G's weight average, whose distribution differs, so the logit is first
+calibrated: a 1-D logistic regression (scale and bias) of real against generated on held-out
+real digits and the sampling G's own samples (`fit_logit_scale`). The paper fine-tunes D
+instead; a refit of its logit's scale and bias costs no gradient step and cannot move D's
+ranking of samples. Only the scale reaches the acceptance rule: the bias cancels against the
+burn-in maximum (`AcceptanceRule.calibrate`).
+"""
+import dataclasses
+
+import mxnet as mx
+import numpy as np
+
+from .data.images import prepare_images, to_unit_range
+from .nets.conditions import NUM_CLASSES, encode_digits
+from .quality.scores import FD_SAMPLES
+
+CALIBRATION_IMAGES = 2000  # held-out real digits, and generated ones, the rule is fitted on
+CALIBRATION_SEED = 7919  # the generated images': the rule belongs to the checkpoint, not a seed
+_EPS = 1e-6  # keeps the log in `acceptance_logits` finite at the burn-in maximum (the paper's)
+
+
+# ---- the acceptance rule --------------------------------------------------------------------
+
+def acceptance_logits(logits, max_logit):
+    """The paper's ``F(x) = l - M - log(1 - exp(l - M - eps))`` of logits ``l``, their burn-in
+    maximum ``M``: the logit of ``exp(l - M)``, the acceptance probability of exact rejection
+    sampling. Logits beyond ``M`` count as ``M``."""
+    excess = np.minimum(np.asarray(logits, np.float64) - max_logit, 0.0)
+    return excess - np.log1p(-np.exp(excess - _EPS))
+
+
+def sigmoid(values):
+    """The logistic function, without overflow warnings for large arguments."""
+    return 0.5 * (1 + np.tanh(0.5 * np.asarray(values, np.float64)))
+
+
+def solve_gamma(scores, rate, *, iterations=100):
+    """The shift ``gamma`` at which the mean of ``sigmoid(scores - gamma)`` is ``rate``: the
+    acceptance rate of the burn-in set, by bisection (the mean falls as gamma rises)."""
+    low, high = float(np.min(scores)) - 50, float(np.max(scores)) + 50
+    for _ in range(iterations):
+        gamma = 0.5 * (low + high)
+        low, high = (gamma, high) if sigmoid(scores - gamma).mean() > rate else (low, gamma)
+    return 0.5 * (low + high)
+
+
+def fit_logit_scale(real_logits, fake_logits, *, iterations=50, ridge=1e-3):
+    """(scale, bias) of the logistic regression ``P(real | l) = sigmoid(scale * l + bias)`` on D's
+    logits of real and generated images, by Newton's method on the standardised logits (a small
+    ridge keeps it finite when D separates the two sets, whatever the logits' spread)."""
+    logits = np.concatenate([real_logits, fake_logits]).astype(np.float64)
+    center, spread = logits.mean(), logits.std() or 1.0
+    is_real = np.concatenate([np.ones(len(real_logits)), np.zeros(len(fake_logits))])
+    inputs = np.stack([(logits - center) / spread, np.ones_like(logits)], axis=1)
+    weights = np.zeros(2)
+    for _ in range(iterations):
+        prob = sigmoid(inputs @ weights)
+        gradient = inputs.T @ (prob - is_real) + ridge * weights
+        hessian = (inputs * (prob * (1 - prob))[:, None]).T @ inputs + ridge * np.eye(2)
+        weights = weights - np.linalg.solve(hessian, gradient)
+    scale = weights[0] / spread
+    return float(scale), float(weights[1] - scale * center)
+
+
+@dataclasses.dataclass(frozen=True)
+class AcceptanceRule:
+    """Accept a sample with probability ``sigmoid(F(scale * l) - gamma)``, ``F`` being
+    `acceptance_logits` with the burn-in maximum ``max_logit`` (of the scaled logits)."""
+
+    scale: float
+    max_logit: float
+    gamma: float
+
+    @classmethod
+    def calibrate(cls, real_logits, fake_logits, rate):
+        """The rule whose acceptance rate on the generated burn-in set ``fake_logits`` is
+        ``rate``, after `fit_logit_scale` against ``real_logits``. The fitted bias shifts every
+        logit and their maximum alike, so it drops out of ``l - M``."""
+        scale, _ = fit_logit_scale(real_logits, fake_logits)
+        scale = max(scale, 0.0)  # a D that ranks reals below fakes has nothing to say
+        scaled = scale * np.asarray(fake_logits, np.float64)
+        max_logit = float(scaled.max())
+        gamma = solve_gamma(acceptance_logits(scaled, max_logit), rate)
+        return cls(scale, max_logit, gamma)
+
+    def probability(self, logits):
+        """Each sample's acceptance probability, from its (uncalibrated) logit."""
+        scores = acceptance_logits(self.scale * np.asarray(logits, np.float64), self.max_logit)
+        return sigmoid(scores - self.gamma)
+
+
+# ---- D as the rule reads it -----------------------------------------------------------------
+
+class Critic:
+    """A run's discriminator as a logit of images (and, for a conditional run, digits), with the
+    held-out real digits its rule is calibrated on.
+
+    It is bound for training, as `mxgan.generate.bind_generator` is and for the same reason:
+    D reads each batch of its training size with that batch's statistics, as in training, where
+    its batches are all real or all generated (the minibatch standard deviation too).
+    """
+
+    def __init__(self, symbol, config, *, ctx=None):
+        self.config, self.batch_size = config, config["batch_size"]
+        self.condition = config.get("condition")
+        size, channels = config.get("image_size", 28), config.get("channels", 1)
+        shapes = {"data": (self.batch_size, channels, size, size)}
+        if self.condition:
+            shapes["cond"] = encode_digits(np.zeros(self.batch_size, int), self.condition).shape
+        self.module = mx.mod.Module(logit_symbol(symbol), data_names=list(shapes),
+                                    label_names=None, context=ctx or mx.cpu())
+        self.module.bind(data_shapes=list(shapes.items()), for_training=True)
+        self.module.init_params()
+        self.reals = held_out_reals(config["dataset"], size=size, channels=channels)
+
+    def set_params(self, arg_params, aux_params):
+        self.module.set_params(arg_params, aux_params, allow_extra=True)
+
+    def logits(self, images, digits=None):
+        """D's logit (N,) of ``images`` (N, C, H, W) in [-1, 1], shown ``digits`` (N,) for a
+        conditional run; the last batch is padded by repeating images."""
+        inputs = [np.asarray(images, np.float32)]
+        if self.condition:
+            inputs.append(encode_digits(digits, self.condition))
+        chunks = []
+        for start in range(0, len(images), self.batch_size):
+            data = [mx.nd.array(np.resize(x[start:start + self.batch_size],
+                                          (self.batch_size,) + x.shape[1:])) for x in inputs]
+            self.module.forward(mx.io.DataBatch(data=data), is_train=True)
+            chunks.append(self.module.get_outputs()[0].asnumpy().reshape(-1))
+        return np.concatenate(chunks)[:len(images)]
+
+    def likeliest_digits(self, images, digits):
+        """For each image, the digit D scores highest: each image is shown every digit, as
+        ``(digits + shift) % 10`` so that every batch keeps the mix of digits it was drawn with."""
+        by_shift = np.stack([self.logits(images, (digits + shift) % NUM_CLASSES)
+                             for shift in range(NUM_CLASSES)], axis=1)  # (N, shifts)
+        return (np.argmax(by_shift, axis=1) + digits) % NUM_CLASSES
+
+    def real_logits(self):
+        """D's logits of its held-out real digits."""
+        images, labels = self.reals
+        return self.logits(images, labels)
+
+
+def logit_symbol(discriminator):
+    """The logit (B, 1) of a discriminator symbol that ends in its logistic loss head
+    (`mxgan.nets.symbols.logistic_head`): the head's data input."""
+    return discriminator.get_children()[0]
+
+
+def held_out_reals(dataset, *, size, channels, count=CALIBRATION_IMAGES):
+    """``count`` test digits in [-1, 1] (count, channels, size, size) and their labels: digits
+    neither the GAN trained on nor the scorer compares with (it takes the first `FD_SAMPLES` of
+    the same seeded order of the test split, `mxgan.quality.scores.Scorer`)."""
+    images, labels = prepare_images(dataset, "test", size=size)
+    order = np.random.RandomState(0).permutation(len(images))[FD_SAMPLES:FD_SAMPLES + count]
+    images = np.repeat(to_unit_range(images[order]), channels, axis=1)
+    return images, labels[order]
