@@ -2,7 +2,7 @@
 
 Used by ``--generate`` / ``--infer`` in the examples and by ``python -m mxgan.evaluate RUN_DIR``.
 """
-import sys
+import functools
 from pathlib import Path
 
 import mxnet as mx
@@ -11,12 +11,10 @@ import numpy as np
 from . import viz
 from .files import atomic_writer
 from .nets.conditions import NUM_CLASSES, encode_digits
-from .rejection import CALIBRATION_IMAGES, CALIBRATION_SEED, AcceptanceRule, Critic
+from .rejection import Critic, draw_accepted
 from .sampling import Sampling
 from .training import checkpoint
 from .training.trainer import AVERAGE
-
-MAX_ROUNDS = 20  # rounds of candidates `draw_accepted` draws before it stops checking them
 
 
 def sampling_net(ckpt_dir):
@@ -152,8 +150,9 @@ def draw(module, config, num, *, seed=0, digits=None, sampling=Sampling(), criti
         digits = np.asarray(np.arange(num) % NUM_CLASSES if digits is None else digits,
                             np.int64)
     if sampling.rejects:
-        return draw_accepted(module, config, num, seed=seed, digits=digits, sampling=sampling,
-                             critic=critic), digits
+        draw_candidates = functools.partial(candidates, module, config, sampling=sampling)
+        return draw_accepted(draw_candidates, critic, num, seed=seed, digits=digits,
+                             sampling=sampling), digits
     if not conditional:
         return sample(module, num, seed=seed, sampling=sampling), None
     return sample_digits(module, digits, condition=config["condition"], seed=seed,
@@ -161,103 +160,14 @@ def draw(module, config, num, *, seed=0, digits=None, sampling=Sampling(), criti
 
 
 def candidates(module, config, count, *, seed, sampling):
-    """About ``count`` samples to choose from: (images, digits or None). A conditional run draws
-    rows of all ten digits, so that every batch mixes them as in training (see `sample_digits`),
-    ``count`` of each digit."""
+    """``count`` samples to choose from, of each digit for a conditional run: (images, digits or
+    None). A conditional run draws rows of all ten digits, so that every batch mixes them as in
+    training (see `sample_digits`)."""
     if config.get("condition") is None:
         return sample(module, count, seed=seed, sampling=sampling), None
     digits = np.tile(np.arange(NUM_CLASSES), count)
     return sample(module, len(digits), digits=digits, condition=config["condition"], seed=seed,
                   sampling=sampling), digits
-
-
-def draw_accepted(module, config, num, *, seed, digits, sampling, critic):
-    """``num`` samples that discriminator rejection sampling keeps (`mxgan.rejection`), of the
-    asked ``digits`` (None for an unconditional run), drawn in rounds of candidates until
-    enough are kept. The rule is calibrated first, on held-out real digits against this
-    generator's samples. After `MAX_ROUNDS` rounds the places still open take candidates
-    unchecked, with a warning: a D that rejects everything must not hang a command."""
-    rule = None
-    if sampling.keep_fraction is not None:
-        burn_in, burn_in_digits = candidates(module, config, _burn_in_count(config),
-                                             seed=CALIBRATION_SEED, sampling=sampling)
-        rule = AcceptanceRule.calibrate(critic.real_logits(),
-                                        critic.logits(burn_in, burn_in_digits),
-                                        sampling.keep_fraction)
-    kept = Kept(num, digits)
-    for round_index in range(MAX_ROUNDS + 1):
-        count = int(kept.missing() / (sampling.keep_fraction or 1) * 1.2) + 8
-        images, drawn = candidates(module, config, count, seed=[seed, round_index],
-                                   sampling=sampling)
-        if round_index < MAX_ROUNDS:
-            accepted = _accepted(critic, rule, images, drawn, sampling.digit_check,
-                                 np.random.RandomState([seed, round_index, 1]))
-        else:
-            print("warning: D rejected nearly every sample; %d taken unchecked"
-                  % kept.missing(), file=sys.stderr)
-            accepted = np.ones(len(images), bool)
-        kept.add(images[accepted], None if drawn is None else drawn[accepted])
-        if not kept.missing():
-            break
-    return kept.images()
-
-
-def _burn_in_count(config):
-    """Candidates that make `CALIBRATION_IMAGES` images: rows of ten for a conditional run."""
-    return CALIBRATION_IMAGES // (NUM_CLASSES if config.get("condition") else 1)
-
-
-def _accepted(critic, rule, images, digits, digit_check, rng):
-    """Which candidates are kept: each with its `mxgan.rejection.AcceptanceRule` probability
-    (``rule``; None keeps every one), and with ``digit_check`` only those whose D scores the
-    asked digit highest."""
-    keep = np.ones(len(images), bool)
-    if rule is not None:
-        keep &= rng.uniform(size=len(images)) < rule.probability(critic.logits(images, digits))
-    if digit_check:
-        keep &= critic.likeliest_digits(images, digits) == digits
-    return keep
-
-
-class Kept:
-    """The samples kept so far, filling ``num`` places, each asking for one of ``digits`` (None:
-    any sample fills any place) in order."""
-
-    def __init__(self, num, digits):
-        self.num, self.digits = num, digits
-        self.pools = []
-
-    def add(self, images, digits):
-        self.pools.append((images, digits))
-
-    def _by_digit(self):
-        images = np.concatenate([pool[0] for pool in self.pools])
-        if self.digits is None:
-            return {None: images}
-        digits = np.concatenate([pool[1] for pool in self.pools])
-        return {digit: images[digits == digit] for digit in range(NUM_CLASSES)}
-
-    def _asked(self):
-        if self.digits is None:
-            return {None: self.num}
-        return {digit: int(np.sum(self.digits == digit)) for digit in range(NUM_CLASSES)}
-
-    def missing(self):
-        """The most places any one digit still lacks (for an unconditional run: places)."""
-        if not self.pools:
-            return max(self._asked().values())
-        found = self._by_digit()
-        return max(max(asked - len(found[digit]), 0) for digit, asked in self._asked().items())
-
-    def images(self):
-        """The ``num`` samples, each place filled by the next kept sample of its digit."""
-        found = self._by_digit()
-        if self.digits is None:
-            return found[None][:self.num]
-        out = np.empty((self.num,) + found[0].shape[1:], np.float32)
-        for digit, asked in self._asked().items():
-            out[self.digits == digit] = found[digit][:asked]
-        return out
 
 
 def write_samples(images, out_dir, stem, *, ncols=None):

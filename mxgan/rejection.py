@@ -10,6 +10,7 @@ ranking of samples. Only the scale reaches the acceptance rule: the bias cancels
 burn-in maximum (`AcceptanceRule.calibrate`).
 """
 import dataclasses
+import sys
 
 import mxnet as mx
 import numpy as np
@@ -20,6 +21,7 @@ from .quality.scores import FD_SAMPLES
 
 CALIBRATION_IMAGES = 2000  # held-out real digits, and generated ones, the rule is fitted on
 CALIBRATION_SEED = 7919  # the generated images': the rule belongs to the checkpoint, not a seed
+MAX_ROUNDS = 20  # rounds of candidates `draw_accepted` draws before it stops checking them
 _EPS = 1e-6  # keeps the log in `acceptance_logits` finite at the burn-in maximum (the paper's)
 
 
@@ -91,6 +93,95 @@ class AcceptanceRule:
         """Each sample's acceptance probability, from its (uncalibrated) logit."""
         scores = acceptance_logits(self.scale * np.asarray(logits, np.float64), self.max_logit)
         return sigmoid(scores - self.gamma)
+
+
+# ---- drawing until enough samples are kept -----------------------------------------------------
+
+def draw_accepted(candidates, critic, num, *, seed, digits, sampling):
+    """``num`` samples that the rejection of ``sampling`` (`mxgan.sampling.Sampling`) keeps, of
+    the asked ``digits`` (None for an unconditional run), drawn in rounds of
+    ``candidates(count, seed=...)`` (images, digits or None: ``count`` of each digit) until
+    enough are kept; ``critic`` is the run's `Critic`.
+
+    The rule is calibrated first, on held-out real digits against the generator's own samples
+    (its burn-in set). After `MAX_ROUNDS` rounds the places still open take candidates
+    unchecked, with a warning: a D that rejects everything must not hang a command."""
+    rule = None
+    if sampling.keep_fraction is not None:
+        per_digit = 1 if digits is None else NUM_CLASSES
+        burn_in, burn_in_digits = candidates(CALIBRATION_IMAGES // per_digit,
+                                             seed=CALIBRATION_SEED)
+        rule = AcceptanceRule.calibrate(critic.real_logits(),
+                                        critic.logits(burn_in, burn_in_digits),
+                                        sampling.keep_fraction)
+    kept = Kept(num, digits)
+    for round_index in range(MAX_ROUNDS + 1):
+        count = int(kept.missing() / (sampling.keep_fraction or 1) * 1.2) + 8
+        images, drawn = candidates(count, seed=[seed, round_index])
+        if round_index < MAX_ROUNDS:
+            accepted = _accepted(critic, rule, images, drawn, sampling.digit_check,
+                                 np.random.RandomState([seed, round_index, 1]))
+        else:
+            print("warning: D rejected nearly every sample; %d taken unchecked"
+                  % kept.missing(), file=sys.stderr)
+            accepted = np.ones(len(images), bool)
+        kept.add(images[accepted], None if drawn is None else drawn[accepted])
+        if not kept.missing():
+            break
+    return kept.images()
+
+
+def _accepted(critic, rule, images, digits, digit_check, rng):
+    """Which candidates are kept: each with its `mxgan.rejection.AcceptanceRule` probability
+    (``rule``; None keeps every one), and with ``digit_check`` only those whose D scores the
+    asked digit highest."""
+    keep = np.ones(len(images), bool)
+    if rule is not None:
+        keep &= rng.uniform(size=len(images)) < rule.probability(critic.logits(images, digits))
+    if digit_check:
+        keep &= critic.likeliest_digits(images, digits) == digits
+    return keep
+
+
+class Kept:
+    """The samples kept so far, filling ``num`` places, each asking for one of ``digits`` (None:
+    any sample fills any place) in order."""
+
+    def __init__(self, num, digits):
+        self.num, self.digits = num, digits
+        self.pools = []
+
+    def add(self, images, digits):
+        self.pools.append((images, digits))
+
+    def _by_digit(self):
+        images = np.concatenate([pool[0] for pool in self.pools])
+        if self.digits is None:
+            return {None: images}
+        digits = np.concatenate([pool[1] for pool in self.pools])
+        return {digit: images[digits == digit] for digit in range(NUM_CLASSES)}
+
+    def _asked(self):
+        if self.digits is None:
+            return {None: self.num}
+        return {digit: int(np.sum(self.digits == digit)) for digit in range(NUM_CLASSES)}
+
+    def missing(self):
+        """The most places any one digit still lacks (for an unconditional run: places)."""
+        if not self.pools:
+            return max(self._asked().values())
+        found = self._by_digit()
+        return max(max(asked - len(found[digit]), 0) for digit, asked in self._asked().items())
+
+    def images(self):
+        """The ``num`` samples, each place filled by the next kept sample of its digit."""
+        found = self._by_digit()
+        if self.digits is None:
+            return found[None][:self.num]
+        out = np.empty((self.num,) + found[0].shape[1:], np.float32)
+        for digit, asked in self._asked().items():
+            out[self.digits == digit] = found[digit][:asked]
+        return out
 
 
 # ---- D as the rule reads it -----------------------------------------------------------------
