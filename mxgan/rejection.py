@@ -207,9 +207,12 @@ class Critic:
         self.module.bind(data_shapes=list(shapes.items()), for_training=True)
         self.module.init_params()
         self.reals = held_out_reals(config["dataset"], size=size, channels=channels)
+        self._real_logits = None
 
     def set_params(self, arg_params, aux_params):
+        """Load D's parameters (those of its loss head, which it lacks, are left)."""
         self.module.set_params(arg_params, aux_params, allow_extra=True)
+        self._real_logits = None
 
     def logits(self, images, digits=None):
         """D's logit (N,) of ``images`` (N, C, H, W) in [-1, 1], shown ``digits`` (N,) for a
@@ -233,9 +236,10 @@ class Critic:
         return (np.argmax(by_shift, axis=1) + digits) % NUM_CLASSES
 
     def real_logits(self):
-        """D's logits of its held-out real digits."""
-        images, labels = self.reals
-        return self.logits(images, labels)
+        """D's logits of its held-out real digits, computed once per parameters."""
+        if self._real_logits is None:
+            self._real_logits = self.logits(*self.reals)
+        return self._real_logits
 
 
 def logit_symbol(discriminator):
