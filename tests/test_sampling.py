@@ -196,3 +196,18 @@ def test_a_resume_may_change_how_the_run_samples(tmp_path):
 def test_bad_sampling_values_are_refused_in_one_line(example, flags, shown, tmp_path, capsys):
     line = _exit_message(example.main, ["--dry-run", "--out", str(tmp_path)] + flags, capsys)
     assert shown in line
+
+
+def test_the_in_training_scores_and_generate_draw_with_the_runs_settings(tmp_path, scorer):
+    out = ["--dry-run", "--out", str(tmp_path)]
+    assert dcgan.main(out + ["--acceptance", "0.5", "--score-every", "2"]) == 0
+    scores = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()
+              if "fd_ratio" in line]
+    assert [row["iteration"] for row in scores] == [2, 4]
+    assert dcgan.main(out + ["--generate", "10"]) == 0
+    recorded = np.load(tmp_path / "generated.npy")
+    np.testing.assert_array_equal(recorded, generate.sample_run(tmp_path, 10)[0])
+    assert dcgan.main(out + ["--generate", "10", "--acceptance", "1"]) == 0
+    plain = generate.sample_run(tmp_path, 10, overrides={"acceptance": 1.0})[0]
+    np.testing.assert_array_equal(np.load(tmp_path / "generated.npy"), plain)
+    assert not np.allclose(recorded, plain)
