@@ -17,6 +17,7 @@ if __package__ in (None, ""):
 from mxgan.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
 
 OUT = ROOT / "docs" / "img" / "sampling-tradeoff.png"
+DEFAULT_RECORDS = [ROOT / "records" / ("sampling-%s.jsonl" % model) for model in ("dcgan", "cgan")]
 # Per lever: its key, the other lever's key and value when off, how a point is labelled.
 LEVERS = (("truncation", "acceptance", 1.0, lambda v: "off" if not v else "PSI %g" % v),
           ("acceptance", "truncation", 0.0, lambda v: "%g" % v))
@@ -67,8 +68,8 @@ def plot(paths, out=OUT):
 
 
 def main(argv=None):
-    paths = (argv if argv is not None else sys.argv[1:]) or sorted(
-        str(p) for p in (ROOT / "records").glob("sampling-*.jsonl"))
+    paths = (argv if argv is not None else sys.argv[1:]) or [
+        path for path in DEFAULT_RECORDS if path.is_file()]
     print("wrote %s" % plot(paths))
 
 
