@@ -4,7 +4,7 @@
 
 One panel per record file (model); in each, one curve per lever, the other lever off:
 truncation (labelled with PSI) and discriminator rejection (labelled with the acceptance rate),
-from the shared point where both are off. Writes ``docs/img/sampling-tradeoff.png``.
+from the shared point where both are off; the dotted line is recall 0.80. Writes ``docs/img/sampling-tradeoff.png``.
 """
 import json
 import sys
@@ -20,7 +20,7 @@ OUT = ROOT / "docs" / "img" / "sampling-tradeoff.png"
 DEFAULT_RECORDS = [ROOT / "records" / ("sampling-%s.jsonl" % model) for model in ("dcgan", "cgan")]
 # Per lever: its key, the other lever's key and value when off, how a point is labelled.
 LEVERS = (("truncation", "acceptance", 1.0, lambda v: "off" if not v else "PSI %g" % v),
-          ("acceptance", "truncation", 0.0, lambda v: "%g" % v))
+          ("acceptance", "truncation", 0.0, lambda v: "" if v == 1 else "keep %g" % v))
 
 
 def read_lines(path):
@@ -59,7 +59,7 @@ def plot(paths, out=OUT):
         ax_title = "%s, step %d" % (Path(path).stem.replace("sampling-", "").upper(),
                                     run["iteration"])
         draw_panel(ax, lines, ax_title)
-    fig.suptitle("Sampling settings: precision against recall (5,000 samples, seed 0)")
+    fig.suptitle("Sampling settings, 5,000 samples (seed 0)")
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
