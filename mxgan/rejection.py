@@ -103,17 +103,12 @@ def draw_accepted(candidates, critic, num, *, seed, digits, sampling):
     ``candidates(count, seed=...)`` (images, digits or None: ``count`` of each digit) until
     enough are kept; ``critic`` is the run's `Critic`.
 
-    The rule is calibrated first, on held-out real digits against the generator's own samples
-    (its burn-in set). After `MAX_ROUNDS` rounds the places still open take candidates
-    unchecked, with a warning: a D that rejects everything must not hang a command."""
+    After `MAX_ROUNDS` rounds the places still open take candidates unchecked, with a warning:
+    a D that rejects everything must not hang a command."""
     rule = None
     if sampling.keep_fraction is not None:
-        per_digit = 1 if digits is None else NUM_CLASSES
-        burn_in, burn_in_digits = candidates(CALIBRATION_IMAGES // per_digit,
-                                             seed=CALIBRATION_SEED)
-        rule = AcceptanceRule.calibrate(critic.real_logits(),
-                                        critic.logits(burn_in, burn_in_digits),
-                                        sampling.keep_fraction)
+        rule = calibrated_rule(candidates, critic, sampling.keep_fraction,
+                               conditional=digits is not None)
     kept = Kept(num, digits)
     for round_index in range(MAX_ROUNDS + 1):
         count = int(kept.missing() / (sampling.keep_fraction or 1) * 1.2) + 8
@@ -131,8 +126,18 @@ def draw_accepted(candidates, critic, num, *, seed, digits, sampling):
     return kept.images()
 
 
+def calibrated_rule(candidates, critic, rate, *, conditional):
+    """The `AcceptanceRule` of acceptance ``rate`` for the generator that draws ``candidates``
+    (as for `draw_accepted`), calibrated on the critic's held-out real digits against
+    `CALIBRATION_IMAGES` of its samples, its burn-in set."""
+    per_digit = NUM_CLASSES if conditional else 1
+    burn_in, burn_in_digits = candidates(CALIBRATION_IMAGES // per_digit, seed=CALIBRATION_SEED)
+    return AcceptanceRule.calibrate(critic.real_logits(), critic.logits(burn_in, burn_in_digits),
+                                    rate)
+
+
 def _accepted(critic, rule, images, digits, digit_check, rng):
-    """Which candidates are kept: each with its `mxgan.rejection.AcceptanceRule` probability
+    """Which candidates are kept: each with its `AcceptanceRule` probability
     (``rule``; None keeps every one), and with ``digit_check`` only those whose D scores the
     asked digit highest."""
     keep = np.ones(len(images), bool)
