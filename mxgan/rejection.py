@@ -22,6 +22,8 @@ from .quality.scores import FD_SAMPLES
 CALIBRATION_IMAGES = 2000  # held-out real digits, and generated ones, the rule is fitted on
 CALIBRATION_SEED = 7919  # the generated images': the rule belongs to the checkpoint, not a seed
 MAX_ROUNDS = 20  # rounds of candidates `draw_accepted` draws before it stops checking them
+MAX_ROUND_SIZE = 4096  # candidates of each digit a round draws at most (40,960 images for a CGAN)
+MIN_RATE = 1 / 64  # the lowest acceptance rate a round is sized for
 _EPS = 1e-6  # keeps the log in `acceptance_logits` finite at the burn-in maximum (the paper's)
 
 
@@ -109,21 +111,30 @@ def draw_accepted(candidates, critic, num, *, seed, digits, sampling):
     if sampling.keep_fraction is not None:
         rule = calibrated_rule(candidates, critic, sampling.keep_fraction,
                                conditional=digits is not None)
-    kept = Kept(num, digits)
+    kept, drawn = Kept(num, digits), 0
     for round_index in range(MAX_ROUNDS + 1):
-        count = int(kept.missing() / (sampling.keep_fraction or 1) * 1.2) + 8
-        images, drawn = candidates(count, seed=[seed, round_index])
+        count = _round_size(kept, drawn, sampling.keep_fraction or 1)
+        images, drawn_digits = candidates(count, seed=[seed, round_index])
+        drawn += count
         if round_index < MAX_ROUNDS:
-            accepted = _accepted(critic, rule, images, drawn, sampling.digit_check,
+            accepted = _accepted(critic, rule, images, drawn_digits, sampling.digit_check,
                                  np.random.RandomState([seed, round_index, 1]))
         else:
             print("warning: D rejected nearly every sample; %d taken unchecked"
                   % kept.missing(), file=sys.stderr)
             accepted = np.ones(len(images), bool)
-        kept.add(images[accepted], None if drawn is None else drawn[accepted])
+        kept.add(images[accepted], None if drawn_digits is None else drawn_digits[accepted])
         if not kept.missing():
             break
     return kept.images()
+
+
+def _round_size(kept, drawn, asked_rate):
+    """Candidates (of each digit) for the next round: enough to fill the places still open at
+    the lowest acceptance rate of a digit seen so far in ``drawn`` candidates of each (before
+    any, the asked one), and a fifth more; at most `MAX_ROUND_SIZE`."""
+    rate = asked_rate if not drawn else max(kept.lowest_rate(drawn), MIN_RATE)
+    return min(int(kept.missing() / rate * 1.2) + 8, MAX_ROUND_SIZE)
 
 
 def calibrated_rule(candidates, critic, rate, *, conditional):
@@ -171,12 +182,21 @@ class Kept:
             return {None: self.num}
         return {digit: int(np.sum(self.digits == digit)) for digit in range(NUM_CLASSES)}
 
+    def _missing_by_digit(self):
+        found = self._by_digit() if self.pools else {}
+        return {digit: max(asked - len(found.get(digit, ())), 0)
+                for digit, asked in self._asked().items()}
+
     def missing(self):
         """The most places any one digit still lacks (for an unconditional run: places)."""
-        if not self.pools:
-            return max(self._asked().values())
+        return max(self._missing_by_digit().values())
+
+    def lowest_rate(self, drawn):
+        """The lowest fraction kept, of ``drawn`` candidates of each digit, among the digits
+        that still lack places."""
         found = self._by_digit()
-        return max(max(asked - len(found[digit]), 0) for digit, asked in self._asked().items())
+        return min(len(found[digit]) / drawn
+                   for digit, missing in self._missing_by_digit().items() if missing)
 
     def images(self):
         """The ``num`` samples, each place filled by the next kept sample of its digit."""

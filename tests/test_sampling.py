@@ -126,6 +126,18 @@ def test_the_digit_check_keeps_only_samples_read_as_asked_in_their_places(tmp_pa
     assert np.all(images.mean(axis=(1, 2, 3)) > threshold)
 
 
+def test_a_critic_that_rejects_everything_ends_with_unchecked_samples_and_a_warning(
+        tmp_path, real_u8, monkeypatch, capsys):
+    _saved("cgan", tmp_path, real_u8)
+    module, config = generate.open_generator(tmp_path)
+    monkeypatch.setattr(rejection, "MAX_ROUNDS", 3)
+    monkeypatch.setattr(rejection, "MAX_ROUND_SIZE", 16)
+    images, _ = generate.draw(module, config, 5, critic=InkCritic(np.inf),
+                              sampling=Sampling(digit_check=True))
+    assert images.shape == (5, 1, 28, 28) and np.isfinite(images).all()
+    assert "D rejected nearly every sample; 1 taken unchecked" in capsys.readouterr().err
+
+
 def test_rejection_keeps_the_samples_the_critic_rates_highest(tmp_path, real_u8):
     _saved("dcgan", tmp_path, real_u8)
     module, config = generate.open_generator(tmp_path)
