@@ -71,8 +71,8 @@ def resolve_config(args, contexts, *, model, profiles, train_command):
     given, as one JSON-able dict."""
     profile = args.profile or ("dry-run" if args.dry_run else contexts[0].device_type)
     sampling_off = {key: SAMPLING_OFF[key] for key in SAMPLING_FLAGS[model]}
-    config = dict(LATER_KEYS, **sampling_off, **profiles[profile], model=model,
-                  train_command=train_command, profile=profile)
+    config = {**LATER_KEYS, **sampling_off, **profiles[profile], "model": model,
+              "train_command": train_command, "profile": profile}
     for key in SHARED_KEYS + ARCHITECTURES[model] + SAMPLING_FLAGS[model]:
         if getattr(args, key, None) is not None:
             config[key] = getattr(args, key)

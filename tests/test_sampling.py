@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan import generate, rejection
+from mxgan import generate, rejection, run
 from mxgan.sampling import Sampling, truncated_normal
 from mxgan.training import checkpoint
 from test_examples import _exit_message, cgan, dcgan
@@ -223,3 +223,16 @@ def test_the_in_training_scores_and_generate_draw_with_the_runs_settings(tmp_pat
     plain = generate.sample_run(tmp_path, 10, overrides={"acceptance": 1.0})[0]
     np.testing.assert_array_equal(np.load(tmp_path / "generated.npy"), plain)
     assert not np.allclose(recorded, plain)
+
+
+@pytest.mark.parametrize("example, model", [(dcgan, "dcgan"), (cgan, "cgan")])
+def test_the_cpu_profile_sets_the_sampling_and_a_flag_overrides_it(example, model):
+    def config(*flags):
+        args = example.build_parser().parse_args(["--profile", "cpu", *flags])
+        return run.resolve_config(args, [mx.cpu()], model=model, profiles=example.PROFILES,
+                                  train_command="python x.py")
+    profile = example.PROFILES["cpu"]
+    assert config()["acceptance"] == profile["acceptance"]
+    assert config("--acceptance", "1")["acceptance"] == 1.0
+    assert config("--truncation", "0.7")["truncation"] == 0.7
+    assert ("digit_check" in config()) == (model == "cgan")
