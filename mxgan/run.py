@@ -24,14 +24,7 @@ from .quality.scores import SCORED_SAMPLES
 from .runs import loop, monitoring
 from .runs.alarms import DIVERGED_EXIT, Diverged
 from .runs.config import announce, resolve_config, resumed_config
-from .runs.lookup import (
-    BUILD_KEYS,
-    NETWORK_KEYS,
-    OPEN_KEYS,
-    claim,
-    example_command,
-    open_run,
-)
+from .runs.lookup import NEEDED_TO_RESUME, claim, example_command, open_run
 from .runs.rundir import RunLock
 from .showcase import interpolate_run, timeline_pictures
 from .training import checkpoint, generate
@@ -115,8 +108,7 @@ def _run_config(run_dir, args, given, contexts, **how):
     """(The config of a new run, None), or (the config of the run being resumed, checked against
     the flags given, and the checkpoint it continues)."""
     if args.resume:
-        needs = OPEN_KEYS + BUILD_KEYS + NETWORK_KEYS[how["model"]]
-        ckpt, saved = open_run(run_dir, model=how["model"], needs=needs)
+        ckpt, saved = open_run(run_dir, model=how["model"], needs=NEEDED_TO_RESUME[how["model"]])
         return resumed_config(saved, args, given, contexts), ckpt
     existing = checkpoint.list_checkpoints(run_dir)
     if existing:
@@ -178,7 +170,7 @@ def training_data(config, cluster, *, offline=False, dry_run=False):
 def _trainer_options(config, contexts, cluster):
     """Keyword arguments every trainer takes, from the config (its length set by `build`)."""
     return dict(batch_size=config["batch_size"], nz=config["nz"], context=contexts,
-                cluster=cluster, recipe=Recipe.from_config(config), monitor_seed=config["seed"])
+                cluster=cluster, recipe=Recipe.from_config(config), grid_seed=config["seed"])
 
 
 def dcgan_networks(config):

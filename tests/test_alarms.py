@@ -75,7 +75,7 @@ def test_a_run_warns_of_d_winning_and_of_collapse_once_each_and_a_healthy_run_of
 
 def test_a_conditional_g_that_ignores_its_noise_warns_of_collapse(tmp_path, real_u8, capsys):
     trainer = tiny.cgan()
-    trainer._monitor_noise[:] = trainer._monitor_noise[:1]  # every column of a digit's row alike
+    trainer._grid_noise[:] = trainer._grid_noise[:1]  # every column of a digit's row alike
     _fit(trainer, tmp_path, real_u8[:24], 4, model="cgan", sample_every=2)
     # (not exactly 0: the 100 samples are drawn in batches of 8, each normalised by BatchNorm
     # with its own statistics)

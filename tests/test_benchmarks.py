@@ -58,7 +58,7 @@ def _d_gradients_at_update(gan, trainer):
 
 
 def _all_params(trainer):
-    nets = trainer.nets().values()
+    nets = trainer.checkpoint_states().values()
     return ({k: v for net in nets for k, v in net.arg_params.items()},
             {k: v for net in nets for k, v in net.aux_params.items()})
 

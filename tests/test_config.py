@@ -3,7 +3,7 @@ import mxnet as mx
 import pytest
 
 from mxgan.common.checks import UsageError
-from mxgan.runs.config import LATER_KEYS, resolve_config, resumed_config
+from mxgan.runs.config import DEFAULTS_OF_OLDER_RUNS, resolve_config, resumed_config
 
 from tiny import RUN_PROFILES, SAVED_RUN, run_args
 
@@ -20,7 +20,7 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
     named = resolve_config(run_args(profile="dry-run", max_iters=9), [mx.cpu()], model="dcgan",
                                profiles=RUN_PROFILES, train_command="python x.py")
     assert (named["profile"], named["batch_size"], named["max_iters"]) == ("dry-run", 8, 9)
-    assert {key: config[key] for key in LATER_KEYS} == dict(
+    assert {key: config[key] for key in DEFAULTS_OF_OLDER_RUNS} == dict(
         lr_warmup=0, d_steps=1, ema_start=0, minibatch_std=False,
         spectral_norm=False)  # today's training
     warm = resolve_config(run_args(lr_warmup=50, d_steps=2), [mx.cpu()], model="dcgan",

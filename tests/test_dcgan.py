@@ -109,7 +109,8 @@ def test_a_restored_trainer_draws_what_the_saved_one_drew(tmp_path, real_u8, con
     trainer = make_trainer(context)
     for _ in range(2):
         trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8))
-    ckpt = checkpoint.save(tmp_path, 2, trainer.nets(), {"config": {"seed": 0, "nz": 8}})
+    ckpt = checkpoint.save(tmp_path, 2, trainer.checkpoint_states(),
+                           {"config": {"seed": 0, "nz": 8}})
     restored = make_trainer(context, seed=1)
     restored.restore(ckpt)
     noise = mx.nd.random.normal(shape=(BATCH, 8, 1, 1))

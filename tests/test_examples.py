@@ -337,7 +337,7 @@ def test_a_resume_past_step_999999_continues_the_newest_and_prunes_the_oldest(dc
     trainer, _ = run.build("dcgan", config, [mx.cpu()], Cluster(), dry_run=True)
     loop.restore(trainer, checkpoint.find(run_dir))
     for iteration in (999999, 1000000):
-        checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config})
+        checkpoint.save(run_dir, iteration, trainer.checkpoint_states(), {"config": config})
     assert dcgan.main(["--dry-run", "--resume", "--max-iters", "1000001", "--out", str(run_dir),
                        "--checkpoint-every", "1"]) == 0
     assert [p.name for p in checkpoint.list_checkpoints(run_dir)] == ["iter-1000000",

@@ -67,7 +67,7 @@ def _trained_looking(run_dir, build):
     """
     mx.random.seed(0)
     trainer, config = build()
-    ckpt = checkpoint.save(run_dir, 1, trainer.nets(), {"config": config})
+    ckpt = checkpoint.save(run_dir, 1, trainer.checkpoint_states(), {"config": config})
     module = generate.load_generator(ckpt, batch_size=BATCH)
     for seed in range(30):  # forward alone leaves the running averages as they are
         images = _forward(module, export.random_inputs(config, BATCH, seed=100 + seed),

@@ -16,7 +16,7 @@ def _saved(model, tmp_path, real_u8):
     config = {"nz": tiny.NZ, "batch_size": tiny.BATCH, "dataset": "mnist", "seed": 0}
     if model == "cgan":
         config["condition"] = "onehot"
-    checkpoint.save(tmp_path, 1, trainer.nets(), {"config": config})
+    checkpoint.save(tmp_path, 1, trainer.checkpoint_states(), {"config": config})
     return trainer
 
 

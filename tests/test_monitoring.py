@@ -27,7 +27,7 @@ def test_a_training_run_is_scored_as_its_checkpoint_would_be(model, tmp_path, re
         trainer.step(**tiny.batch(model, real_u8))
     config = dict(dataset="mnist", batch_size=100, nz=tiny.NZ,  # sampled in batches of 100
                   condition="onehot" if model == "cgan" else None)
-    checkpoint.save(tmp_path, 3, trainer.nets(), {"config": config})
+    checkpoint.save(tmp_path, 3, trainer.checkpoint_states(), {"config": config})
     images, labels, _ = generate.sample_run(tmp_path, 1000)
     expected = score_samples(images, labels, classifier=scorer)
     assert monitoring.TrainingScorer(trainer, config)() == expected

@@ -114,7 +114,7 @@ def test_checkpoint_resumes_on_another_device_count(tmp_path, real_u8, model, sa
     make, steps, params = CASES[model]
     straight = make(saved_on)
     steps(straight, real_u8, 2)
-    ckpt = checkpoint.save(tmp_path, 2, straight.nets(), {"config": {}})
+    ckpt = checkpoint.save(tmp_path, 2, straight.checkpoint_states(), {"config": {}})
     resumed = make(resumed_on)
     resumed.restore(ckpt)
     _assert_same_params(params(straight), params(resumed))

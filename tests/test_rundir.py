@@ -51,7 +51,8 @@ def test_a_run_is_known_by_its_config_json_else_its_newest_checkpoint(tmp_path, 
     _write(tmp_path, {"config.json": json.dumps(RUN_CONFIG), "notes.txt": "mine"})
     assert recorded_config(tmp_path) == RUN_CONFIG  # a user's own notes beside a run are fine
     (tmp_path / "config.json").unlink()
-    checkpoint.save(tmp_path, 4, tiny.dcgan().nets(), {"config": dict(RUN_CONFIG, seed=3)})
+    checkpoint.save(tmp_path, 4, tiny.dcgan().checkpoint_states(),
+                    {"config": dict(RUN_CONFIG, seed=3)})
     assert recorded_config(tmp_path)["seed"] == 3
 
 

@@ -58,7 +58,7 @@ def all_arrays(trainer):
     """Every array a checkpoint holds, as numpy: parameters, statistics, optimiser state and
     step counts of both networks."""
     found = {}
-    for net, state in trainer.nets().items():
+    for net, state in trainer.checkpoint_states().items():
         for kind, params in (("arg", state.arg_params), ("aux", state.aux_params)):
             found.update({"%s %s %s" % (net, kind, k): v.asnumpy() for k, v in params.items()})
         if state.updater is None:  # G's weight average: parameters only

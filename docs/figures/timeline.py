@@ -26,7 +26,7 @@ def timeline_samples(model, cells):
 
 def timeline(model, run_dir, config, path, *, rows=TIMELINE_ROWS):
     """timeline.png: the run's fixed monitoring inputs at ``rows`` log-spaced steps, one row per
-    step (labelled), drawn as training drew them (`mxgan.runs.loop.write_monitor_grid`)."""
+    step (labelled), drawn as training drew them (`mxgan.runs.loop.write_fixed_noise_grid`)."""
     grids = dict(showcase.sample_grids(run_dir))
     steps = showcase.log_spaced(sorted(grids), rows)
     size = config.get("image_size", 28)

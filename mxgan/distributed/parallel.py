@@ -134,10 +134,6 @@ class Replicas:
     def __getitem__(self, index):
         return self.copies[index]
 
-    def map(self, method, *per_copy_args, **kwargs):
-        """``method(copy, *args, **kwargs)`` for each copy, its own slice of each argument."""
-        return [method(copy, *args, **kwargs) for copy, *args in zip(self.copies, *per_copy_args)]
-
     def split(self, array):
         """A worker batch's slice for each device (views, no copies)."""
         if len(self.slices) == 1:

@@ -10,14 +10,16 @@ from ..common.files import atomic_write_text
 from ..nets import symbols
 from ..training.trainer import Recipe
 
-# Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
-SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
+# The settings every run has, set by the flags every example shares, beside the model's own
+# (`ARCHITECTURES`); a profile gives some of them.
+SHARED_SETTINGS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
                "real_label", "batch_size", "epochs", "max_iters", "graph", "lr_warmup",
                "d_steps", "ema_start", *symbols.D_LEVERS)
 # Shared keys newer than the first runs, at the values that trained those: `Recipe`'s defaults for
 # the training levers, the discriminator levers off.
 TRAINING_LEVERS = ("lr_warmup", "d_steps", "ema_start")
-LATER_KEYS = {**{key: getattr(Recipe, key) for key in TRAINING_LEVERS}, **symbols.D_LEVERS}
+DEFAULTS_OF_OLDER_RUNS = {**{key: getattr(Recipe, key) for key in TRAINING_LEVERS},
+                          **symbols.D_LEVERS}
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
                  "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection")}
@@ -30,22 +32,23 @@ def resolve_config(args, contexts, *, model, profiles, train_command):
     """The profile asked for (else the dry-run one, else the device's), overridden by the flags
     given, as one JSON-able dict."""
     profile = args.profile or ("dry-run" if args.dry_run else contexts[0].device_type)
-    config = dict(LATER_KEYS, **profiles[profile], model=model, train_command=train_command,
-                  profile=profile)
-    for key in SHARED_KEYS + ARCHITECTURES[model]:
+    config = dict(DEFAULTS_OF_OLDER_RUNS, **profiles[profile], model=model,
+                  train_command=train_command, profile=profile)
+    for key in SHARED_SETTINGS + ARCHITECTURES[model]:
         if getattr(args, key, None) is not None:
             config[key] = getattr(args, key)
     config["ctx"] = [str(ctx) for ctx in contexts]
     return config
 
 
-def resumed_config(saved, args, explicit, contexts):
+def resumed_config(saved, args, given, contexts):
     """The saved run's config with the flags a resume may change; a `UsageError` naming every
-    other flag given with a value the run was not trained with."""
-    saved = dict(LATER_KEYS, **saved)
+    other flag ``given`` (the destinations the command line gives, `mxgan.cli.parse_given`) with
+    a value the run was not trained with."""
+    saved = dict(DEFAULTS_OF_OLDER_RUNS, **saved)
     config = dict(saved, ctx=[str(ctx) for ctx in contexts], kvstore=args.kvstore)
     different = []
-    for key in sorted(explicit & (set(saved) | set(SHARED_KEYS)) - {"ctx", "kvstore"}):
+    for key in sorted(given & (set(saved) | set(SHARED_SETTINGS)) - {"ctx", "kvstore"}):
         value = getattr(args, key)
         if key in RESUMABLE:
             config[key] = value

@@ -7,19 +7,24 @@ from ..common.checks import UsageError
 from ..training import checkpoint
 from ..training.checkpoint import CheckpointError
 from .config import ARCHITECTURES
-from .rundir import MARK_KEYS, recorded_config
+from .rundir import RUN_MARKERS, recorded_config
 
-# What every reader of a run reads from its config: its generator's inputs and batch.
-READ_KEYS = ("nz", "batch_size")
-# What a command of an example reads from a run's config: every reader's, the model and data set
-# (`MARK_KEYS`); to resume, what `build` reads too. Other keys have defaults, for the runs of
-# earlier versions that lack them.
-OPEN_KEYS = READ_KEYS + MARK_KEYS
-BUILD_KEYS = ("seed", "lr", "beta1", "real_label", "epochs", "max_iters")
-NETWORK_KEYS = {"dcgan": ("image_size", "channels", "ngf", "ndf"), "cgan": ("condition",)}
+# The config keys a command needs in the checkpoint it opens (`mxgan.training.checkpoint.find`
+# passes over a checkpoint without them). Other keys have defaults, for the runs of earlier
+# versions that lack them.
+# To sample: the generator's inputs and batch.
+NEEDED_TO_SAMPLE = ("nz", "batch_size")
+# For a command of an example: also the model and data set (the keys that mark a run).
+NEEDED_TO_OPEN = NEEDED_TO_SAMPLE + RUN_MARKERS
+# To resume a run of each model: also what `mxgan.run.build` reads.
+_NEEDED_TO_TRAIN = ("seed", "lr", "beta1", "real_label", "epochs", "max_iters")
+NEEDED_TO_RESUME = {
+    "dcgan": NEEDED_TO_OPEN + _NEEDED_TO_TRAIN + ("image_size", "channels", "ngf", "ndf"),
+    "cgan": NEEDED_TO_OPEN + _NEEDED_TO_TRAIN + ("condition",),
+}
 
 
-def require_checkpoint(run_dir, checkpoint_dir=None, *, train_command=None, needs=READ_KEYS):
+def require_checkpoint(run_dir, checkpoint_dir=None, *, train_command=None, needs=NEEDED_TO_SAMPLE):
     """The checkpoint a reader should use (`mxgan.training.checkpoint.find`; ``needs``: the config
     keys it reads), or a `UsageError` saying what is wrong and how to train the run (see
     `how_to_train`)."""
@@ -69,7 +74,7 @@ def claim(run_dir, model):
         check_model(config, model, run_dir)
 
 
-def open_run(run_dir, checkpoint_dir=None, *, model, needs=OPEN_KEYS):
+def open_run(run_dir, checkpoint_dir=None, *, model, needs=NEEDED_TO_OPEN):
     """The checkpoint a command of ``model`` reads (`mxgan.cli.require_checkpoint`) and its
     config; a `UsageError` when there is none or it holds another model's run."""
     ckpt = require_checkpoint(run_dir, checkpoint_dir, train_command=example_command(model),

@@ -116,7 +116,7 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
         if chief:
             out.finish(iteration)
     if chief:
-        write_monitor_grid(trainer, run_dir, iteration)
+        write_fixed_noise_grid(trainer, run_dir, iteration)
         write_summary_pictures(trainer, run_dir, out.log.rows, batches)
     return iteration, stop.signal
 
@@ -146,7 +146,7 @@ class _ChiefOutput:
         if len(self.pending) == LOG_EVERY or grid or score or save:
             self._log(iteration, flush=grid or score or save)  # all steps checked first
         if grid:
-            write_monitor_grid(self.trainer, self.run_dir, iteration, self.watch)
+            write_fixed_noise_grid(self.trainer, self.run_dir, iteration, self.watch)
         if score:
             self.watch.score(iteration, self.log)
             self._show()
@@ -173,8 +173,8 @@ class _ChiefOutput:
     def _save(self, iteration):
         """Checkpoint ``iteration``; `_log` has flushed and checked every step up to it, so the
         log never lags behind a checkpoint and no checkpoint holds a non-finite step."""
-        checkpoint.save(self.run_dir, iteration, self.trainer.nets(), {"config": self.config},
-                        keep=self.keep)
+        checkpoint.save(self.run_dir, iteration, self.trainer.checkpoint_states(),
+                        {"config": self.config}, keep=self.keep)
         self.saved = iteration
 
     def _show(self):
@@ -193,10 +193,10 @@ def _stop_request(cluster):
     return contextlib.nullcontext(StopRequest()) if cluster.distributed else StopRequest()
 
 
-def write_monitor_grid(trainer, run_dir, iteration, watch=None):
+def write_fixed_noise_grid(trainer, run_dir, iteration, watch=None):
     """The fixed-noise grid at ``iteration`` (samples/iter-NNNNNN.png) and as latest.png, shown
     to ``watch`` too."""
-    images, ncols = trainer.monitor()
+    images, ncols = trainer.fixed_noise_grid()
     picture = viz.make_grid(images, ncols)
     viz.write_png(run_dir / "samples" / ("iter-%06d.png" % iteration), picture)
     viz.write_png(run_dir / "samples" / "latest.png", picture, scale=2)
@@ -209,6 +209,6 @@ def write_summary_pictures(trainer, run_dir, rows, batches):
     if rows:
         viz.loss_curve_figure(rows, run_dir / "loss_curves.png",
                               real_label=trainer.recipe.real_label)
-    images, _ = trainer.monitor()
+    images, _ = trainer.fixed_noise_grid()
     real = batches.next()["data"].asnumpy()[:len(images)]
     viz.fake_vs_real_figure(images, to_unit_range(real), run_dir / "fake_vs_real.png")

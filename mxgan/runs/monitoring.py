@@ -44,9 +44,10 @@ def score_every(args, iterations):
 
 
 class TrainingScorer:
-    """Scores the generator of a run in training, as its final score does (`mxgan.run.report_scores`:
-    G's weight average where kept, batch statistics, `mxgan.training.generate.draw`), on ``num``
-    samples: one set for the Frechet distance, so it moves by about 20% from set to set.
+    """Scores the generator of a run in training, as its final score does
+    (`mxgan.run.report_scores`: G's weight average where kept, batch statistics,
+    `mxgan.training.generate.draw`), on ``num`` samples: one set for the Frechet distance, so it
+    moves by about 20% from set to set.
 
     ``trainer`` (`mxgan.training.trainer.Trainer`) and its run's ``config``; a call returns the
     `mxgan.quality.scores.score_samples` dict. Sampling runs on a copy of G bound on the

@@ -44,7 +44,7 @@ class Watch:
             self.board.steps(rows)
 
     def grid(self, iteration, trainer, images, ncols, picture):
-        """The fixed-noise samples (``trainer.monitor()``) and their grid ``picture``, with
+        """The fixed-noise samples (``trainer.fixed_noise_grid()``) and their grid ``picture``, with
         histograms of ``trainer``'s weights and gradients."""
         self.alarms.check_samples(iteration, images, ncols)
         if self.board:

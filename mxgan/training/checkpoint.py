@@ -69,6 +69,9 @@ def save(run_dir, iteration, nets, meta, *, keep=KEEP):
 
 
 def _write_net(prefix, iteration, net):
+    """Write one network's ``PREFIX-symbol.json``, ``.params`` and, when it trains, ``.states``
+    (`mxgan.training.optimizer_states`); returns the step counts meta.json records for it (None
+    for a network without optimiser, G's weight average)."""
     mx.model.save_checkpoint(str(prefix), iteration, net.symbol, net.arg_params, net.aux_params)
     if net.updater is None:
         return None
@@ -85,6 +88,7 @@ def _describe_files(directory):
 
 
 def _sha256(path):
+    """The SHA-256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -127,6 +131,8 @@ def verify(ckpt_dir, needs=()):
 
 
 def _check_manifest(ckpt_dir, manifest):
+    """A `CheckpointError` unless ``manifest`` ({file name: {"bytes", "sha256"}}) is well formed
+    and every file it lists is present with that size and checksum."""
     if (not isinstance(manifest, dict) or not manifest
             or not all(isinstance(entry, dict) for entry in manifest.values())):
         raise CheckpointError("%s: malformed manifest" % (ckpt_dir / MANIFEST))
@@ -140,6 +146,9 @@ def _check_manifest(ckpt_dir, manifest):
 
 
 def _check_files_present(ckpt_dir, meta):
+    """For a checkpoint older than manifests: a `CheckpointError` unless every network that
+    ``meta`` counts steps for has its graph, parameters and (when it trains) optimiser state as
+    non-empty files."""
     for name, counts in meta.get("optimizer_counts", {}).items():
         files = ["%s-symbol.json" % name, "%s-%04d.params" % (name, meta["iteration"])]
         if counts is not None:
@@ -150,6 +159,7 @@ def _check_files_present(ckpt_dir, meta):
 
 
 def _read_json(path):
+    """The JSON value in ``path``; a `CheckpointError` naming it when unreadable."""
     try:
         return json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError, ValueError) as err:
@@ -222,6 +232,7 @@ def find(run_dir, checkpoint_dir=None, *, needs=()):
 # ---- reading ----------------------------------------------------------------------------------
 
 def _net_file(ckpt_dir, name, suffix):
+    """The path of network ``name``'s ``NAME-NNNN.SUFFIX`` file at the checkpoint's step."""
     iteration = load_meta(ckpt_dir)["iteration"]
     return Path(ckpt_dir) / ("%s-%04d.%s" % (name, iteration, suffix))
 
@@ -261,6 +272,9 @@ def load_params(ckpt_dir, name, like=None):
 
 
 def _check_same_arrays(path, kind, found, expected):
+    """A `CheckpointError` naming the first array of ``kind`` ("parameter" or "statistic") that
+    ``found`` (read from ``path``) lacks, holds in another shape than ``expected``, or holds
+    beyond it."""
     for name in expected:
         if name not in found:
             raise CheckpointError("%s lacks the %s %s" % (path, kind, name))
