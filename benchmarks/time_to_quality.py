@@ -12,7 +12,7 @@ nothing is trained or rescored. Training seconds come from ``metrics.jsonl`` (wi
 spent scoring); the command's own start-up, data loading and final scoring are measured too
 and reported beside them. Appends a record to ``records/time-to-quality-<model>.jsonl`` (with its
 provenance, `benchmarks.records`); ``--plot`` draws the newest record of each given file as
-``benchmarks/time-to-quality.png``: FD / floor (and conditional accuracy) against minutes.
+``docs/img/time-to-quality.png``: FD / floor (and conditional accuracy) against minutes.
 """
 import subprocess
 import sys
@@ -32,6 +32,7 @@ from mxgan.training.watch import score_row  # noqa: E402
 from mxgan.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
 
 MODELS = ("dcgan", "cgan")
+PLOT = ROOT / "docs" / "img" / "time-to-quality.png"
 
 
 def train(model, run_dir, max_iters, every, flags):
@@ -113,7 +114,7 @@ def parse_args(argv=None):
     parser.add_argument("--results", type=Path,
                         help="records file (default: records/time-to-quality-MODEL.jsonl)")
     parser.add_argument("--plot", nargs="+", type=Path, metavar="JSONL",
-                        help="only draw benchmarks/time-to-quality.png from these records files")
+                        help="only draw docs/img/time-to-quality.png from these records files")
     parser.add_argument("--from-run", type=Path, metavar="RUN_DIR",
                         help="read the in-training scores of this run instead of training")
     args, flags = parser.parse_known_args(argv)
@@ -128,7 +129,7 @@ def main(argv=None):
     args, flags = parse_args(argv)
     if args.plot:
         newest = [records.read(path)[-1] for path in args.plot]
-        print("wrote %s" % plot(newest, ROOT / "benchmarks" / "time-to-quality.png"))
+        print("wrote %s" % plot(newest, PLOT))
         return
     out = args.results or records.RECORDS / ("time-to-quality-%s.jsonl" % args.model)
     if args.from_run:

@@ -1,6 +1,7 @@
 """The docs cannot rot: their figures are made from runs, their links, line anchors and names
-resolve, their tables are the runs', the code they quote is the package's, and their commands
-parse with the programs' own argument parsers. (tests/test_tutorials.py runs the pages' code.)"""
+resolve, the code they quote is the package's, and their commands parse with the programs' own
+argument parsers. (tests/test_render.py checks their tables against the records,
+tests/test_tutorials.py runs the pages' code.)"""
 import functools
 import importlib
 import importlib.util
@@ -12,16 +13,22 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from benchmarks import records
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 IMG = DOCS / "img"
 PAGES = {"dcgan": DOCS / "dcgan.md", "cgan": DOCS / "cgan.md"}  # model -> its page
-ALL_PAGES = sorted(DOCS.glob("*.md"), key=lambda page: page.name)
+ALL_PAGES = [ROOT / "README.md"] + sorted(DOCS.rglob("*.md"))
 MAX_IMG_BYTES = 3 * 1024 * 1024
+MAX_README_FIGURE_BYTES = 300 * 1024  # trained digits, mostly black, compress well
 # Pictures in docs/img/ that make_figures does not draw: screenshots taken in a browser, shown
 # by the README (its "Watching a run" section says how).
 SCREENSHOTS = {"tensorboard.png", "tensorboard-grid.png"}
+PLOTS = {"time-to-quality.png"}  # python benchmarks/time_to_quality.py --plot ...
 DCGAN_PY = ROOT / "mxgan" / "training" / "dcgan.py"
+TUTORIAL_TABLES = ["dcgan.scores", "dcgan.scorer", "dcgan.training", "dcgan.try", "cgan.scores",
+                   "cgan.scorer", "cgan.training", "cgan.per-digit", "cgan.try"]
 TRAINER_PY = ROOT / "mxgan" / "training" / "trainer.py"
 
 
@@ -43,7 +50,7 @@ def load_file(path):
 make_figures = load_file(DOCS / "make_figures.py")
 make_notebooks = load_file(DOCS / "make_notebooks.py")
 EXAMPLES = {model: load_file(ROOT / "examples" / ("%s_mnist.py" % model)) for model in PAGES}
-_page_ids = [page.name for page in ALL_PAGES]
+_page_ids = [str(page.relative_to(ROOT)) for page in ALL_PAGES]
 
 
 # ---- reading the Markdown ----------------------------------------------------------------------
@@ -118,10 +125,6 @@ def missing_names(pairs):
     return missing
 
 
-def table_lines(text):
-    return [line for line in text.splitlines() if line.startswith("| ")]
-
-
 # ---- (a) the figures are made from real runs ---------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -140,7 +143,7 @@ def figures(dry_runs, tmp_path_factory):
     tries = [arg for model, names in make_figures.TRIES.items() for name in names
              for arg in ("--try", model, name, str(dry_runs[model]))]
     make_figures.main(["--dcgan", str(dry_runs["dcgan"]), "--cgan", str(dry_runs["cgan"]),
-                       "--out", str(out)] + tries)
+                       "--out", str(out), "--records", str(out / "records")] + tries)
     return out
 
 
@@ -149,9 +152,29 @@ def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
     for name in make_figures.FIGURES[model]:
         with Image.open(figures / model / name) as image:
             assert image.format == name.rsplit(".", 1)[1].upper() and min(image.size) > 50, name
-    tables = make_notebooks.read_tables(figures / model / make_figures.TABLES)
-    assert {"scores", "scorer", "training", "try"} <= set(tables)
-    assert all(table.count("\n") >= 3 for table in tables.values())  # head, rule, a row
+
+
+def test_make_figures_draws_the_readmes_picture_of_both_generators(figures):
+    with Image.open(figures / make_figures.README_FIGURE) as image:
+        assert image.format == "PNG" and image.mode == "L"
+        assert image.size[0] > image.size[1] > 600  # 2 px per pixel: 10 rows of 28 px digits
+
+
+def test_make_figures_records_each_run_and_the_pages_tables_render_from_them(figures, dry_runs,
+                                                                            tmp_path):
+    render = load_file(DOCS / "render.py")
+    (tmp_path / "records").symlink_to(figures / "records")
+    (tmp_path / "README.md").write_text("".join(
+        "<!-- table %s -->\n<!-- /table -->\n" % name for name in TUTORIAL_TABLES))
+    assert render.run(tmp_path) == ["rendered README.md"]
+    page = (tmp_path / "README.md").read_text()
+    assert "not measured" not in page and "records/tutorial-cgan.jsonl" in page
+    (record,) = records.read(figures / "records" / "tutorial-dcgan.jsonl")
+    assert record["steps"] == 4 and record["run"] == str(dry_runs["dcgan"])
+    assert record["provenance"]["command"].startswith("python docs/make_figures.py --dcgan ")
+    tries = records.read(figures / "records" / "tries-cgan.jsonl")
+    assert [t["name"] for t in tries] == list(make_figures.TRIES["cgan"])
+    assert render.run(tmp_path, check=True) == []
 
 
 def test_a_missing_run_directory_is_one_error_line_and_exit_2(tmp_path, capsys):
@@ -176,11 +199,13 @@ def test_a_run_of_the_other_model_is_refused(dry_runs, tmp_path, capsys):
 
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_every_embedded_image_is_committed_and_made_by_make_figures(page):
+    drawn = {Path(model, name) for model, names in make_figures.FIGURES.items()
+             for name in names} | {Path(name) for name in SCREENSHOTS | PLOTS} \
+        | {Path(make_figures.README_FIGURE)}
     for target in (target for is_image, _, target in links(page) if is_image):
-        parts = Path(target).parts
-        assert len(parts) == 3 and parts[0] == "img" and parts[1] in make_figures.FIGURES, target
-        assert parts[2] in make_figures.FIGURES[parts[1]], target
-        assert (page.parent / target).is_file(), target
+        path = (page.parent / target).resolve()
+        assert path.is_relative_to(IMG) and path.relative_to(IMG) in drawn, target
+        assert path.is_file(), target
 
 
 @pytest.mark.parametrize("model", PAGES)
@@ -189,12 +214,15 @@ def test_a_models_page_shows_all_its_figures_and_docs_img_holds_nothing_else(mod
              if is_image and Path(target).parts[1] == model}
     assert shown == set(make_figures.FIGURES[model])
     committed = {p.name for p in (IMG / model).iterdir()}
-    assert committed == set(make_figures.FIGURES[model]) | {make_figures.TABLES}
-    assert {p.name for p in IMG.iterdir()} == set(make_figures.FIGURES) | SCREENSHOTS
+    assert committed == set(make_figures.FIGURES[model])
+    assert {p.name for p in IMG.iterdir()} <= set(make_figures.FIGURES) | SCREENSHOTS | PLOTS \
+        | {make_figures.README_FIGURE}
 
 
 def test_docs_img_stays_small():
     assert sum(p.stat().st_size for p in IMG.rglob("*") if p.is_file()) < MAX_IMG_BYTES
+    readme_figure = IMG / make_figures.README_FIGURE
+    assert not readme_figure.exists() or readme_figure.stat().st_size < MAX_README_FIGURE_BYTES
 
 
 # ---- (c) links, names, tables and commands -----------------------------------------------------
@@ -261,15 +289,6 @@ def test_the_anchor_check_catches_a_moved_definition(tmp_path):
                                            .splitlines(), 1) if text.startswith("PROFILES ="))
 
 
-@pytest.mark.parametrize("model", PAGES)
-def test_tables_quoted_from_the_run_match_those_make_figures_wrote(model):
-    text = PAGES[model].read_text()
-    quoted = table_lines((IMG / model / make_figures.TABLES).read_text())
-    assert [line for line in quoted if line not in text] == []
-    written = make_notebooks.read_tables(IMG / model / make_figures.TABLES)
-    assert make_notebooks.marked_tables(text) == written, "run python docs/make_notebooks.py"
-
-
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_quoted_code_is_still_in_the_file_it_names(page):
     """```py blocks quote the package: the first line names the file, the others are in it.
@@ -286,8 +305,8 @@ def test_quoted_code_is_still_in_the_file_it_names(page):
 
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_the_tutorials_are_named_by_what_they_are(page):
-    text = page.read_text()
-    assert not re.search(r"\bseeds? \d|\bthe seeds?\b", text, re.I), \
+    text = prose(page)  # commands may well say --seeds 0 1
+    assert not re.search(r"(?<!-)\bseeds? \d|\bthe seeds?\b", text, re.I), \
         "name a tutorial by what it is, e.g. MXNet's DCGAN tutorial"
     assert "../shared/" not in text
 
