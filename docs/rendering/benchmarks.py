@@ -1,5 +1,6 @@
 """The benchmarks' tables: throughput, scaling, layers, hosts, time to quality, the second
-opinion and the quality variants; each also as ``history-NAME`` from records/history/."""
+opinion, the quality variants and the levers they measure; most also as ``history-NAME`` from
+records/history/."""
 from .formats import (count, history_source, markdown_table, pair, percent, ratio,
                       with_sources)
 from .registry import table
@@ -76,6 +77,19 @@ def _quality(records):
     return markdown_table(head, rows)
 
 
+def _levers(records):
+    """The newest run of each (model, variant, seed), by steps: no wall time, which depends on
+    how busy the machine was."""
+    newest = {(r["model"], r["variant"], r["seed"]): r for r in records}
+    head = ["model", "variant", "flags", "seed", "steps", "FD / floor", "precision / recall",
+            "classes", "accuracy as asked", "worst digit"]
+    rows = [[r["model"].upper(), r["variant"], "`%s`" % r["flags"] if r["flags"].strip() else "-",
+             str(r["seed"]), count(r["iterations"]), ratio(r["fd_ratio"]),
+             pair(r["precision"], r["recall"]), str(r["classes"]), percent(r.get("accuracy")),
+             percent(r.get("worst_digit"))] for r in newest.values()]
+    return markdown_table(head, rows)
+
+
 def _second_opinion(records):
     newest = {record["run_dir"]: record for record in records}
     head = ["run", "dataset", "FD / floor", "precision / recall", "classes",
@@ -131,6 +145,10 @@ register_pair("quality",
               {"records/quality-%s.jsonl" % m:
                "python benchmarks/quality.py %s --variant NAME FLAGS" % m for m in MODELS},
               ["records/history/quality-%s.json" % m for m in MODELS], _quality, pick=every)
+register_pair("levers",
+              {"records/quality-%s.jsonl" % m:
+               "python benchmarks/quality.py %s --variant NAME FLAGS --seeds 0 1" % m
+               for m in MODELS}, [], _levers, pick=every)
 register_pair("second-opinion",
               {"records/second-opinion.jsonl": "python benchmarks/second_opinion.py RUN_DIR"},
               [], _second_opinion, pick=every)
