@@ -34,16 +34,22 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import records  # noqa: E402
-from mxgan import generate  # noqa: E402
-from mxgan.cli import (READ_KEYS, main_guard, new_parser, path_type,  # noqa: E402
-                       positive_int_type, require_checkpoint)
+from mxgan.training import generate  # noqa: E402
+from mxgan.cli import (  # noqa: E402
+    READ_KEYS,
+    main_guard,
+    new_parser,
+    path_type,
+    positive_int_type,
+    require_checkpoint,
+)
+from mxgan.common.files import atomic_write_text, staged_directory  # noqa: E402
 from mxgan.data.sources import DATASETS, data_root, load_dataset  # noqa: E402
 from mxgan.evaluate import summary_line  # noqa: E402
-from mxgan.files import atomic_write_text, staged_directory  # noqa: E402
 from mxgan.nets.conditions import NUM_CLASSES  # noqa: E402
 from mxgan.quality.classifier import to_classifier_input  # noqa: E402
 from mxgan.quality.scores import SCORED_SAMPLES, Scorer  # noqa: E402
-from mxgan.training.watch import score_row  # noqa: E402
+from mxgan.runs.watch import score_row  # noqa: E402
 
 OUT_FILE = "second_opinion.json"
 SAMPLES = SCORED_SAMPLES  # 5 sets of 1,000: 500 of each class from a conditional G
@@ -211,7 +217,7 @@ def one_line(scores):
 
 def record_of(scores):
     """What the records keep of a run's second opinion: the run, the classifier's test accuracy
-    and the scores `one_line` prints (`mxgan.training.watch.score_row`), with the per-class FD
+    and the scores `one_line` prints (`mxgan.runs.watch.score_row`), with the per-class FD
     ratios of a conditional G."""
     ratios = [r for r in scores["samples"].get("per_class_fd_ratio", ()) if r is not None]
     record = {"run_dir": scores["run_dir"], "dataset": scores["dataset"],

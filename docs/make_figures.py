@@ -8,12 +8,13 @@ training runs.
 Defaults: the example runs runs/dcgan-mnist and runs/cgan-mnist, drawn into docs/img/. Each run
 gets a folder OUT/dcgan/ or OUT/cgan/ holding the files of `FIGURES`, drawn from the run's saved
 grids (samples/iter-*.png), its metrics.jsonl and its newest checkpoint (sampled by the package
-itself, `mxgan.generate`, as ``--generate`` and ``--infer`` sample it); OUT/`README_FIGURE`
-shows both generators' digits side by side. Each run's summary (its length, speed, scores,
-scorer and training curves: docs/figures/summary.py) is appended with its provenance to
-RECORDS/tutorial-MODEL.jsonl, and each "what to try next" run given with ``--try`` is drawn as
-try-NAME.png and recorded in RECORDS/tries-MODEL.jsonl; ``python docs/render.py`` renders the
-pages' tables from those records. tests/test_docs.py checks that the pages show these figures.
+itself, `mxgan.training.generate`, as ``--generate`` and ``--infer`` sample it);
+OUT/`README_FIGURE` shows both generators' digits side by side. Each run's summary (its length,
+speed, scores, scorer and training curves: docs/figures/summary.py) is appended with its
+provenance to RECORDS/tutorial-MODEL.jsonl, and each "what to try next" run given with
+``--try`` is drawn as try-NAME.png and recorded in RECORDS/tries-MODEL.jsonl;
+``python docs/render.py`` renders the pages' tables from those records. tests/test_docs.py
+checks that the pages show these figures.
 
 The drawing is in docs/figures/, one module per kind of figure: runs (the checks), timeline
 (samples over training time), training (reading the training), samples (of the trained
