@@ -70,13 +70,20 @@ def time_layer(symbol, shapes, steps):
     return statistics.median(times)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv=None):
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=records.RECORDS / "layers.jsonl",
                         help="records file")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Time every case's tutorial layer against its fast form; append the record."""
+    args = parse_args(argv)
     os.environ.update(harness.thread_env(args.threads))  # before MXNet loads
     rows = []
     for workload, rewrite, _, kind, options, shapes, passes in CASES:
