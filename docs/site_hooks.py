@@ -5,7 +5,7 @@
   keep dcgan/ and cgan/; links to dcgan.ipynb find them there);
 - each subpackage of mxgan gets an API reference page, api/NAME.md, whose modules mkdocstrings
   draws from their docstrings (read statically: MXNet is not imported), and api/mxgan.md holds
-  the package's top-level modules;
+  the package's top-level modules; the nav's "API reference" section lists them;
 - a link to a repository file outside docs/ (source, LICENSE, CHANGELOG.md, ...) points at a
   copy of that file under _repo/, so it resolves in the site as it does on the repository.
 
@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, InclusionLevel
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = "docs/"
@@ -26,6 +26,7 @@ PACKAGE = "mxgan"
 REPO_COPIES = "_repo/"
 NOTEBOOKS = "notebooks/"
 FOLDER_PAGES = ("README.md", "__init__.py")  # what a link to a folder shows
+API_SECTION = "API reference"  # the nav section (mkdocs.yml) the API pages fill
 
 _FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 _LINK = re.compile(r"(?P<head>!?\[[^\]]*\]\()(?P<target>[^)\s]+)(?P<tail>\))")
@@ -125,6 +126,14 @@ def api_pages():
     return pages
 
 
+def on_config(config):
+    """Fill the nav's "API reference" section with the API pages (see `api_pages`)."""
+    for entry in config["nav"] or []:
+        if isinstance(entry, dict) and API_SECTION in entry:
+            entry[API_SECTION] = sorted(api_pages())
+    return config
+
+
 def move_to_notebooks(file, config):
     """Give a notebook page the address notebooks/NAME/ (its page NAME.md keeps NAME/)."""
     name = posixpath.splitext(file.src_uri)[0]
@@ -143,10 +152,11 @@ def on_files(files, config):
             move_to_notebooks(file, config)
     pages = [DOCS + f.src_uri for f in files if f.src_uri.endswith(".md")] + ["README.md"]
     generated = {"index.md": (ROOT / "README.md").read_text(), **api_pages()}
-    for path in repository_copies(pages):
-        generated[site_path(path)] = (ROOT / path).read_bytes()
     for src_uri, content in generated.items():
         files.append(File.generated(config, src_uri, content=content))
+    for path in repository_copies(pages):  # reached by links, not by the nav
+        files.append(File.generated(config, site_path(path), content=(ROOT / path).read_bytes(),
+                                    inclusion=InclusionLevel.NOT_IN_NAV))
     return files
 
 
