@@ -1,6 +1,6 @@
 """Samples of the trained generator, drawn by the package itself: generated beside real images,
-each asked digit, latent walks, each noise code as every digit, and the "what to try next"
-runs."""
+each asked digit, latent walks, each noise code as every digit, the "what to try next" runs and
+the README's picture of both generators."""
 import numpy as np
 
 from mxgan import showcase
@@ -99,4 +99,18 @@ def try_figure(model, run_dir, config, path):
     images, _, _ = generate.sample_run(run_dir, 32)
     fig = show_picture(viz.enlarge(viz.make_grid(images, 8), SCALE), title=title)
     viz.save_figure(fig, path)
+    return path
+
+
+def readme_figure(runs, path, *, side=8):
+    """The README's picture: the DCGAN's samples (``side`` x ``side``) beside the CGAN's answer
+    to each digit (row d asked for digit d), each under its title; ``runs`` is {model: run_dir}."""
+    dcgan, _, _ = generate.sample_run(runs["dcgan"], side * side)
+    digits = np.repeat(np.arange(NUM_CLASSES), NUM_CLASSES)
+    cgan, _, _ = generate.sample_run(runs["cgan"], len(digits), digits=digits)
+    panels = [viz.add_caption(viz.enlarge(viz.make_grid(images, columns), SCALE), title)
+              for images, columns, title in (
+                  (dcgan, side, "DCGAN: random noise codes"),
+                  (cgan, NUM_CLASSES, "CGAN: row d asked for digit d, 0 to 9"))]
+    viz.write_png(path, viz.side_by_side(panels, gap=16, fill=0))
     return path
