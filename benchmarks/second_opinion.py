@@ -33,11 +33,17 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
 from mxgan import generate  # noqa: E402
-from mxgan.cli import (READ_KEYS, main_guard, new_parser, path_type,  # noqa: E402
-                       positive_int_type, require_checkpoint)
+from mxgan.cli import (  # noqa: E402
+    READ_KEYS,
+    main_guard,
+    new_parser,
+    path_type,
+    positive_int_type,
+    require_checkpoint,
+)
+from mxgan.common.files import atomic_write_text, staged_directory  # noqa: E402
 from mxgan.data.sources import DATASETS, data_root, load_dataset  # noqa: E402
 from mxgan.evaluate import summary_line  # noqa: E402
-from mxgan.files import atomic_write_text, staged_directory  # noqa: E402
 from mxgan.nets.conditions import NUM_CLASSES  # noqa: E402
 from mxgan.quality.classifier import to_classifier_input  # noqa: E402
 from mxgan.quality.scores import SCORED_SAMPLES, Scorer  # noqa: E402

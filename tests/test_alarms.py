@@ -1,15 +1,17 @@
-"""mxgan.training.alarms: runs made to fail on purpose at tiny settings stop or warn, once, with a
+"""mxgan.runs.alarms: runs made to fail on purpose at tiny settings stop or warn, once, with a
 pointer to the tutorial; a healthy run says nothing."""
 import re
 
 import numpy as np
 import pytest
 
-import tiny
-from mxgan.training import alarms, checkpoint, loop
-from mxgan.training.alarms import Alarms, Diverged, sample_spread
+from mxgan.runs import alarms, loop
+from mxgan.runs.alarms import Alarms, Diverged, sample_spread
+from mxgan.runs.watch import Watch
+from mxgan.training import checkpoint
 from mxgan.training.trainer import Recipe
-from mxgan.training.watch import Watch
+
+import tiny
 
 GUIDE = "docs/dcgan.md#troubleshooting"
 

@@ -3,10 +3,9 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import generate
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, generate
 from mxgan.training.cgan import ExecutorGAN
 
 from gradcheck import assert_matches_finite_differences, float64_d_loss

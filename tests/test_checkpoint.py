@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 import mxgan
-import tiny
-from mxgan import mxnet_internals
-from mxgan.training import checkpoint, loop
+from mxgan.common import mxnet_internals
+from mxgan.runs import loop
+from mxgan.training import checkpoint
 from mxgan.training.checkpoint import CheckpointError
 from mxgan.training.trainer import AVERAGE, Recipe
+
+import tiny
 
 
 def _trained(model, real_u8, steps=2):

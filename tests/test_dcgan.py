@@ -3,10 +3,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import generate, mxnet_internals
+from mxgan.common import mxnet_internals
 from mxgan.data.iters import fill_unit_range
 from mxgan.nets import symbols
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, generate
 from mxgan.training.dcgan import ModuleGAN
 from mxgan.training.trainer import METRICS, Recipe, zero
 

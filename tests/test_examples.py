@@ -13,11 +13,13 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+from mxgan import run
+from mxgan.distributed.parallel import Cluster
+from mxgan.runs import loop
+from mxgan.runs.alarms import DIVERGED_EXIT
+from mxgan.training import checkpoint, generate
+
 import tiny
-from mxgan import generate, run
-from mxgan.training import checkpoint, loop
-from mxgan.training.alarms import DIVERGED_EXIT
-from mxgan.training.parallel import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -254,8 +256,8 @@ def test_a_run_given_to_the_other_example_names_its_model_and_example(example, f
     main = {"dcgan": dcgan, "cgan": cgan}[example].main
     holds = fixture.split("_")[0]
     line = _exit_message(main, argv + ["--out", str(run_dir)], capsys)
-    assert line == "error: %s holds a %s run, not a %s one: open it with python examples/%s_mnist.py" \
-        % (run_dir, holds.upper(), example.upper(), holds)
+    assert line == ("error: %s holds a %s run, not a %s one: open it with python examples/"
+                    "%s_mnist.py" % (run_dir, holds.upper(), example.upper(), holds))
     assert _snapshot(run_dir) == before
 
 

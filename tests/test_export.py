@@ -9,10 +9,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import export, generate
+from mxgan import export
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, generate
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
 

@@ -9,9 +9,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-import tiny
 from mxgan.nets import layers, symbols
 from mxgan.training import checkpoint
+
+import tiny
 
 BATCH = 4
 

@@ -1,4 +1,4 @@
-"""mxgan.training.loop: a run stopped anywhere and resumed equals the run that was never stopped."""
+"""mxgan.runs.loop: a run stopped anywhere and resumed equals the run that was never stopped."""
 import dataclasses
 import os
 import shutil
@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 import mxgan
-import tiny
-from mxgan.training import checkpoint, loop
-from mxgan.training.rundir import read_metrics
+from mxgan.runs import loop
+from mxgan.runs.rundir import read_metrics
+from mxgan.training import checkpoint
 from mxgan.training.trainer import AVERAGE, Recipe
+
+import tiny
 
 STEPS = 8
 RECIPE = Recipe(lr=1e-3, decay_steps=STEPS, ema_decay=0.9)  # a schedule and an average to resume

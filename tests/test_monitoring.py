@@ -1,14 +1,15 @@
-"""mxgan.monitoring: how often a run scores itself, and the in-training scorer, which scores the
-generator as scoring its checkpoint would."""
+"""mxgan.runs.monitoring: how often a run scores itself, and the in-training scorer, which scores
+the generator as scoring its checkpoint would."""
 import argparse
 
 import pytest
 
-import tiny
-from mxgan import generate, monitoring
 from mxgan.quality.scores import score_samples
-from mxgan.training import checkpoint
+from mxgan.runs import monitoring
+from mxgan.training import checkpoint, generate
 from mxgan.training.trainer import Recipe
+
+import tiny
 
 
 @pytest.mark.parametrize("given, expected", [

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from mxgan import generate, showcase, viz
+from mxgan import showcase
 from mxgan.cli import UsageError
+from mxgan.common import viz
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, generate
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
 

@@ -4,9 +4,19 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+from mxgan.training.trainer import (
+    AVERAGE,
+    METRICS,
+    NETS,
+    Recipe,
+    RecipeError,
+    Trainer,
+    WeightAverage,
+    cross_entropy,
+    step_metrics,
+)
+
 import tiny
-from mxgan.training.trainer import (AVERAGE, METRICS, NETS, Recipe, RecipeError, Trainer,
-                                    WeightAverage, cross_entropy, step_metrics)
 
 
 def test_a_trainer_must_give_every_part_of_the_interface():

@@ -16,7 +16,7 @@ import functools
 
 import mxnet as mx
 
-from ..checks import check_choice
+from ..common.checks import check_choice
 from . import layers
 from .conditions import NUM_CLASSES, check_condition
 

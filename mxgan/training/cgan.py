@@ -4,7 +4,7 @@ The port of MXNet's R CGAN tutorial: G draws a digit asked for by ``cond``; D ju
 (image, digit) pairs. D's gradient with respect to its input image comes from a second
 executor that shares D's parameter and BatchNorm arrays, and becomes G's output gradient.
 On several devices each gets such a set of executors and a slice of the batch
-(`mxgan.training.parallel.Replicas`), and a KVStore sums their gradients.
+(`mxgan.distributed.parallel.Replicas`), and a KVStore sums their gradients.
 """
 import functools
 
@@ -12,10 +12,10 @@ import mxnet as mx
 import numpy as np
 
 from ..data.iters import ConditionalRandIter, fill_unit_range
+from ..distributed import parallel
+from ..distributed.parallel import Cluster
 from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
 from ..nets.spectral import PowerIteration, is_power_vector
-from . import parallel
-from .parallel import Cluster
 from .trainer import NETS, Recipe, Trainer, zero
 
 _INPUTS = ("rand", "cond", "data", "label")
@@ -107,7 +107,7 @@ class ExecutorGAN(Trainer):
         How ``cond`` encodes the digit.
     context : mx.Context or list of mx.Context
         Several devices train data-parallel: a KVStore sums their gradients.
-    cluster : mxgan.training.parallel.Cluster, optional
+    cluster : mxgan.distributed.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
     recipe : mxgan.training.trainer.Recipe
         Learning rates, D's target for real images and G's weight average.

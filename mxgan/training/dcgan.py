@@ -8,10 +8,10 @@ pass runs through a second D Module sharing D's arrays that computes only the in
 import mxnet as mx
 import numpy as np
 
-from .. import mxnet_internals
+from ..common import mxnet_internals
 from ..data.iters import RandIter, fill_unit_range
+from ..distributed.parallel import Cluster
 from ..nets.spectral import PowerIteration, is_power_vector
-from .parallel import Cluster
 from .trainer import NETS, Recipe, Trainer, zero
 
 
@@ -31,7 +31,7 @@ class ModuleGAN(Trainer):
     image_shape : tuple
         (C, H, W) of the images D sees.
     context : list of mx.Context
-    cluster : mxgan.training.parallel.Cluster, optional
+    cluster : mxgan.distributed.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
     recipe : mxgan.training.trainer.Recipe
         Learning rates, D's target for real images (0.9: one-sided label smoothing; G's target

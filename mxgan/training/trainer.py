@@ -1,4 +1,4 @@
-"""What both GAN trainers share: the `Trainer` interface `mxgan.training.loop` drives, their
+"""What both GAN trainers share: the `Trainer` interface `mxgan.runs.loop` drives, their
 checkpoint code, the optimiser and initialiser settings, and the numbers every step reports.
 
 The DCGAN trainer (`mxgan.training.dcgan.ModuleGAN`) drives ``mx.mod.Module``; the conditional
@@ -11,8 +11,8 @@ from typing import Optional
 
 import mxnet as mx
 
-from .. import mxnet_internals
-from ..checks import UserError
+from ..common import mxnet_internals
+from ..common.checks import UserError
 from . import checkpoint
 
 # Per step: D's losses on reals and fakes, G's loss, D's mean outputs, and 1 when every parameter
@@ -162,11 +162,11 @@ class WeightAverage:
 
 
 class Trainer(abc.ABC):
-    """A generator and a discriminator bound for adversarial training, as `mxgan.training.loop`
+    """A generator and a discriminator bound for adversarial training, as `mxgan.runs.loop`
     sees them.
 
     Subclasses set ``batch_size`` (the global batch), ``worker_batch`` (this process's share),
-    ``context`` (list of devices), ``cluster`` (`mxgan.training.parallel.Cluster`), ``recipe``
+    ``context`` (list of devices), ``cluster`` (`mxgan.distributed.parallel.Cluster`), ``recipe``
     (`Recipe`) and ``symbols`` ({net: Symbol} for `NETS`), give the phases of a step, each
     network's parameters, updater and device-0 arrays; the step's order, checkpoints (`nets`,
     `restore`), the weight average and the finiteness check are then the same for every trainer.
@@ -264,7 +264,8 @@ class Trainer(abc.ABC):
 
     def sampling_params(self):
         """(arg_params, aux_params) on the CPU of the generator samples are drawn from: G's
-        weight average where the run keeps one, else G (as `mxgan.generate.sampling_net`)."""
+        weight average where the run keeps one, else G (as
+        `mxgan.training.generate.sampling_net`)."""
         mxnet_internals.wait_for_queued_work()
         arg_params, aux_params = self.get_params("generator")
         if self.average is not None:

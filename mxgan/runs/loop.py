@@ -3,7 +3,7 @@
 A trainer (`mxgan.training.trainer.Trainer`) supplies the step, the monitoring pictures and its
 networks; this module owns iteration counting, resumption, Ctrl-C and SIGTERM, the progress bar
 and what is written into the run directory; what goes elsewhere (TensorBoard, alarms, scores)
-passes through one `mxgan.training.watch.Watch`. In a multi-process job every worker steps in
+passes through one `mxgan.runs.watch.Watch`. In a multi-process job every worker steps in
 lockstep and only rank 0 writes anything.
 """
 import contextlib
@@ -14,10 +14,10 @@ from pathlib import Path
 import mxnet as mx
 from tqdm import tqdm
 
-from .. import viz
+from ..common import viz
 from ..data.images import to_unit_range
 from ..data.iters import batch_by_name
-from . import checkpoint
+from ..training import checkpoint
 from .rundir import MetricsLog
 from .watch import Watch
 
@@ -91,9 +91,9 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
     iteration, the signal that stopped it early or None).
 
     ``config`` is saved with every checkpoint; its ``seed`` drives data order and noise.
-    ``watch`` (`mxgan.training.watch.Watch`; default: the alarms alone) sees every logged step,
+    ``watch`` (`mxgan.runs.watch.Watch`; default: the alarms alone) sees every logged step,
     grid and score. The steps are checked before every grid, score and checkpoint, so a step
-    that makes the networks non-finite raises `mxgan.training.alarms.Diverged` before any
+    that makes the networks non-finite raises `mxgan.runs.alarms.Diverged` before any
     picture or checkpoint holds it.
     """
     run_dir, chief = Path(run_dir), trainer.cluster.is_chief
@@ -127,9 +127,14 @@ class _ChiefOutput:
 
     def __init__(self, trainer, run_dir, config, start, watch, bar, sample_every,
                  checkpoint_every, keep):
-        self.trainer, self.run_dir, self.config, self.watch, self.bar = (
-            trainer, run_dir, config, watch, bar)
-        self.sample_every, self.checkpoint_every, self.keep = sample_every, checkpoint_every, keep
+        self.trainer = trainer
+        self.run_dir = run_dir
+        self.config = config
+        self.watch = watch
+        self.bar = bar
+        self.sample_every = sample_every
+        self.checkpoint_every = checkpoint_every
+        self.keep = keep
         self.log = MetricsLog(run_dir / "metrics.jsonl", start, trainer.batch_size)
         self.pending, self.saved = [], start
 

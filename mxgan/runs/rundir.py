@@ -17,11 +17,11 @@ from pathlib import Path
 
 import mxnet as mx
 
-from ..checks import UserError
-from ..files import STAGING_PREFIX, atomic_write_text
-from . import checkpoint
-from .checkpoint import CheckpointError
-from .trainer import METRICS
+from ..common.checks import UserError
+from ..common.files import STAGING_PREFIX, atomic_write_text
+from ..training import checkpoint
+from ..training.checkpoint import CheckpointError
+from ..training.trainer import METRICS
 
 LOCK_FILE = ".lock"
 _LOCK_TEXT = re.compile(r"(process \d+ \(since [\d:]+\)\n)?")  # what `RunLock` writes
