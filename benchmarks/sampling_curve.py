@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from mxgan.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
+from mxgan.common.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
 
 OUT = ROOT / "docs" / "img" / "sampling-tradeoff.png"
 DEFAULT_RECORDS = [ROOT / "records" / ("sampling-%s.jsonl" % model) for model in ("dcgan", "cgan")]

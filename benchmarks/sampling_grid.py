@@ -1,18 +1,16 @@
 """Sampling settings against sample quality: a trained run scored over truncation PSI x
-acceptance rate (`mxgan.sampling`), one JSON line per setting.
+acceptance rate (`mxgan.training.sampling`), one JSON line per setting.
 
     python benchmarks/sampling_grid.py runs/dcgan-mnist
     python benchmarks/sampling_grid.py runs/cgan-mnist --digit-check both
 
 Each setting is drawn exactly as ``python -m mxgan.evaluate RUN_DIR --truncation PSI
---acceptance RATE`` draws it (`mxgan.generate.draw`, 5,000 samples, seed 0) and scored by the
-same scorer; the generator, discriminator and scorer are loaded once. Lines go to
+--acceptance RATE`` draws it (`mxgan.training.generate.draw`, 5,000 samples, seed 0) and scored
+by the same scorer; the generator, discriminator and scorer are loaded once. Lines go to
 ``records/sampling-<model>.jsonl`` (replaced), each with the command that repeats it.
 """
 import argparse
 import json
-import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,12 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-import mxnet as mx  # noqa: E402
-
-from mxgan import __version__, generate  # noqa: E402
+from benchmarks.records import provenance  # noqa: E402
 from mxgan.evaluate import summary_line  # noqa: E402
 from mxgan.quality.scores import SCORED_SAMPLES, Scorer  # noqa: E402
-from mxgan.training import checkpoint  # noqa: E402
+from mxgan.training import checkpoint, generate  # noqa: E402
 
 TRUNCATIONS = (0.0, 2.0, 1.5, 1.0, 0.8, 0.6)  # 0: off
 ACCEPTANCES = (1.0, 0.8, 0.6, 0.4)  # 1: off
@@ -58,17 +54,14 @@ def point(scores, setting, *, run_dir, ckpt, seed, num):
         line.update(accuracy=samples["conditional_accuracy"]["accuracy"],
                     accuracy_per_digit=samples["conditional_accuracy"]["per_class"],
                     per_digit_fd_ratio=samples["per_class_fd_ratio"])
-    line.update(provenance(run_dir, ckpt))
+    line.update(checkpoint_of(run_dir, ckpt), provenance=provenance(line["command"]))
     return line
 
 
-def provenance(run_dir, ckpt):
-    """Where a line comes from: the run, its checkpoint and step, and the code that scored it."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
+def checkpoint_of(run_dir, ckpt):
+    """The run and checkpoint a line scores, and its step."""
     return dict(run=str(run_dir), checkpoint=Path(ckpt).name,
-                iteration=checkpoint.load_meta(ckpt)["iteration"], commit=commit,
-                mxgan=__version__, mxnet=mx.__version__, python=platform.python_version())
+                iteration=checkpoint.load_meta(ckpt)["iteration"])
 
 
 def score_grid(run_dir, settings, *, seed, num, out):

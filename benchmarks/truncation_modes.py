@@ -4,7 +4,7 @@ statistics: why ``--truncation`` redraws and samples keep the batch statistics.
     python benchmarks/truncation_modes.py runs/dcgan-mnist [--num 3000]
 
 G's first layer is linear in the noise and BatchNorm follows it. With batch statistics (how
-every reader samples, `mxgan.generate.sample`) a scaled noise batch is normalised back to
+every reader samples, `mxgan.training.generate.sample`) a scaled noise batch is normalised back to
 where it was: scaling does nothing. Redrawing values beyond PSI changes the noise's shape,
 which survives in part. With running statistics both act. Writes one JSON line per (statistics,
 method, PSI) to ``records/truncation-modes-<model>.jsonl``.
@@ -20,11 +20,11 @@ if __package__ in (None, ""):
 
 import numpy as np  # noqa: E402
 
-from benchmarks.sampling_grid import provenance  # noqa: E402
-from mxgan import generate  # noqa: E402
+from benchmarks.records import provenance  # noqa: E402
+from benchmarks.sampling_grid import checkpoint_of  # noqa: E402
 from mxgan.quality.scores import FD_SAMPLES, Scorer  # noqa: E402
-from mxgan.sampling import truncated_normal  # noqa: E402
-from mxgan.training import checkpoint  # noqa: E402
+from mxgan.training import checkpoint, generate  # noqa: E402
+from mxgan.training.sampling import truncated_normal  # noqa: E402
 
 SETTINGS = ((None, None), ("redraw", 2.0), ("redraw", 1.5), ("redraw", 1.0), ("scale", 0.8),
             ("scale", 0.6))
@@ -53,12 +53,14 @@ def main(argv=None):
                 codes = noise(method, psi, (args.num, config["nz"]))
                 images = generate.from_codes(module, codes, is_train=statistics == "batch")
                 samples = scorer(images)["samples"]
+                command = "python benchmarks/truncation_modes.py %s --num %d" % (args.run_dir,
+                                                                                  args.num)
                 line = dict(statistics=statistics, method=method, psi=psi, num=args.num,
                             seed=0, fd_ratio=samples["fd_ratio"],
                             precision=samples["precision"], recall=samples["recall"],
                             classes_covered=samples["coverage"]["classes_covered"],
-                            command="python benchmarks/truncation_modes.py %s --num %d"
-                                    % (args.run_dir, args.num), **provenance(args.run_dir, ckpt))
+                            command=command, **checkpoint_of(args.run_dir, ckpt),
+                            provenance=provenance(command))
                 lines.write(json.dumps(line) + "\n")
                 print("%-7s %-6s %-4s FD %.2fx P %.3f R %.3f" % (
                     statistics, method, psi, line["fd_ratio"], line["precision"],

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan import generate, rejection, run
-from mxgan.sampling import Sampling, truncated_normal
-from mxgan.training import checkpoint
+from mxgan.runs.config import resolve_config
+from mxgan.training import checkpoint, generate, rejection
+from mxgan.training.sampling import Sampling, truncated_normal
 from test_examples import _exit_message, cgan, dcgan
 
 
@@ -73,7 +73,7 @@ def _saved(model, tmp_path, real_u8, **settings):
               **settings}
     if model == "cgan":
         config["condition"] = "onehot"
-    checkpoint.save(tmp_path, 1, trainer.nets(), {"config": config})
+    checkpoint.save(tmp_path, 1, trainer.checkpoint_states(), {"config": config})
 
 
 def test_a_run_recorded_before_the_settings_samples_as_with_them_off(tmp_path, real_u8):
@@ -98,7 +98,7 @@ def test_a_runs_settings_are_drawn_with_and_a_command_overrides_them(tmp_path, r
 
 
 class InkCritic:
-    """A stand-in for `mxgan.rejection.Critic` that likes ink: its logit is an image's mean
+    """A stand-in for `mxgan.training.rejection.Critic` that likes ink: its logit is an image's mean
     pixel, real images' logits are ``real_logits``, and it reads an image as the digit asked
     only when its logit is above ``threshold``."""
 
@@ -229,7 +229,7 @@ def test_the_in_training_scores_and_generate_draw_with_the_runs_settings(tmp_pat
 def test_the_cpu_profile_sets_the_sampling_and_a_flag_overrides_it(example, model):
     def config(*flags):
         args = example.build_parser().parse_args(["--profile", "cpu", *flags])
-        return run.resolve_config(args, [mx.cpu()], model=model, profiles=example.PROFILES,
+        return resolve_config(args, [mx.cpu()], model=model, profiles=example.PROFILES,
                                   train_command="python x.py")
     profile = example.PROFILES["cpu"]
     assert config()["acceptance"] == profile["acceptance"]

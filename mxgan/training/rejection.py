@@ -15,9 +15,9 @@ import sys
 import mxnet as mx
 import numpy as np
 
-from .data.images import prepare_images, to_unit_range
-from .nets.conditions import NUM_CLASSES, encode_digits
-from .quality.scores import FD_SAMPLES
+from ..data.images import prepare_images, to_unit_range
+from ..nets.conditions import NUM_CLASSES, encode_digits
+from ..quality.scores import FD_SAMPLES
 
 CALIBRATION_IMAGES = 2000  # held-out real digits, and generated ones, the rule is fitted on
 CALIBRATION_SEED = 7919  # the generated images': the rule belongs to the checkpoint, not a seed
@@ -100,7 +100,7 @@ class AcceptanceRule:
 # ---- drawing until enough samples are kept -----------------------------------------------------
 
 def draw_accepted(candidates, critic, num, *, seed, digits, sampling):
-    """``num`` samples that the rejection of ``sampling`` (`mxgan.sampling.Sampling`) keeps, of
+    """``num`` samples that the rejection of ``sampling`` (`mxgan.training.sampling.Sampling`) keeps, of
     the asked ``digits`` (None for an unconditional run), drawn in rounds of
     ``candidates(count, seed=...)`` (images, digits or None: ``count`` of each digit) until
     enough are kept; ``critic`` is the run's `Critic`.
@@ -215,7 +215,7 @@ class Critic:
     """A run's discriminator as a logit of images (and, for a conditional run, digits), with the
     held-out real digits its rule is calibrated on.
 
-    It is bound for training, as `mxgan.generate.bind_generator` is and for the same reason:
+    It is bound for training, as `mxgan.training.generate.bind_generator` is and for the same reason:
     D reads each batch of its training size with that batch's statistics, as in training, where
     its batches are all real or all generated (the minibatch standard deviation too).
     """

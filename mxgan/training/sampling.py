@@ -2,7 +2,7 @@
 sampling, settings a run records in its config.json and a command may override.
 
 Both act when sampling only, so they cost no training step and leave training untouched. Every
-reader of a run draws through `mxgan.generate.draw` with these settings: ``--generate``,
+reader of a run draws through `mxgan.training.generate.draw` with these settings: ``--generate``,
 ``--infer``, ``python -m mxgan.evaluate``, the scores during and after training, so what a user
 draws is what the scores measure.
 """
@@ -22,7 +22,7 @@ class Sampling:
 
     ``truncation`` PSI redraws every noise value beyond +-PSI (BigGAN's truncation trick; None
     or 0: off); ``acceptance`` is the fraction of drawn samples discriminator rejection sampling
-    keeps (`mxgan.rejection`; None or 1: off); ``digit_check`` makes a conditional run reject a
+    keeps (`mxgan.training.rejection`; None or 1: off); ``digit_check`` makes a conditional run reject a
     sample that its D rates likelier as another digit than the one asked.
     """
 

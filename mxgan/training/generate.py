@@ -8,13 +8,13 @@ from pathlib import Path
 import mxnet as mx
 import numpy as np
 
-from . import viz
-from .files import atomic_writer
-from .nets.conditions import NUM_CLASSES, encode_digits
+from ..common import viz
+from ..common.files import atomic_writer
+from ..nets.conditions import NUM_CLASSES, encode_digits
+from . import checkpoint
 from .rejection import Critic, draw_accepted
 from .sampling import Sampling
-from .training import checkpoint
-from .training.trainer import AVERAGE
+from .trainer import AVERAGE
 
 
 def sampling_net(ckpt_dir):
@@ -104,14 +104,14 @@ def open_generator(run_dir, checkpoint_dir=None):
 
 
 def open_critic(ckpt_dir, config):
-    """A checkpoint's discriminator as a `mxgan.rejection.Critic` of its run's ``config``."""
+    """A checkpoint's discriminator as a `mxgan.training.rejection.Critic` of its run's ``config``."""
     critic = Critic(checkpoint.load_symbol(ckpt_dir, "discriminator"), config)
     critic.set_params(*checkpoint.load_params(ckpt_dir, "discriminator"))
     return critic
 
 
 def run_sampling(config, overrides=None):
-    """The `mxgan.sampling.Sampling` of a run's ``config``, with ``overrides`` (a dict of its
+    """The `mxgan.training.sampling.Sampling` of a run's ``config``, with ``overrides`` (a dict of its
     keys; None values keep the run's); ValueError for settings the run cannot take."""
     sampling = Sampling.from_config(config, overrides)
     if sampling.digit_check and config.get("condition") is None:
@@ -142,7 +142,7 @@ def draw(module, config, num, *, seed=0, digits=None, sampling=Sampling(), criti
     (default: 0-9 in turn) with `sample_digits`.
 
     Every reader of a run draws here. ``sampling`` truncates the noise; where it rejects,
-    ``critic`` (the run's `mxgan.rejection.Critic`) decides which samples are kept, see
+    ``critic`` (the run's `mxgan.training.rejection.Critic`) decides which samples are kept, see
     `draw_accepted`.
     """
     conditional = config.get("condition") is not None
