@@ -1,5 +1,6 @@
 # Two promises (see README): `make demo` sets up and trains; `make test` sets up and runs the tests.
 # Both are idempotent: the environment is rebuilt only when setup.py or the MXNet build changes.
+# For contributors, `make check` lints and runs the fast tier of the tests (those not marked slow).
 
 # python3 where it is new enough, else the newest supported interpreter on PATH (3.14 and later
 # are untested but not refused).
@@ -13,7 +14,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(MXNET)
 
-.PHONY: demo test cgan clean venv
+.PHONY: demo test check cgan clean venv
 
 venv: $(STAMP)
 
@@ -43,6 +44,11 @@ cgan: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+
+# ruff (ruff.toml) and the tests not marked slow: about a minute on 2 cores.
+check: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -m "not slow" tests
 
 clean:
 	rm -rf $(VENV) .venvs runs

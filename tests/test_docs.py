@@ -81,7 +81,7 @@ def anchors(markdown_file):
 
 def attributed_names(page):
     """(source file, dotted name) for links such as
-    [`ModuleGAN.monitor`](../mxgan/training/dcgan.py#L83)."""
+    [`ModuleGAN.fixed_noise_grid`](../mxgan/training/dcgan.py#L83)."""
     pairs = []
     for is_image, text, target in links(page):
         name = re.sub(r"\(\)$", "", text.strip("`"))
@@ -144,6 +144,7 @@ def figures(dry_runs, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", PAGES)
 def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
     for name in make_figures.FIGURES[model]:
@@ -162,6 +163,7 @@ def test_a_missing_run_directory_is_one_error_line_and_exit_2(tmp_path, capsys):
     assert err.startswith("error: no run directory") and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_a_run_of_the_other_model_is_refused(dry_runs, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         make_figures.main(["--dcgan", str(dry_runs["cgan"]), "--cgan", str(dry_runs["cgan"]),
@@ -227,9 +229,9 @@ def test_the_parsers_find_the_names_and_commands_of_a_models_page(model):
 
 
 def test_the_name_check_catches_a_renamed_function():
-    pairs = [(DCGAN_PY, "ModuleGAN.monitor"), (DCGAN_PY, "ModuleGAN.monitors"),
+    pairs = [(DCGAN_PY, "ModuleGAN.fixed_noise_grid"), (DCGAN_PY, "ModuleGAN.fixed_noise_grids"),
              (DOCS / "make_figures.py", "no_such_function")]
-    assert missing_names(pairs) == ["ModuleGAN.monitors in mxgan/training/dcgan.py",
+    assert missing_names(pairs) == ["ModuleGAN.fixed_noise_grids in mxgan/training/dcgan.py",
                                     "no_such_function in docs/make_figures.py"]
 
 
@@ -249,18 +251,20 @@ def test_every_link_to_a_definition_points_at_its_line(page):
 
 
 def test_the_anchor_check_catches_a_moved_definition(tmp_path):
-    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.monitor"]
+    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.fixed_noise_grid"]
     page = tmp_path / "page.md"
-    page.write_text("[`ModuleGAN.monitor`](%s#L%d) [`ModuleGAN.monitor`](%s#L%d) [`zero`](%s)\n"
+    page.write_text("[`ModuleGAN.fixed_noise_grid`](%s#L%d) "
+                    "[`ModuleGAN.fixed_noise_grid`](%s#L%d) [`zero`](%s)\n"
                     % (DCGAN_PY, line, DCGAN_PY, line + 1, TRAINER_PY))
     assert [entry.split(":")[0] for entry in misplaced_anchors(page)] == [
-        "[`ModuleGAN.monitor`](%s#L%d)" % (DCGAN_PY, line + 1),
+        "[`ModuleGAN.fixed_noise_grid`](%s#L%d)" % (DCGAN_PY, line + 1),
         "[`zero`](%s)" % TRAINER_PY]
     assert make_notebooks.definition_lines(ROOT / "examples" / "dcgan_mnist.py")["PROFILES"] \
         == next(n for n, text in enumerate((ROOT / "examples" / "dcgan_mnist.py").read_text()
                                            .splitlines(), 1) if text.startswith("PROFILES ="))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", PAGES)
 def test_tables_quoted_from_the_run_match_those_make_figures_wrote(model):
     text = PAGES[model].read_text()
