@@ -30,8 +30,8 @@ PLOTS = {"time-to-quality.png"}  # python benchmarks/time_to_quality.py --plot .
 # commands are parsed by their own parsers.
 SHELL_PROGRAMS = ("python", "make", "pip", "export", ".venv/bin/tensorboard")
 DCGAN_PY = ROOT / "mxgan" / "training" / "dcgan.py"
-TUTORIAL_TABLES = ["dcgan.scores", "dcgan.scorer", "dcgan.training", "dcgan.try", "cgan.scores",
-                   "cgan.scorer", "cgan.training", "cgan.per-digit", "cgan.try"]
+TUTORIAL_TABLES = ["dcgan.scores", "dcgan.scorer", "dcgan.training", "cgan.scores",
+                   "cgan.scorer", "cgan.training", "cgan.per-digit"]
 TRAINER_PY = ROOT / "mxgan" / "training" / "trainer.py"
 
 
@@ -91,7 +91,7 @@ def anchors(markdown_file):
 
 def attributed_names(page):
     """(source file, dotted name) for links such as
-    [`ModuleGAN.monitor`](../mxgan/training/dcgan.py#L83)."""
+    [`ModuleGAN.fixed_noise_grid`](../mxgan/training/dcgan.py#L150)."""
     pairs = []
     for is_image, text, target in links(page):
         name = re.sub(r"\(\)$", "", text.strip("`"))
@@ -143,10 +143,8 @@ def dry_runs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def figures(dry_runs, tmp_path_factory):
     out = tmp_path_factory.mktemp("img")
-    tries = [arg for model, names in make_figures.TRIES.items() for name in names
-             for arg in ("--try", model, name, str(dry_runs[model]))]
     make_figures.main(["--dcgan", str(dry_runs["dcgan"]), "--cgan", str(dry_runs["cgan"]),
-                       "--out", str(out), "--records", str(out / "records")] + tries)
+                       "--out", str(out), "--records", str(out / "records")])
     return out
 
 
@@ -175,8 +173,6 @@ def test_make_figures_records_each_run_and_the_pages_tables_render_from_them(fig
     (record,) = records.read(figures / "records" / "tutorial-dcgan.jsonl")
     assert record["steps"] == 4 and record["run"] == str(dry_runs["dcgan"])
     assert record["provenance"]["command"].startswith("python docs/make_figures.py --dcgan ")
-    tries = records.read(figures / "records" / "tries-cgan.jsonl")
-    assert [t["name"] for t in tries] == list(make_figures.TRIES["cgan"])
     assert render.run(tmp_path, check=True) == []
 
 
@@ -258,9 +254,9 @@ def test_the_parsers_find_the_names_and_commands_of_a_models_page(model):
 
 
 def test_the_name_check_catches_a_renamed_function():
-    pairs = [(DCGAN_PY, "ModuleGAN.monitor"), (DCGAN_PY, "ModuleGAN.monitors"),
+    pairs = [(DCGAN_PY, "ModuleGAN.fixed_noise_grid"), (DCGAN_PY, "ModuleGAN.fixed_noise_grids"),
              (DOCS / "make_figures.py", "no_such_function")]
-    assert missing_names(pairs) == ["ModuleGAN.monitors in mxgan/training/dcgan.py",
+    assert missing_names(pairs) == ["ModuleGAN.fixed_noise_grids in mxgan/training/dcgan.py",
                                     "no_such_function in docs/make_figures.py"]
 
 
@@ -280,12 +276,12 @@ def test_every_link_to_a_definition_points_at_its_line(page):
 
 
 def test_the_anchor_check_catches_a_moved_definition(tmp_path):
-    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.monitor"]
+    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.fixed_noise_grid"]
     page = tmp_path / "page.md"
-    page.write_text("[`ModuleGAN.monitor`](%s#L%d) [`ModuleGAN.monitor`](%s#L%d) [`zero`](%s)\n"
+    page.write_text("[`ModuleGAN.fixed_noise_grid`](%s#L%d) [`ModuleGAN.fixed_noise_grid`](%s#L%d) [`zero`](%s)\n"
                     % (DCGAN_PY, line, DCGAN_PY, line + 1, TRAINER_PY))
     assert [entry.split(":")[0] for entry in misplaced_anchors(page)] == [
-        "[`ModuleGAN.monitor`](%s#L%d)" % (DCGAN_PY, line + 1),
+        "[`ModuleGAN.fixed_noise_grid`](%s#L%d)" % (DCGAN_PY, line + 1),
         "[`zero`](%s)" % TRAINER_PY]
     assert make_notebooks.definition_lines(ROOT / "examples" / "dcgan_mnist.py")["PROFILES"] \
         == next(n for n, text in enumerate((ROOT / "examples" / "dcgan_mnist.py").read_text()
