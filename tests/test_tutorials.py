@@ -236,6 +236,20 @@ def test_the_committed_notebook_is_the_page_with_or_without_its_outputs(model):
     assert [cell.source for cell in code] == python_blocks(PAGES[model])
 
 
+def test_a_link_to_a_definition_that_is_gone_is_one_error_line(tmp_path, monkeypatch, capsys):
+    page = tmp_path / "dcgan.md"
+    page.write_text("[`gone`](%s) and [`also_gone`](%s)\n"
+                    % (ROOT / "mxgan" / "nets" / "symbols.py", tmp_path / "moved.py"))
+    monkeypatch.setattr(make_notebooks, "PAGES", {"dcgan": page})
+    assert make_notebooks.main(["--check"]) == 2
+    assert capsys.readouterr().err == "error: dcgan.md: mxgan/nets/symbols.py no longer defines " \
+        "gone\n"
+    page.write_text(page.read_text().split(" and ")[1])
+    assert make_notebooks.main([]) == 2
+    assert "which no longer exists" in capsys.readouterr().err
+    assert not (tmp_path / "dcgan.ipynb").exists()
+
+
 def test_an_executed_notebook_keeps_its_outputs_until_its_page_changes(tmp_path, monkeypatch):
     page = tmp_path / "dcgan.md"
     page.write_text("# A page\n\n```python\nprint(6 * 7)\n```\n")
