@@ -84,8 +84,9 @@ def rewrite_links(repo_path, text):
 
     def relink(match):
         target, hash_, anchor = match.group("target").partition("#")
-        if not target or not _is_relative(target):
-            return match.group(0)
+        if not target or not _is_relative(target) or not (ROOT / resolve(repo_path,
+                                                                           target)).exists():
+            return match.group(0)  # a broken link stays as written, for the build to report
         moved = posixpath.relpath(site_path(resolve(repo_path, target)), here or ".")
         return match.group("head") + moved + hash_ + anchor + match.group("tail")
 
