@@ -25,7 +25,9 @@ MAX_README_FIGURE_BYTES = 300 * 1024  # trained digits, mostly black, compress w
 # Pictures in docs/img/ that make_figures does not draw: screenshots taken in a browser, shown
 # by the README (its "Watching a run" section says how).
 SCREENSHOTS = {"tensorboard.png", "tensorboard-grid.png"}
-PLOTS = {"time-to-quality.png"}  # python benchmarks/time_to_quality.py --plot ...
+# Plots of the benchmarks' records: python benchmarks/time_to_quality.py --plot ...,
+# python benchmarks/sampling_curve.py
+PLOTS = {"time-to-quality.png", "sampling-tradeoff.png"}
 # What the pages' shell blocks may run: the tutorials run python and make only; python and make
 # commands are parsed by their own parsers.
 SHELL_PROGRAMS = ("python", "make", "pip", "export", ".venv/bin/tensorboard")
