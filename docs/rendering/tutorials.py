@@ -33,7 +33,8 @@ def _scorer(record):
         return markdown_table(head, [["-"] * 4])
     return markdown_table(head, [[
         "%s classifier (`mxgan.quality.classifier`)" % scorer["dataset"],
-        percent(scorer["test_accuracy"], 2), "%s training images" % count(scorer["num_train_images"]),
+        percent(scorer["test_accuracy"], 2),
+        "%s training images" % count(scorer["num_train_images"]),
         "mean FD of %d sets of %s unseen training images" % (scorer["floor_sets"],
                                                              count(scorer["num_fd"]))]])
 
