@@ -11,5 +11,8 @@ def check_choice(what, value, choices, error=ValueError):
 class UserError(Exception):
     """A problem the user can fix (a flag, a file, a busy directory); the message says how.
 
-    Command-line entry points report it as one line and exit 2 (`mxgan.cli.main_guard`).
+    Command-line entry points report it as one line and exit ``exit_code``
+    (`mxgan.cli.main_guard`).
     """
+
+    exit_code = 2

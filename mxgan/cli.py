@@ -2,11 +2,13 @@
 flag types, devices, paths and user errors.
 
 A user mistake raises `UsageError` (or another `mxgan.checks.UserError`: a dataset, checkpoint or
-busy run directory); `main_guard` turns it into one line on stderr and exit code 2, never a
-traceback. Every flag is
+busy run directory); a file that cannot be written raises `mxgan.files.WriteFailed`. `main_guard`
+turns either into one line on stderr and the error's exit code (2 and `WRITE_FAILED_EXIT`), never
+a traceback; Ctrl-C outside training's own handling ends with `INTERRUPTED_EXIT`. Every flag is
 checked by its argparse type or `check_common` before any data is loaded.
 """
 import argparse
+import contextlib
 import functools
 import json
 import math
@@ -20,12 +22,14 @@ import mxnet as mx
 from . import DMLC_JOB_VARIABLES
 from .checks import UserError
 from .data.sources import DATASETS
+from .files import WriteFailed, is_storage_error
 from .nets.symbols import GRAPHS
 from .training import checkpoint
 from .training.checkpoint import CheckpointError
 from .training.parallel import KVSTORES
 
 MAX_SEED = 2 ** 31 - 1
+INTERRUPTED_EXIT = 130  # the shell's code for a process ended by Ctrl-C (SIGINT)
 # What every reader of a run reads from its config: its generator's inputs and batch.
 READ_KEYS = ("nz", "batch_size")
 
@@ -35,15 +39,54 @@ class UsageError(UserError):
 
 
 def main_guard(main):
-    """Run ``main``; report a user error as ``error: ...`` on stderr and exit 2."""
+    """Run ``main``; report a user error, a failed write or Ctrl-C as one line ``error: ...``
+    on stderr and exit with its code (`UserError.exit_code`, `WriteFailed.exit_code`,
+    `INTERRUPTED_EXIT`)."""
     @functools.wraps(main)
     def guarded(argv=None):
         try:
             return main(argv)
-        except UserError as err:
-            print("error: %s" % err, file=sys.stderr)
-            sys.exit(2)
+        except (UserError, WriteFailed) as err:
+            _fail(err, err.exit_code)
+        except OSError as err:
+            if not is_storage_error(err):
+                raise
+            _fail(WriteFailed.from_os_error(err), WriteFailed.exit_code)
+        except KeyboardInterrupt:
+            _fail(Interrupted(), INTERRUPTED_EXIT)
+        except Interrupted as err:
+            _fail(err, INTERRUPTED_EXIT)
     return guarded
+
+
+def _fail(message, code):
+    print("error: %s" % message, file=sys.stderr)
+    sys.exit(code)
+
+
+class Interrupted(Exception):
+    """Ctrl-C ended a command outside training's own checkpoint-and-stop; the message says what
+    of its run survived."""
+
+    def __init__(self, survivors=None):
+        super().__init__("interrupted (Ctrl-C); every file is written whole or not at all%s"
+                         % ("; %s" % survivors if survivors else ""))
+
+
+@contextlib.contextmanager
+def naming_survivors(run_dir):
+    """Say, in a `WriteFailed` or a Ctrl-C that ends the block, what of the run in ``run_dir``
+    survived: its newest complete checkpoint (`mxgan.training.checkpoint.survivors`)."""
+    try:
+        yield
+    except OSError as err:
+        if not is_storage_error(err):
+            raise
+        failed = err if isinstance(err, WriteFailed) else WriteFailed.from_os_error(err)
+        failed.survivors = checkpoint.survivors(run_dir)
+        raise failed from None
+    except KeyboardInterrupt:
+        raise Interrupted(checkpoint.survivors(run_dir)) from None
 
 
 class Parser(argparse.ArgumentParser):

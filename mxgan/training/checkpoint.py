@@ -7,23 +7,24 @@ on the CPU so a GPU run resumes on a CPU), plus ``meta.json`` (config, iteration
 counts) and, written last, ``manifest.json`` (every file's size and SHA-256). The directory is
 filled under a temporary name, synced and renamed into place (`mxgan.files`).
 
-Reading goes through `find`: the newest checkpoint whose manifest verifies is used, and a
-damaged newer one is skipped with a warning naming both. Optimiser state is unpickled by a
+Reading goes through `find`: the newest checkpoint whose manifest verifies and whose numbers
+are all finite is used, and a damaged newer one is skipped with a warning naming both. Optimiser state is unpickled by a
 loader that admits NDArrays and nothing else, so a shared checkpoint cannot run code.
 """
 import hashlib
 import json
 import pickle
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import mxnet as mx
+import numpy as np
 
 from .. import __version__, mxnet_internals
 from ..checks import UserError
-from ..files import atomic_write_text, remove_staging_leftovers, staged_directory
+from ..files import (WriteFailed, atomic_write_text, remove_staging_leftovers, remove_tree,
+                     staged_directory, storage_fault, writing)
 
 _PREFIX = "iter-"
 _NAME = re.compile(r"^iter-(\d+)$")  # a checkpoint's directory: its step, 6 digits or more
@@ -33,6 +34,11 @@ KEEP = 2  # by default older checkpoints are deleted once a newer one is complet
 
 class CheckpointError(UserError):
     """A checkpoint is missing, damaged or does not fit; the message names the file or parameter."""
+
+
+class NonFinite(CheckpointError):
+    """A checkpoint's parameters or optimiser state hold NaN or infinity: its run diverged
+    before the check that stops training saw it, and resuming it would diverge again."""
 
 
 class NetState:
@@ -63,18 +69,42 @@ def save(run_dir, iteration, nets, meta, *, keep=KEEP):
         atomic_write_text(staging / MANIFEST, json.dumps(_describe_files(staging), indent=2))
     if keep:
         for old in list_checkpoints(run_dir)[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
+            remove_tree(old)
     return final
 
 
 def _write_net(prefix, iteration, net):
-    mx.model.save_checkpoint(str(prefix), iteration, net.symbol, net.arg_params, net.aux_params)
+    """One network's files: MXNet's ``NAME-symbol.json`` and ``NAME-NNNN.params`` (as
+    ``mx.model.save_checkpoint`` writes them) and its optimiser state; returns its step
+    counts (None without an optimiser)."""
+    _write_bytes("%s-symbol.json" % prefix, net.symbol.tojson().encode("utf-8"))
+    arrays = {"arg:%s" % name: value for name, value in net.arg_params.items()}
+    arrays.update({"aux:%s" % name: value for name, value in net.aux_params.items()})
+    _save_ndarrays("%s-%04d.params" % (prefix, iteration), _to_cpu(arrays))
     if net.updater is None:
         return None
     states, counts = _first_copy(net.updater, net.device_ids)
-    with open("%s-%04d.states" % (prefix, iteration), "wb") as f:
-        f.write(pickle.dumps(_to_cpu(states)))
+    _write_bytes("%s-%04d.states" % (prefix, iteration), pickle.dumps(_to_cpu(states)))
     return {"num_update": net.updater.optimizer.num_update, "counts": sorted(counts.items())}
+
+
+def _write_bytes(path, payload):
+    """A file of the staging directory (renamed whole with it: no file of its own to stage)."""
+    with writing(path), open(path, "wb") as f:
+        f.write(payload)
+
+
+def _save_ndarrays(path, arrays):
+    """``mx.nd.save``, whose failure to write says only "write incomplete": a `WriteFailed`
+    when the storage is why (`mxgan.files.storage_fault`)."""
+    try:
+        mx.nd.save(str(path), arrays)
+    except mx.base.MXNetError:
+        nbytes = sum(array.size * np.dtype(array.dtype).itemsize for array in arrays.values())
+        fault = storage_fault(Path(path).parent, nbytes)
+        if fault is None:
+            raise
+        raise WriteFailed(path, fault.reason, fault.errno) from None
 
 
 def _first_copy(updater, device_ids):
@@ -135,7 +165,32 @@ def verify(ckpt_dir, needs=()):
     meta = load_meta(ckpt_dir, needs)
     if not manifest.is_file():
         _check_files_present(ckpt_dir, meta)
+    _check_finite(ckpt_dir, meta["iteration"])
     return meta
+
+
+def _check_finite(ckpt_dir, iteration):
+    """`NonFinite` naming the first file and array of the checkpoint holding NaN or infinity."""
+    for path in sorted(Path(ckpt_dir).glob("*-%04d.params" % iteration)):
+        _check_arrays_finite(path, _read_params(path).items())
+    for path in sorted(Path(ckpt_dir).glob("*-%04d.states" % iteration)):
+        _check_arrays_finite(path, (("the state of parameter %d" % index, state)
+                                    for index, state in _read_states(path).items()))
+
+
+def _check_arrays_finite(path, named):
+    for name, value in named:
+        if not all(np.isfinite(array.asnumpy()).all() for array in _arrays_in(value)):
+            raise NonFinite("%s holds NaN or infinite values (in %s)" % (path, name))
+
+
+def _arrays_in(state):
+    """The NDArrays in optimiser state (an NDArray, or nested tuples, lists and dicts of them)."""
+    if isinstance(state, mx.nd.NDArray):
+        yield state
+    elif isinstance(state, (tuple, list, dict)):
+        for value in state.values() if isinstance(state, dict) else state:
+            yield from _arrays_in(value)
 
 
 def _check_manifest(ckpt_dir, manifest):
@@ -196,38 +251,63 @@ def warn_if_other_version(ckpt_dir, meta):
 def latest(run_dir, *, warn=True, needs=()):
     """The newest checkpoint of a run that verifies (`verify`), or None; with ``warn``, each
     damaged newer one is named on stderr, with the one used instead if there is one."""
-    skipped, found = [], None
+    found, skipped = _newest_verified(run_dir, needs)
+    if warn:
+        _warn_skipped(found, skipped)
+    return found
+
+
+def _warn_skipped(found, skipped):
+    for err in skipped:
+        print("warning: skipping a damaged checkpoint: %s%s"
+              % (err, "; using %s instead" % found if found else ""), file=sys.stderr)
+
+
+def _newest_verified(run_dir, needs):
+    """(The newest checkpoint that verifies or None, the errors of the newer ones skipped)."""
+    skipped = []
     for candidate in reversed(list_checkpoints(run_dir)):
         try:
             verify(candidate, needs)
         except CheckpointError as err:
             skipped.append(err)
             continue
-        found = candidate
-        break
-    for err in skipped if warn else ():
-        print("warning: skipping a damaged checkpoint: %s%s"
-              % (err, "; using %s instead" % found if found else ""), file=sys.stderr)
-    return found
+        return candidate, skipped
+    return None, skipped
+
+
+def survivors(run_dir):
+    """What a reader of the run would use after a failure, in words: its newest complete
+    checkpoint, by step, or that it has none."""
+    found = latest(run_dir, warn=False)
+    if found is None:
+        return "%s holds no complete checkpoint" % run_dir
+    return "the newest complete checkpoint is step %d (%s), intact" % (checkpoint_step(found),
+                                                                       found)
 
 
 def find(run_dir, checkpoint_dir=None, *, needs=()):
     """The checkpoint every reader uses: ``checkpoint_dir`` verified, else the run's `latest`;
     ``needs`` as `load_meta`'s.
 
-    Raises `CheckpointError` when the given one is damaged or the run has none that verifies.
+    Raises `CheckpointError` when the given one is damaged or the run has none that verifies,
+    `NonFinite` when the run's checkpoints are whole but none is finite.
     """
     if checkpoint_dir is not None:
         if not Path(checkpoint_dir, "meta.json").exists():
             raise CheckpointError("no checkpoint at %s" % checkpoint_dir)
         verify(checkpoint_dir, needs)
         return Path(checkpoint_dir)
-    found = latest(run_dir, needs=needs)
-    if found is None:
-        damaged = list_checkpoints(run_dir)
-        raise CheckpointError("no trained model at %s%s" % (
-            run_dir, " (its checkpoints are all damaged)" if damaged else ""))
-    return found
+    found, skipped = _newest_verified(run_dir, needs)
+    _warn_skipped(found, skipped)
+    if found is not None:
+        return found
+    if skipped and all(isinstance(err, NonFinite) for err in skipped):
+        raise NonFinite("no usable model at %s: its %d checkpoint(s) all hold NaN or infinite "
+                        "values, so the run diverged before any was saved"
+                        % (run_dir, len(skipped)))
+    raise CheckpointError("no trained model at %s%s" % (
+        run_dir, " (its checkpoints are all damaged)" if skipped else ""))
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -254,13 +334,8 @@ def load_params(ckpt_dir, name, like=None):
     `CheckpointError`, naming the parameter, when a name is missing or extra or a shape differs.
     """
     path = _net_file(ckpt_dir, name, "params")
-    try:
-        saved = mx.nd.load(str(path))
-    except (OSError, mx.base.MXNetError) as err:
-        raise CheckpointError("%s is not a readable MXNet parameter file (%s)"
-                              % (path, str(err).splitlines()[0])) from None
     params = ({}, {})
-    for key, value in saved.items():
+    for key, value in _read_params(path).items():
         kind, _, param = key.partition(":")
         if kind not in ("arg", "aux") or not param:
             raise CheckpointError("%s: unexpected entry %r" % (path, key))
@@ -269,6 +344,18 @@ def load_params(ckpt_dir, name, like=None):
         for kind, found, expected in zip(("parameter", "statistic"), params, like):
             _check_same_arrays(path, kind, found, expected)
     return params
+
+
+def _read_params(path):
+    """{"arg:NAME" or "aux:NAME": NDArray} of an MXNet parameter file."""
+    try:
+        saved = mx.nd.load(str(path))
+    except (OSError, mx.base.MXNetError) as err:
+        raise CheckpointError("%s is not a readable MXNet parameter file (%s)"
+                              % (path, str(err).splitlines()[0])) from None
+    if not isinstance(saved, dict):
+        raise CheckpointError("%s holds unnamed arrays, not a network's parameters" % path)
+    return saved
 
 
 def _check_same_arrays(path, kind, found, expected):
@@ -298,7 +385,10 @@ class _StateUnpickler(pickle.Unpickler):
 
 def load_states(ckpt_dir, name):
     """Network ``name``'s optimiser state {parameter index: NDArray or tuple of NDArrays}."""
-    path = _net_file(ckpt_dir, name, "states")
+    return _read_states(_net_file(ckpt_dir, name, "states"))
+
+
+def _read_states(path):
     try:
         with open(path, "rb") as f:
             states = _StateUnpickler(f).load()
