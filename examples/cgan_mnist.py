@@ -42,9 +42,9 @@ def build_parser():
     net.add_argument("--projection", action=argparse.BooleanOptionalAction,
                      help="cdcgan28's D also projects its features on a learned embedding of "
                           "the digit (Miyato and Koyama, 2018) (default: per device)")
-    net.add_argument("--nz", type=cli.positive_int_type, default=96, help="noise size")
-    net.add_argument("--ngf", type=cli.positive_int_type, help="cdcgan28's generator width")
-    net.add_argument("--ndf", type=cli.positive_int_type, help="cdcgan28's discriminator width")
+    net.add_argument("--nz", type=cli.width_type, default=96, help="noise size")
+    net.add_argument("--ngf", type=cli.width_type, help="cdcgan28's generator width")
+    net.add_argument("--ndf", type=cli.width_type, help="cdcgan28's discriminator width")
     infer = parser.add_argument_group("inference")
     infer.add_argument("--infer", type=cli.digit_type, metavar="DIGIT",
                        help="draw this digit (0-9) instead of training")
@@ -62,14 +62,15 @@ def main(argv=None):
     args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
     run_dir = run.run_directory(args, MODEL)
-    if args.infer is not None:
-        return run.write_samples(run_dir, args.num, model=MODEL, seed=args.seed,
-                                 digit=args.infer, checkpoint_dir=args.checkpoint)
-    if args.interpolate:
-        return run.write_interpolations(run_dir, model=MODEL, checkpoint_dir=args.checkpoint,
-                                        seed=args.seed)
-    contexts = cli.training_contexts(args.ctx, command_line=argv is None)
-    return run.train(args, run_dir, contexts, given=given, model=MODEL, profiles=PROFILES)
+    with cli.naming_survivors(run_dir):
+        if args.infer is not None:
+            return run.write_samples(run_dir, args.num, model=MODEL, seed=args.seed,
+                                     digit=args.infer, checkpoint_dir=args.checkpoint)
+        if args.interpolate:
+            return run.write_interpolations(run_dir, model=MODEL, checkpoint_dir=args.checkpoint,
+                                            seed=args.seed)
+        contexts = cli.training_contexts(args.ctx, command_line=argv is None)
+        return run.train(args, run_dir, contexts, given=given, model=MODEL, profiles=PROFILES)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ from .training.checkpoint import CheckpointError
 from .training.parallel import KVSTORES
 
 MAX_SEED = 2 ** 31 - 1
+# The widest layer a flag may ask for (a network's width or noise size): MXNet describes a
+# layer's shape in 32-bit integers, and a generator's first layer is 8 times --ngf wide.
+MAX_WIDTH = 2 ** 16
 INTERRUPTED_EXIT = 130  # the shell's code for a process ended by Ctrl-C (SIGINT)
 # What every reader of a run reads from its config: its generator's inputs and batch.
 READ_KEYS = ("nz", "batch_size")
@@ -147,6 +150,8 @@ def make_number_type(convert, check, requirement):
 
 positive_int_type = make_number_type(int, lambda v: v >= 1, "an integer >= 1")
 count_type = make_number_type(int, lambda v: v >= 0, "an integer >= 0")
+width_type = make_number_type(int, lambda v: 1 <= v <= MAX_WIDTH,
+                              "an integer from 1 to %d" % MAX_WIDTH)
 batch_size_type = make_number_type(int, lambda v: v >= 2,
                                    "an integer >= 2 (BatchNorm needs a batch)")
 seed_type = make_number_type(int, lambda v: 0 <= v <= MAX_SEED,
@@ -216,8 +221,8 @@ def training_contexts(spec, *, command_line):
 
 def check_writable_dir(path, flag="--out"):
     """``path`` as a directory this process can create or write into; a `UsageError` naming
-    ``flag`` when it is a file, lies under a file or a broken symbolic link, is not writable or
-    cannot be a name (too long)."""
+    ``flag`` when it is a file, lies under a file or a broken symbolic link or cannot be a name
+    (too long), a `WriteFailed` when its filesystem refuses a file (read-only, not permitted)."""
     path = Path(path)
     try:
         existing = next(p for p in [path, *path.parents] if p.exists() or p.is_symlink())
@@ -231,6 +236,8 @@ def check_writable_dir(path, flag="--out"):
     try:
         tempfile.TemporaryFile(dir=existing).close()  # what os.access cannot tell root
     except OSError as err:
+        if is_storage_error(err):  # read-only, not permitted, full: a failed write's own error
+            raise WriteFailed.from_os_error(err, existing) from None
         raise UsageError("%s %s: cannot write in %s (%s)"
                          % (flag, path, existing, err.strerror)) from None
     return path

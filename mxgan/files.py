@@ -44,7 +44,7 @@ class WriteFailed(OSError):
         return cls(path or err.filename or "a file", err.strerror or str(err), err.errno)
 
     def __str__(self):
-        text = "cannot write %s: %s (%s free on its filesystem)" % (
+        text = "cannot write %s: %s (%s free on its filesystem now)" % (
             self.path, self.reason, format_bytes(free_bytes(self.path)))
         return text + ("; %s" % self.survivors if self.survivors else "")
 
@@ -166,7 +166,12 @@ def staged_directory(final):
             final.parent.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
-        yield staging
+        try:
+            yield staging
+        except WriteFailed as err:
+            if staging in err.path.parents:  # named as it would have been, not by its staging
+                err.path = final / err.path.relative_to(staging)
+            raise
         with writing(final):
             for path in staging.iterdir():
                 sync_to_disk(path)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cli, generate, monitoring
+from . import capacity, cli, generate, monitoring
 from .cli import UsageError
 from .data.images import prepare_images
 from .data.iters import image_iter
@@ -56,9 +56,12 @@ NETWORK_KEYS = {"dcgan": ("image_size", "channels", "ngf", "ndf"), "cgan": ("con
 
 def run_directory(args, model):
     """``--out``, else ``runs/<model>-<dataset>`` (``-dry-run`` appended for a dry run, which
-    must not take the real run's place); a `UsageError` unless it can be written."""
+    must not take the real run's place); a `UsageError` or `mxgan.files.WriteFailed` unless it
+    can be written."""
     default = "%s-%s%s" % (model, args.dataset, "-dry-run" if args.dry_run else "")
-    return cli.check_writable_dir(args.out or Path("runs") / default)
+    run_dir = args.out or Path("runs") / default
+    with cli.naming_survivors(run_dir):
+        return cli.check_writable_dir(run_dir)
 
 
 def resolve_config(args, contexts, *, model, profiles, train_command):
@@ -179,6 +182,9 @@ def train(args, run_dir, contexts, *, given, model, profiles):
         start = loop.restore(trainer, ckpt) if ckpt else 0
         _check_continues(config, start)
         if cluster.is_chief:
+            capacity.check_disk(run_dir, checkpoint.estimated_bytes(trainer.nets()),
+                                "a checkpoint of this run", "free some space, or pass --out a "
+                                "directory on another filesystem")
             announce(config, run_dir)
         watch = (monitoring.watch(args, run_dir, trainer, config, start)
                  if cluster.is_chief else None)
@@ -236,9 +242,33 @@ def build(model, config, contexts, cluster, *, offline=False, dry_run=False):
     """
     networks, make_trainer = MODELS[model]
     generator, discriminator = networks(config)
+    check_training_memory(config, generator, discriminator, contexts)
     data = training_data(config, cluster, offline=offline, dry_run=dry_run)
     config["iterations"] = run_length(config, data.batches_per_epoch)
     return make_trainer(generator, discriminator, config, contexts, cluster), data
+
+
+def check_training_memory(config, generator, discriminator, contexts):
+    """A `mxgan.capacity.TooLarge` naming the flags to lower when training ``generator`` and
+    ``discriminator`` at the run's batch would not fit in memory, before anything is allocated
+    (for the CPU: a GPU's memory is its own)."""
+    if any(ctx.device_type != "cpu" for ctx in contexts):
+        return
+    g_inputs = generate.input_shapes(config, 1)
+    d_inputs = dict(data=(1,) + image_shape(config), label=(1,),
+                    **{k: v for k, v in g_inputs.items() if k == "cond"})
+    needed = capacity.training_bytes([(generator, g_inputs), (discriminator, d_inputs)],
+                                     config["batch_size"])
+    flags = ["--%s %s" % (key.replace("_", "-"), config[key])
+             for key in ("batch_size", "nz", "ngf", "ndf") if config.get(key) is not None]
+    capacity.check_memory(needed, "training with %s" % ", ".join(flags),
+                          "lower %s" % " or ".join(flag.split()[0] for flag in flags))
+
+
+def image_shape(config):
+    """(channels, height, width) of a run's images."""
+    size = config.get("image_size", IMAGE_SIZE)
+    return (config.get("channels", 1), size, size)
 
 
 def run_length(config, batches_per_epoch):
@@ -298,8 +328,7 @@ def cgan_networks(config):
 
 def dcgan_trainer(generator, discriminator, config, contexts, cluster):
     """A `ModuleGAN` of a DCGAN run's networks."""
-    size = config["image_size"]
-    return ModuleGAN(generator, discriminator, image_shape=(config["channels"], size, size),
+    return ModuleGAN(generator, discriminator, image_shape=image_shape(config),
                      **_trainer_options(config, contexts, cluster))
 
 

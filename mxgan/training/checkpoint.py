@@ -29,6 +29,9 @@ from ..files import (WriteFailed, atomic_write_text, remove_staging_leftovers, r
 _PREFIX = "iter-"
 _NAME = re.compile(r"^iter-(\d+)$")  # a checkpoint's directory: its step, 6 digits or more
 MANIFEST = "manifest.json"
+# Arrays per weight in the optimiser state of Adam, which every trainer uses: what a
+# checkpoint's state takes before the first step has made it.
+ADAM_MOMENTS = 2
 KEEP = 2  # by default older checkpoints are deleted once a newer one is complete
 
 
@@ -71,6 +74,23 @@ def save(run_dir, iteration, nets, meta, *, keep=KEEP):
         for old in list_checkpoints(run_dir)[:-keep]:
             remove_tree(old)
     return final
+
+
+def estimated_bytes(nets):
+    """About the bytes a checkpoint of ``nets`` (as `save` takes them) fills: its arrays'
+    (graphs and metadata are small beside them)."""
+    total = 0
+    for net in nets.values():
+        weights = _nbytes(net.arg_params.values())
+        total += weights + _nbytes(net.aux_params.values())
+        if net.updater is not None:
+            states = _first_copy(net.updater, net.device_ids)[0]
+            total += _nbytes(_arrays_in(list(states.values()))) or ADAM_MOMENTS * weights
+    return total
+
+
+def _nbytes(arrays):
+    return sum(array.size * np.dtype(array.dtype).itemsize for array in arrays)
 
 
 def _write_net(prefix, iteration, net):
