@@ -362,18 +362,24 @@ def write_interpolations(run_dir, *, model, checkpoint_dir=None, seed=0):
 
 def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=None):
     """The ``--generate N`` / ``--infer D`` action: ``num`` samples (of ``digit``, for a CGAN)
-    of a run of ``model`` as a grid and an array in the run directory; returns the exit code."""
+    of a run of ``model`` as an array streamed to the run directory and a grid of the first
+    `mxgan.generate.GRID_SAMPLES`; returns the exit code. A count the disk cannot hold is
+    refused before anything is drawn (`mxgan.capacity.TooLarge`)."""
     ckpt, config = open_run(run_dir, checkpoint_dir, model=model)
     conditional = config.get("condition") is not None
     if digit is not None and not conditional:
         raise UsageError("%s holds an unconditional generator: drawing a chosen digit needs a "
                          "conditional GAN's run" % ckpt)
-    digits = None if digit is None else np.full(num, digit)
-    images, _, _ = generate.sample_run(run_dir, num, seed=seed, checkpoint_dir=ckpt,
-                                       digits=digits)
-    if digit is not None:  # a chosen digit's samples are (N, 28, 28), as they always were
-        images = images[:, 0]
+    # a chosen digit's samples are (N, 28, 28), as they always were
+    sample_shape = image_shape(config)[0 if digit is None else 1:]
     stem = "generated" if digit is None else "infer_%d" % digit
-    png, npy = generate.write_samples(images, run_dir, stem)
-    print("wrote %s and %s" % (png, npy))
+    capacity.check_disk(run_dir, generate.files_bytes(num, sample_shape),
+                        "writing {:,} samples ({}.npy and .png)".format(num, stem),
+                        "ask for fewer, or free some space")
+    module = generate.load_generator(ckpt, batch_size=config["batch_size"])
+    batches = generate.draw_batches(module, config, num, seed=seed, digit=digit)
+    png, npy = generate.write_sample_files(batches, num, sample_shape, run_dir, stem)
+    shown = "all %d samples" % num if num <= generate.GRID_SAMPLES else (
+        "the first %d of {:,} samples".format(num) % generate.GRID_SAMPLES)
+    print("wrote %s (%s) and %s" % (png, shown, npy))
     return 0
