@@ -12,6 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import viz
+from .data.sources import IMAGE_SIZE
 from .files import atomic_writer
 from .nets.conditions import NUM_CLASSES, encode_digits
 from .training import checkpoint
@@ -53,6 +54,12 @@ def bind_generator(symbol, config, *, batch_size, ctx=None):
     module.bind(data_shapes=list(shapes.items()), for_training=True)
     module.init_params()
     return module
+
+
+def image_shape(config):
+    """(channels, height, width) of the images of a run's generator (its ``config``)."""
+    size = config.get("image_size", IMAGE_SIZE)
+    return (config.get("channels", 1), size, size)
 
 
 def input_shapes(config, batch_size):

@@ -255,7 +255,7 @@ def check_training_memory(config, generator, discriminator, contexts):
     if any(ctx.device_type != "cpu" for ctx in contexts):
         return
     g_inputs = generate.input_shapes(config, 1)
-    d_inputs = dict(data=(1,) + image_shape(config), label=(1,),
+    d_inputs = dict(data=(1,) + generate.image_shape(config), label=(1,),
                     **{k: v for k, v in g_inputs.items() if k == "cond"})
     needed = capacity.training_bytes([(generator, g_inputs), (discriminator, d_inputs)],
                                      config["batch_size"])
@@ -263,12 +263,6 @@ def check_training_memory(config, generator, discriminator, contexts):
              for key in ("batch_size", "nz", "ngf", "ndf") if config.get(key) is not None]
     capacity.check_memory(needed, "training with %s" % ", ".join(flags),
                           "lower %s" % " or ".join(flag.split()[0] for flag in flags))
-
-
-def image_shape(config):
-    """(channels, height, width) of a run's images."""
-    size = config.get("image_size", IMAGE_SIZE)
-    return (config.get("channels", 1), size, size)
 
 
 def run_length(config, batches_per_epoch):
@@ -328,7 +322,7 @@ def cgan_networks(config):
 
 def dcgan_trainer(generator, discriminator, config, contexts, cluster):
     """A `ModuleGAN` of a DCGAN run's networks."""
-    return ModuleGAN(generator, discriminator, image_shape=image_shape(config),
+    return ModuleGAN(generator, discriminator, image_shape=generate.image_shape(config),
                      **_trainer_options(config, contexts, cluster))
 
 
@@ -371,7 +365,7 @@ def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=Non
         raise UsageError("%s holds an unconditional generator: drawing a chosen digit needs a "
                          "conditional GAN's run" % ckpt)
     # a chosen digit's samples are (N, 28, 28), as they always were
-    sample_shape = image_shape(config)[0 if digit is None else 1:]
+    sample_shape = generate.image_shape(config)[0 if digit is None else 1:]
     stem = "generated" if digit is None else "infer_%d" % digit
     capacity.check_disk(run_dir, generate.files_bytes(num, sample_shape),
                         "writing {:,} samples ({}.npy and .png)".format(num, stem),
