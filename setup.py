@@ -6,7 +6,7 @@ GPU users keep their CUDA build of MXNet by naming it before installing, e.g.
 MXNet 1.9.1's wheel pins ``numpy<2``, and Python 3.13 has only numpy 2, so on 3.13 pip cannot put
 MXNet into the same resolution: install it beside this package without its pins,
 ``pip install --no-deps mxnet==1.9.1`` (``make`` does), which is why MXNet's own requirements
-(requests, graphviz) are listed here for 3.13. ``mxgan.compat`` makes MXNet run on numpy 2.
+(requests, graphviz) are listed here for 3.13. ``mxgan.common.compat`` makes MXNet run on numpy 2.
 """
 import os
 import sys

@@ -33,8 +33,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import netns  # noqa: E402
+from mxgan.runs.rundir import read_metrics  # noqa: E402
 from mxgan.training import checkpoint  # noqa: E402
-from mxgan.training.rundir import read_metrics  # noqa: E402
 
 # The 28 px net is the CPU default (and its batch); the 64 px ones are MXNet's DCGAN tutorial's
 # at half and at the published width (one channel: MNIST), with a batch of 4 so that 2 cores'
@@ -44,7 +44,7 @@ NETS = {"28": dict(image_size=28, ngf=28, ndf=28, batch_size=64),
         "64-128": dict(image_size=64, ngf=128, ndf=128, batch_size=4)}
 LINKS = {"unshaped": None, "10g": 10 ** 10, "1g": 10 ** 9, "100m": 10 ** 8}
 ALONE = "1 worker"
-LOG_EVERY = 10  # steps per block of rank 0's metrics (mxgan.training.loop.LOG_EVERY)
+LOG_EVERY = 10  # steps per block of rank 0's metrics (mxgan.runs.loop.LOG_EVERY)
 JOB_TIME_LIMIT_S = 3600
 
 

@@ -32,15 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from mxgan import generate  # noqa: E402
-from mxgan.cli import (READ_KEYS, main_guard, new_parser, path_type,  # noqa: E402
-                       positive_int_type, require_checkpoint)
+from mxgan.cli import main_guard, new_parser, path_type, positive_int_type  # noqa: E402
+from mxgan.common.files import atomic_write_text, staged_directory  # noqa: E402
 from mxgan.data.sources import DATASETS, data_root, load_dataset  # noqa: E402
 from mxgan.evaluate import summary_line  # noqa: E402
-from mxgan.files import atomic_write_text, staged_directory  # noqa: E402
 from mxgan.nets.conditions import NUM_CLASSES  # noqa: E402
 from mxgan.quality.classifier import to_classifier_input  # noqa: E402
 from mxgan.quality.scores import SCORED_SAMPLES, Scorer  # noqa: E402
+from mxgan.runs.lookup import NEEDED_TO_SAMPLE, require_checkpoint  # noqa: E402
+from mxgan.training import generate  # noqa: E402
 
 OUT_FILE = "second_opinion.json"
 SAMPLES = SCORED_SAMPLES  # 5 sets of 1,000: 500 of each class from a conditional G
@@ -221,7 +221,7 @@ def parse_args(argv=None):
 def main(argv=None):
     """Score every run (each checked first); a bad run directory exits 2 with one line."""
     args = parse_args(argv)
-    checkpoints = [require_checkpoint(run_dir, needs=READ_KEYS + ("dataset",))
+    checkpoints = [require_checkpoint(run_dir, needs=NEEDED_TO_SAMPLE + ("dataset",))
                    for run_dir in args.run_dirs]
     accuracies = {}
     for run_dir, checkpoint_dir in zip(args.run_dirs, checkpoints):

@@ -25,12 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from mxgan import generate, viz  # noqa: E402
+from mxgan.common import viz  # noqa: E402
+from mxgan.common.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
 from mxgan.quality.scores import SCORED_SAMPLES, score_samples  # noqa: E402
-from mxgan.training import checkpoint  # noqa: E402
-from mxgan.training.rundir import read_metrics  # noqa: E402
-from mxgan.training.watch import score_row  # noqa: E402
-from mxgan.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
+from mxgan.runs.rundir import read_metrics  # noqa: E402
+from mxgan.runs.watch import score_row  # noqa: E402
+from mxgan.training import checkpoint, generate  # noqa: E402
 
 
 def train(model, run_dir, max_iters, every, flags):
@@ -45,7 +45,7 @@ def train(model, run_dir, max_iters, every, flags):
 
 def score_checkpoints(run_dir):
     """[(iteration, training seconds, score row)] of every checkpoint of the run (rows as
-    `mxgan.training.watch.score_row` makes them)."""
+    `mxgan.runs.watch.score_row` makes them)."""
     seconds = {row["iteration"]: row["seconds"] for row in read_metrics(run_dir / "metrics.jsonl")}
     found = []
     for ckpt in checkpoint.list_checkpoints(run_dir):

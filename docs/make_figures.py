@@ -9,10 +9,10 @@
 Defaults: the example runs runs/dcgan-mnist and runs/cgan-mnist, written into docs/img/. Each run
 gets a folder OUT/dcgan/ or OUT/cgan/ holding the files of `FIGURES`, drawn from the run's saved
 grids (samples/iter-*.png), its metrics.jsonl and its newest checkpoint (sampled by the package
-itself, `mxgan.generate`, as ``--generate`` and ``--infer`` sample it), and `TABLES` (tables.md):
-the run's length, speed and scores (scores.json) and a summary of its training curves, as
-Markdown. ``python docs/make_notebooks.py`` copies those tables into the pages; tests/test_docs.py
-checks that the pages show exactly these figures and tables.
+itself, `mxgan.training.generate`, as ``--generate`` and ``--infer`` sample it), and `TABLES`
+(tables.md): the run's length, speed and scores (scores.json) and a summary of its training
+curves, as Markdown. ``python docs/make_notebooks.py`` copies those tables into the pages;
+tests/test_docs.py checks that the pages show exactly these figures and tables.
 
 The drawing is in docs/figures/, one module per kind of figure: runs (the checks), timeline
 (samples over training time), training (reading the training), samples (of the trained
@@ -22,9 +22,10 @@ A missing or unfinished run is reported as one ``error: ...`` line and exit code
 """
 from pathlib import Path
 
+from mxgan import cli
+
 from figures import samples, tables, timeline, training
 from figures.runs import check_run
-from mxgan import cli
 
 DOCS = Path(__file__).resolve().parent
 # "What to try next": a run of the same example with one thing changed, shown as try-NAME.png.

@@ -13,6 +13,7 @@ import sys
 
 from mxgan import cli, run
 from mxgan.nets.conditions import CONDITIONS
+from mxgan.runs.survivors import naming_survivors
 
 # Named defaults (--profile); gpu and cpu are the devices' own. tutorial is MXNet's R CGAN
 # tutorial as published (its net, 2,400 steps); gpu trains it longer; cpu is tuned for 2 cores:
@@ -62,7 +63,7 @@ def main(argv=None):
     args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
     run_dir = run.run_directory(args, MODEL)
-    with cli.naming_survivors(run_dir):
+    with naming_survivors(run_dir):
         if args.infer is not None:
             return run.write_samples(run_dir, args.num, model=MODEL, seed=args.seed,
                                      digit=args.infer, checkpoint_dir=args.checkpoint)

@@ -11,6 +11,7 @@ Everything lands in the run directory (default runs/dcgan-<dataset>/).
 import sys
 
 from mxgan import cli, run
+from mxgan.runs.survivors import naming_survivors
 
 # Named defaults (--profile); gpu and cpu are the devices' own. The tutorials' nets as published
 # (Adam lr 2e-4): tutorial-64 is MXNet's DCGAN tutorial (64 x 64 x 3, one epoch), tutorial-28 the
@@ -59,7 +60,7 @@ def main(argv=None):
     args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
     run_dir = run.run_directory(args, MODEL)
-    with cli.naming_survivors(run_dir):
+    with naming_survivors(run_dir):
         if args.generate:
             return run.write_samples(run_dir, args.generate, model=MODEL, seed=args.seed)
         if args.interpolate:

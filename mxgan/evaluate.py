@@ -12,15 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import capacity, generate
-from .cli import (READ_KEYS, UsageError, check_writable_file, main_guard, new_parser, path_type,
-                  positive_int_type, require_checkpoint, seed_type)
+from .cli import main_guard, new_parser, path_type, positive_int_type, seed_type
+from .common import capacity
+from .common.checks import UsageError
+from .common.files import atomic_write_text, check_writable_file
 from .data.sources import DATASETS, IMAGE_SIZE
-from .files import atomic_write_text
 from .nets.conditions import NUM_CLASSES
 from .quality.classifier import checked_images
 from .quality.scores import FD_SAMPLES, SCORED_SAMPLES, score_samples
-from .training import checkpoint
+from .runs.lookup import NEEDED_TO_SAMPLE, require_checkpoint
+from .training import checkpoint, generate
 from .training.checkpoint import CheckpointError
 
 SCORES_FILE = "scores.json"
@@ -166,7 +167,7 @@ def _sample_run(args):
     """Draw samples from a run's latest checkpoint: (images, asked digits or None, dataset)."""
     if args.labels is not None:
         raise UsageError("--labels goes with --samples; a run's samples carry their own digits")
-    ckpt = require_checkpoint(args.run_dir, needs=READ_KEYS + ("dataset",))
+    ckpt = require_checkpoint(args.run_dir, needs=NEEDED_TO_SAMPLE + ("dataset",))
     shape = generate.image_shape(checkpoint.load_meta(ckpt)["config"])
     capacity.check_memory(SCORING_COPIES * capacity.array_bytes((args.num,) + shape),
                           "scoring --num %d samples" % args.num, "lower --num")
@@ -196,8 +197,8 @@ def _read_samples(args):
 
 def _load_npy(path):
     """The array in a .npy file; a `UsageError` when it cannot be read or is shorter than its
-    header says, a `mxgan.capacity.TooLarge` when it would not fit in memory (as float32: how
-    it is scored), both before the array is read."""
+    header says, a `mxgan.common.capacity.TooLarge` when it would not fit in memory (as
+    float32: how it is scored), both before the array is read."""
     shape, dtype = _npy_header(path)
     nbytes = capacity.array_bytes(shape, dtype.itemsize)
     if Path(path).stat().st_size < nbytes:

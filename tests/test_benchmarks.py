@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks import harness, mx_common, mxgan_impl, naive_impl
 from benchmarks.workloads import make_workload
-from mxgan.mxnet_internals import module_grad_arrays
+from mxgan.common.mxnet_internals import module_grad_arrays
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(batch_size=8, filters=4)
@@ -58,7 +58,7 @@ def _d_gradients_at_update(gan, trainer):
 
 
 def _all_params(trainer):
-    nets = trainer.nets().values()
+    nets = trainer.checkpoint_states().values()
     return ({k: v for net in nets for k, v in net.arg_params.items()},
             {k: v for net in nets for k, v in net.aux_params.items()})
 
@@ -112,6 +112,7 @@ def _shared_params(symbol, net, inputs, rng):
 @pytest.mark.parametrize("workload", ["dcgan64", "dcgan28", "cgan28"])
 def test_torch_twin_computes_the_mxnet_networks(workload):
     import torch
+
     from benchmarks import torch_impl
     spec = make_workload(workload, batch_size=4, filters=4)
     generator, discriminator = mx_common.networks(spec, "tutorial")

@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan import capacity, cli, evaluate, files, generate, run, showcase, viz
-from mxgan.capacity import TooLarge
-from mxgan.cli import UsageError
-from mxgan.files import STAGING_PREFIX, WriteFailed
-from mxgan.training import checkpoint
-from mxgan.training.board import EventFile
-from mxgan.training.checkpoint import CheckpointError, NonFinite
-from mxgan.training.rundir import MetricsLog, read_metrics
+from mxgan import cli, evaluate, run, showcase
+from mxgan.common import capacity, files, viz
+from mxgan.common.capacity import TooLarge
+from mxgan.common.checks import UsageError
+from mxgan.common.files import STAGING_PREFIX, WriteFailed
+from mxgan.runs import lookup, survivors
+from mxgan.runs.board import EventFile
+from mxgan.runs.rundir import MetricsLog, read_metrics
+from mxgan.training import checkpoint, generate
+from mxgan.training.checkpoint import NonFinite
 from mxgan.training.trainer import Recipe
 
 FULL = OSError(errno.ENOSPC, "No space left on device")
@@ -33,7 +35,7 @@ def saved(tmp_path, real_u8):
         trainer.step(**tiny.batch("dcgan", real_u8))
         config = {"nz": tiny.NZ, "batch_size": tiny.BATCH, "dataset": "mnist", "seed": 0,
                   "model": "dcgan"}
-        checkpoint.save(tmp_path, iteration, trainer.nets(), {"config": config})
+        checkpoint.save(tmp_path, iteration, trainer.checkpoint_states(), {"config": config})
     return trainer, tmp_path
 
 
@@ -73,7 +75,7 @@ def test_a_full_disk_in_a_checkpoint_names_its_final_file_and_leaves_the_older_o
         return real_open(path, mode, *args, **kwargs)
     monkeypatch.setattr("builtins.open", states_fail)
     with pytest.raises(WriteFailed) as caught:
-        checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+        checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}})
     monkeypatch.undo()
     assert opened and STAGING_PREFIX in str(opened[0])  # written under the staging name,
     assert caught.value.path.parent == run_dir / "checkpoints" / "iter-000003"  # named as final
@@ -90,7 +92,7 @@ def test_mxnets_write_incomplete_on_a_full_disk_is_recognised(saved, monkeypatch
     monkeypatch.setattr(mx.nd, "save", incomplete)
     monkeypatch.setattr(files, "free_bytes", lambda path: 100)
     with pytest.raises(WriteFailed, match=r"iter-000003/generator-0003.params: No space left"):
-        checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+        checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}})
     assert not _leftovers(run_dir)
 
 
@@ -99,7 +101,7 @@ def test_an_mxnet_error_with_room_to_write_is_not_taken_for_a_full_disk(saved, m
     monkeypatch.setattr(mx.nd, "save", lambda *a: (_ for _ in ()).throw(
         mx.base.MXNetError("some other failure")))
     with pytest.raises(mx.base.MXNetError, match="some other failure"):
-        checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+        checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}})
 
 
 def test_the_metrics_log_and_the_lock_raise_a_failed_write(tmp_path, monkeypatch):
@@ -166,13 +168,13 @@ def test_a_failed_write_or_ctrl_c_names_the_runs_newest_complete_checkpoint(save
     _, run_dir = saved
     with pytest.raises(WriteFailed, match=r"the newest complete checkpoint is step 2 \(.*"
                                           r"iter-000002\), intact"):
-        with cli.naming_survivors(run_dir):
+        with survivors.naming_survivors(run_dir):
             raise OSError(errno.EROFS, "Read-only file system", str(run_dir / "samples"))
-    with pytest.raises(cli.Interrupted, match="interrupted.*newest complete checkpoint is step 2"):
-        with cli.naming_survivors(run_dir):
+    with pytest.raises(survivors.Interrupted, match="interrupted.*newest complete checkpoint is step 2"):
+        with survivors.naming_survivors(run_dir):
             raise KeyboardInterrupt
     with pytest.raises(WriteFailed, match="holds no complete checkpoint"):
-        with cli.naming_survivors(run_dir / "new"):
+        with survivors.naming_survivors(run_dir / "new"):
             raise FULL
 
 
@@ -180,7 +182,7 @@ def test_ctrl_c_in_the_middle_of_a_checkpoint_leaves_the_older_ones_whole(saved,
     trainer, run_dir = saved
     monkeypatch.setattr(mx.nd, "save", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
-        checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+        checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}})
     assert not _leftovers(run_dir) and checkpoint.find(run_dir).name == "iter-000002"
 
 
@@ -188,7 +190,7 @@ def test_an_old_checkpoint_is_removed_whole_or_not_at_all(saved, monkeypatch):
     trainer, run_dir = saved
     removed = []
     monkeypatch.setattr(files.shutil, "rmtree", lambda path, **kw: removed.append(path))
-    checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}}, keep=2)  # a kill in rmtree
+    checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}}, keep=2)  # a kill in rmtree
     assert [p.name for p in checkpoint.list_checkpoints(run_dir)] == ["iter-000002", "iter-000003"]
     doomed = [p.name for p in removed if "iter-000001" in p.name]
     assert len(doomed) == 1 and doomed[0].startswith(STAGING_PREFIX)
@@ -199,7 +201,7 @@ def test_a_read_only_run_directory_is_a_failed_write_naming_what_survived(saved,
 
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system")
-    monkeypatch.setattr(cli.tempfile, "TemporaryFile", read_only)
+    monkeypatch.setattr(files.tempfile, "TemporaryFile", read_only)
     args = type("Args", (), dict(out=run_dir, dataset="mnist", dry_run=False))
     with pytest.raises(WriteFailed, match="cannot write %s: Read-only file system.*step 2"
                                           % run_dir):
@@ -247,7 +249,7 @@ def test_a_run_whose_checkpoints_all_hold_nan_says_so_and_what_to_do(saved, caps
     with pytest.raises(NonFinite, match="all hold NaN or infinite values"):
         checkpoint.find(run_dir)
     with pytest.raises(UsageError, match="start another run with --out DIR.*lower --lr") as err:
-        cli.require_checkpoint(run_dir)
+        lookup.require_checkpoint(run_dir)
     assert "Train again" not in str(err.value)
 
 
@@ -256,7 +258,7 @@ def test_a_checkpoint_given_by_name_that_holds_nan_is_refused_naming_another(sav
     newest = checkpoint.list_checkpoints(run_dir)[-1]
     _poison(newest)
     with pytest.raises(UsageError, match="holds NaN.*pass another --checkpoint"):
-        cli.require_checkpoint(run_dir, newest)
+        lookup.require_checkpoint(run_dir, newest)
 
 
 # ---- counts that cannot fit ---------------------------------------------------------------

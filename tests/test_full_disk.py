@@ -8,7 +8,7 @@ from pathlib import Path
 import mxnet as mx
 import pytest
 
-from mxgan.files import STAGING_PREFIX, WRITE_FAILED_EXIT, WriteFailed
+from mxgan.common.files import STAGING_PREFIX, WRITE_FAILED_EXIT, WriteFailed
 from mxgan.training import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent

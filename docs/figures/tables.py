@@ -3,7 +3,7 @@ training, each asked digit (a CGAN) and the "what to try next" runs."""
 import json
 from pathlib import Path
 
-from mxgan.files import atomic_write_text
+from mxgan.common.files import atomic_write_text
 from mxgan.nets.conditions import NUM_CLASSES
 
 from .runs import metric_rows, read_scores

@@ -2,8 +2,10 @@
 their means early and late in the run (the training table)."""
 import numpy as np
 
-from mxgan import viz
-from mxgan.viz import plt  # matplotlib on its file-only backend, as mxgan.viz set it up
+from mxgan.common import viz
+from mxgan.common.viz import (
+    plt,  # matplotlib on its file-only backend, as mxgan.common.viz set it up
+)
 
 from .runs import metric_rows
 

@@ -4,7 +4,7 @@ The port of MXNet's R CGAN tutorial: G draws a digit asked for by ``cond``; D ju
 (image, digit) pairs. D's gradient with respect to its input image comes from a second
 executor that shares D's parameter and BatchNorm arrays, and becomes G's output gradient.
 On several devices each gets such a set of executors and a slice of the batch
-(`mxgan.training.parallel.Replicas`), and a KVStore sums their gradients.
+(`mxgan.distributed.parallel.Replicas`), and a KVStore sums their gradients.
 """
 import functools
 
@@ -12,14 +12,14 @@ import mxnet as mx
 import numpy as np
 
 from ..data.iters import ConditionalRandIter, fill_unit_range
+from ..distributed import parallel
+from ..distributed.parallel import Cluster
 from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
 from ..nets.spectral import PowerIteration, is_power_vector
-from . import parallel
-from .parallel import Cluster
 from .trainer import NETS, Recipe, Trainer, zero
 
 _INPUTS = ("rand", "cond", "data", "label")
-MONITOR_COLUMNS = 10
+GRID_COLUMNS = 10
 
 
 def _param_names(symbol):
@@ -35,59 +35,63 @@ def _bind(symbol, ctx, param_grad_req, **input_shapes):
     return symbol.simple_bind(ctx, grad_req=grad_req, **input_shapes)
 
 
-class _Executors:
-    """One device's executors: G, D and D's input-gradient executor, for one batch slice."""
+class _DeviceExecutors:
+    """One device's executors for its slice of the batch, and its share of the step as the R
+    tutorial writes it: bind, forward, backward, and D's input gradient handed to G.
+
+    G and D are bound once; D's parameters accumulate ('add') so the fake and real gradients sum
+    in place. A second D executor over D's own arrays computes only d loss / d data, the
+    gradient G's backward pass needs, without D's parameter gradients (the tutorial's design).
+    """
 
     def __init__(self, generator, discriminator, ctx, batch_size, *, nz, condition, image_shape):
-        self.ctx = ctx
         cond_shape = condition_shape(batch_size, condition)
-        self.exec_g = _bind(generator, ctx, "write", rand=(batch_size, nz, 1, 1), cond=cond_shape)
-        # D's parameters accumulate ('add') so the fake and real gradients sum in place.
-        self.exec_d = _bind(discriminator, ctx, "add", data=(batch_size,) + tuple(image_shape),
-                            cond=cond_shape, label=(batch_size,))
-        self.exec_d_input = self._bind_input_gradient(discriminator)
-        self.executors = dict(zip(NETS, (self.exec_g, self.exec_d)))
+        self.g = _bind(generator, ctx, "write", rand=(batch_size, nz, 1, 1), cond=cond_shape)
+        self.d = _bind(discriminator, ctx, "add", data=(batch_size,) + tuple(image_shape),
+                       cond=cond_shape, label=(batch_size,))
+        self.d_input = self._bind_input_gradient(discriminator, ctx)
+        self.executors = dict(zip(NETS, (self.g, self.d)))
 
-    def _bind_input_gradient(self, discriminator):
-        """A second D executor over the same arrays that computes only d loss / d data.
-
-        Cheaper than running D's own executor for G's pass: no parameter gradients are
-        computed (the R tutorial's design). Sharing ``arg_dict`` means whatever the first
-        executor's inputs hold, this one sees too.
-        """
-        data = self.exec_d.arg_dict["data"]
+    def _bind_input_gradient(self, discriminator, ctx):
+        """D again, over D's arrays (whatever D's inputs hold, it sees too), with a gradient for
+        its input image alone."""
         grad_req = {name: "null" for name in discriminator.list_arguments()}
         grad_req["data"] = "write"
-        return discriminator.bind(self.ctx, args=self.exec_d.arg_dict,
-                                  args_grad={"data": mx.nd.zeros(data.shape, self.ctx)},
-                                  grad_req=grad_req, aux_states=self.exec_d.aux_dict)
+        data = self.d.arg_dict["data"]
+        return discriminator.bind(ctx, args=self.d.arg_dict, grad_req=grad_req,
+                                  args_grad={"data": mx.nd.zeros(data.shape, ctx)},
+                                  aux_states=self.d.aux_dict)
 
     def generate(self, rand, cond):
-        rand.copyto(self.exec_g.arg_dict["rand"])
-        cond.copyto(self.exec_g.arg_dict["cond"])
-        self.exec_g.forward(is_train=True)
-        return self.exec_g.outputs[0]
+        """G's forward pass on noise and digits: its images (B, 1, 28, 28)."""
+        rand.copyto(self.g.arg_dict["rand"])
+        cond.copyto(self.g.arg_dict["cond"])
+        self.g.forward(is_train=True)
+        return self.g.outputs[0]
 
-    def d_forward_backward(self, images, cond, *, label, input_gradient_only=False):
-        """Forward and backward D on (images, cond) all labelled ``label``; returns a copy of D's
-        probabilities. With ``input_gradient_only`` the second executor runs instead: it leaves
-        d loss / d images for `g_backward` and computes no gradient of D's parameters."""
-        images.copyto(self.exec_d.arg_dict["data"])
-        return self._d_pass(self.exec_d_input if input_gradient_only else self.exec_d, cond, label)
+    def d_forward_backward(self, images, cond, *, label):
+        """D's forward and backward on (images, digits) all labelled ``label``, adding to D's
+        parameter gradients; returns D's probabilities."""
+        images.copyto(self.d.arg_dict["data"])
+        return self._forward_backward(self.d, cond, label)
 
     def d_forward_backward_real(self, data_u8, cond, *, label):
         """The same on uint8 real images, scaled to [-1, 1] straight into D's input."""
-        fill_unit_range(data_u8, self.exec_d.arg_dict["data"])
-        return self._d_pass(self.exec_d, cond, label)
+        fill_unit_range(data_u8, self.d.arg_dict["data"])
+        return self._forward_backward(self.d, cond, label)
 
-    def g_backward(self):
-        """G's backward pass with D's input gradient (of the last ``input_gradient_only`` pass)
-        as its output gradient."""
-        self.exec_g.backward([self.exec_d_input.grad_dict["data"]])
+    def g_backward_through_d(self, fakes, cond):
+        """G's backward pass through D: D judges G's images ``fakes`` (asked for digits ``cond``)
+        as real, and the gradient of that loss with respect to D's input is G's output gradient.
+        Returns D's probabilities on them."""
+        fakes.copyto(self.d.arg_dict["data"])
+        prob_gen = self._forward_backward(self.d_input, cond, label=1)
+        self.g.backward([self.d_input.grad_dict["data"]])
+        return prob_gen
 
-    def _d_pass(self, executor, cond, label):
-        cond.copyto(self.exec_d.arg_dict["cond"])
-        self.exec_d.arg_dict["label"][:] = label
+    def _forward_backward(self, executor, cond, label):
+        cond.copyto(self.d.arg_dict["cond"])
+        self.d.arg_dict["label"][:] = label
         executor.forward(is_train=True)
         executor.backward()
         return executor.outputs[0].copy()  # the next pass overwrites the output array
@@ -107,15 +111,19 @@ class ExecutorGAN(Trainer):
         How ``cond`` encodes the digit.
     context : mx.Context or list of mx.Context
         Several devices train data-parallel: a KVStore sums their gradients.
-    cluster : mxgan.training.parallel.Cluster, optional
+    cluster : mxgan.distributed.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
     recipe : mxgan.training.trainer.Recipe
         Learning rates, D's target for real images and G's weight average.
+    grid_seed : int
+        Seeds the fixed noise of `fixed_noise_grid`.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, condition, context,
-                 cluster=None, image_shape=(1, 28, 28), recipe=Recipe(), monitor_seed=0):
-        self.batch_size, self.condition, self.recipe = batch_size, condition, recipe
+                 cluster=None, image_shape=(1, 28, 28), recipe=Recipe(), grid_seed=0):
+        self.batch_size = batch_size
+        self.condition = condition
+        self.recipe = recipe
         self.context = list(context) if isinstance(context, (list, tuple)) else [context]
         self.cluster = cluster or Cluster()
         self.worker_batch = self.cluster.worker_batch(batch_size, len(self.context))
@@ -123,104 +131,104 @@ class ExecutorGAN(Trainer):
                                          condition=condition)
         self.symbols = dict(zip(NETS, (generator, discriminator)))
         self._names = {net: _param_names(symbol) for net, symbol in self.symbols.items()}
-        self.replicas = parallel.Replicas(self.context, self.worker_batch, functools.partial(
-            _Executors, generator, discriminator, nz=nz, condition=condition,
+        self.devices = parallel.Replicas(self.context, self.worker_batch, functools.partial(
+            _DeviceExecutors, generator, discriminator, nz=nz, condition=condition,
             image_shape=image_shape))
         self._init_params(recipe.initializer())
-        store = parallel.create_store(self.cluster, len(self.context))
-        self._params = {net: self._device_copies(net, recipe.optimizer(net, batch_size), store)
-                        for net in NETS}
+        self._set_up_optimisers()
         self._start_average()
-        d_copies = self._params["discriminator"]
-        self._d_grads = [grad for grads in d_copies.grads for grad in grads if grad is not None]
-        self._d_power = PowerIteration(d_copies.names, d_copies.weights)
-        self._monitor_noise, self._monitor_cond = self._monitor_inputs(nz, monitor_seed)
-
-    def _device_copies(self, net, optimizer, store):
-        """``net``'s [parameter][device] weights and gradients with their optimiser."""
-        def per_device(arrays):
-            return [[getattr(copy.executors[net], arrays)[name] for copy in self.replicas]
-                    for name in self._names[net]]
-        return parallel.DeviceCopies(self._names[net], per_device("arg_dict"),
-                                     per_device("grad_dict"), mx.optimizer.get_updater(optimizer),
-                                     store)
+        self._grid_noise, self._grid_cond = self._grid_inputs(nz, grid_seed)
 
     def _init_params(self, init):
         """Initialise device 0's copy as Module does: by name, honouring ``__init__`` attributes
         (the other devices receive it through the KVStore)."""
-        for net, executor in self.replicas[0].executors.items():
+        for net, executor in self.devices[0].executors.items():
             attrs = self.symbols[net].attr_dict()
             arrays = dict({name: executor.arg_dict[name] for name in self._names[net]},
                           **executor.aux_dict)
             for name, array in arrays.items():
                 init(mx.init.InitDesc(name, attrs.get(name)), array)
 
-    def _monitor_inputs(self, nz, seed):
+    def _set_up_optimisers(self):
+        """Each network's copies on every device with its optimiser and one KVStore summing
+        their gradients; the arrays D's update reads every step."""
+        store = parallel.create_store(self.cluster, len(self.context))
+        self._params = {net: self._device_copies(net, store) for net in NETS}
+        d_copies = self._params["discriminator"]
+        self._d_grads = [grad for grads in d_copies.grads for grad in grads if grad is not None]
+        self._d_power = PowerIteration(d_copies.names, d_copies.weights)
+
+    def _device_copies(self, net, store):
+        """``net``'s [parameter][device] weights and gradients with their optimiser."""
+        executors = [device.executors[net] for device in self.devices]
+        names = self._names[net]
+        weights = [[executor.arg_dict[name] for executor in executors] for name in names]
+        grads = [[executor.grad_dict[name] for executor in executors] for name in names]
+        updater = mx.optimizer.get_updater(self.recipe.optimizer(net, self.batch_size))
+        return parallel.DeviceCopies(names, weights, grads, updater, store)
+
+    def _grid_inputs(self, nz, seed):
         """Fixed (noise, cond) for a 10 x 10 grid: row = digit, column = one noise vector."""
         rng = np.random.RandomState(seed)
-        noise = np.tile(rng.normal(size=(MONITOR_COLUMNS, nz, 1, 1)), (NUM_CLASSES, 1, 1, 1))
-        digits = np.repeat(np.arange(NUM_CLASSES), MONITOR_COLUMNS)
+        noise = np.tile(rng.normal(size=(GRID_COLUMNS, nz, 1, 1)), (NUM_CLASSES, 1, 1, 1))
+        digits = np.repeat(np.arange(NUM_CLASSES), GRID_COLUMNS)
         return noise, encode_digits(digits, self.condition)
 
-    # ---- the step's phases (`Trainer.step`) --------------------------------------------------
+    # ---- the step's phases (`Trainer.step`), each device on its slice of the batch -------------
     def _generate_fakes(self):
         """G's images of random digits: (images, the digits asked), one slice per device each."""
         rand, cond = self.noise.next().data
-        return self._generate(rand, cond), self.replicas.split(cond)
+        return self._generate(rand, cond), self.devices.split(cond)
 
     def _train_discriminator(self, fakes, data, cond):
-        """D learns to accept (real image, its digit) and reject (fake, asked digit).
-
-        Images and digits go to the devices as one slice each (`Replicas.split`); D's
-        probabilities come back as one worker batch.
-        """
-        fake, cond_fake = fakes
-        real, cond_real = self.replicas.split(data), self.replicas.split(cond)
+        """D learns to accept (real image, its digit) and reject (fake, asked digit): both
+        gradients summed over the devices (and workers), then one update."""
+        fake, asked = fakes
+        real, digits = self.devices.split(data), self.devices.split(cond)
         zero(self._d_grads)
-        prob_fake = self._on_devices(_Executors.d_forward_backward, fake, cond_fake, label=0)
-        prob_real = self._on_devices(_Executors.d_forward_backward_real, real, cond_real,
-                                     label=self.recipe.real_label)
+        prob_fake, prob_real = [], []
+        for k, device in enumerate(self.devices):
+            prob_fake.append(device.d_forward_backward(fake[k], asked[k], label=0))
+            prob_real.append(device.d_forward_backward_real(real[k], digits[k],
+                                                            label=self.recipe.real_label))
         self._params["discriminator"].update()
         self._d_power.step()
-        return prob_fake, prob_real
+        return self.devices.gather(prob_fake), self.devices.gather(prob_real)
 
     def _train_generator(self, fakes):
-        """G learns to make D accept (fake, asked digit) through D's input gradient."""
-        prob_gen = self._on_devices(_Executors.d_forward_backward, *fakes, label=1,
-                                    input_gradient_only=True)
-        self.replicas.map(_Executors.g_backward)
+        """G learns to make D, as updated, accept (fake, asked digit), through D's input
+        gradient on each device; then one update."""
+        fake, asked = fakes
+        prob_gen = [device.g_backward_through_d(fake[k], asked[k])
+                    for k, device in enumerate(self.devices)]
         self._params["generator"].update()
-        return prob_gen
+        return self.devices.gather(prob_gen)
 
     def _generate(self, rand, cond):
         """G's images for a worker batch of noise and digits, one slice per device."""
-        split = self.replicas.split
-        return self.replicas.map(_Executors.generate, split(rand), split(cond))
-
-    def _on_devices(self, d_pass, *slices, **kwargs):
-        """A D pass of every device's `_Executors` on its slices; D's probabilities as one batch."""
-        return self.replicas.gather(self.replicas.map(d_pass, *slices, **kwargs))
+        rand, cond = self.devices.split(rand), self.devices.split(cond)
+        return [device.generate(rand[k], cond[k]) for k, device in enumerate(self.devices)]
 
     # ---- sampling and checkpoints -----------------------------------------------------------
-    def monitor(self):
-        """The 10 x 10 monitoring grid: (images, 10 columns); row d shows digit d.
+    def fixed_noise_grid(self):
+        """The 10 x 10 grid of fixed noise: (images, 10 columns); row d shows digit d.
 
         Drawn by the training executors themselves, batch by batch (a reshaped executor sharing
         the weights trips oneDNN with the embedding), with training-mode BatchNorm.
         """
         batch = self.noise.batch_size
         chunks = []
-        for start in range(0, len(self._monitor_noise), batch):
+        for start in range(0, len(self._grid_noise), batch):
             rand, cond = (np.resize(a[start:start + batch], (batch,) + a.shape[1:])
-                          for a in (self._monitor_noise, self._monitor_cond))
+                          for a in (self._grid_noise, self._grid_cond))
             fakes = self._generate(mx.nd.array(rand), mx.nd.array(cond))
-            chunks.append(self.replicas.gather(fakes).asnumpy())
-        return np.concatenate(chunks)[:len(self._monitor_noise)], MONITOR_COLUMNS
+            chunks.append(self.devices.gather(fakes).asnumpy())
+        return np.concatenate(chunks)[:len(self._grid_noise)], GRID_COLUMNS
 
     def get_params(self, net):
         """Device 0's parameters (all copies are equal) and the devices' mean running
         statistics, as ``Module.get_params`` returns them."""
-        executors = [copy.executors[net] for copy in self.replicas]
+        executors = [device.executors[net] for device in self.devices]
         args = {name: executors[0].arg_dict[name].as_in_context(mx.cpu())
                 for name in self._names[net]}
         aux = {name: sum(e.aux_dict[name].as_in_context(mx.cpu()) for e in executors)
@@ -228,8 +236,8 @@ class ExecutorGAN(Trainer):
         return args, aux
 
     def set_params(self, net, arg_params, aux_params):
-        for copy in self.replicas:
-            copy.executors[net].copy_params_from(arg_params, aux_params)
+        for device in self.devices:
+            device.executors[net].copy_params_from(arg_params, aux_params)
 
     def updater(self, net):
         return self._params[net].updater

@@ -7,7 +7,7 @@ never a partial file. Temporary names start with `STAGING_PREFIX` and carry the 
 
 A write that fails because of where it goes (a full or read-only disk, no permission) raises
 `WriteFailed`, which names the file and the free space there; command-line tools end with it as
-one line and `WRITE_FAILED_EXIT` (`mxgan.cli.main_guard`).
+one line and `WRITE_FAILED_EXIT` (`mxgan.cli.parsers.main_guard`).
 """
 import contextlib
 import errno
@@ -15,6 +15,8 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from .checks import UsageError
 
 STAGING_PREFIX = ".tmp-"
 WRITE_FAILED_EXIT = 4  # beside 2 (a user error), 3 (diverged), 130 and 143 (Ctrl-C, SIGTERM)
@@ -219,3 +221,38 @@ def _writer_alive(name):
     except PermissionError:
         return True
     return True
+
+
+# ---- paths a user names ---------------------------------------------------------------------
+
+def check_writable_dir(path, flag="--out"):
+    """``path`` as a directory this process can create or write into; a `UsageError` naming
+    ``flag`` when it is a file, lies under a file or a broken symbolic link or cannot be a name
+    (too long), a `WriteFailed` when its filesystem refuses a file (read-only, not permitted)."""
+    path = Path(path)
+    try:
+        existing = next(p for p in [path, *path.parents] if p.exists() or p.is_symlink())
+    except OSError as err:
+        raise UsageError("%s %s: %s" % (flag, path, err.strerror)) from None
+    if not existing.exists():
+        raise UsageError("%s %s: %s is a symbolic link to %s, which does not resolve"
+                         % (flag, path, existing, os.readlink(existing)))
+    if not existing.is_dir():
+        raise UsageError("%s %s: %s is a file, not a directory" % (flag, path, existing))
+    try:
+        tempfile.TemporaryFile(dir=existing).close()  # what os.access cannot tell root
+    except OSError as err:
+        if is_storage_error(err):  # read-only, not permitted, full: a failed write's own error
+            raise WriteFailed.from_os_error(err, existing) from None
+        raise UsageError("%s %s: cannot write in %s (%s)"
+                         % (flag, path, existing, err.strerror)) from None
+    return path
+
+
+def check_writable_file(path, flag="--out"):
+    """``path`` as a file this process can write; a `UsageError` naming ``flag`` otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError("%s %s is a directory: give a file name" % (flag, path))
+    check_writable_dir(path.parent, flag)
+    return path

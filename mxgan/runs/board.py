@@ -9,26 +9,26 @@ its checkpoint and the curves continue with no step twice.
 
 Events are written in the training thread (`EventFile`), not by tensorboardX's writer thread:
 a full or read-only disk then ends the run with one line naming the file
-(`mxgan.files.WriteFailed`), where in that thread it would end the thread with a traceback and
+(`mxgan.common.files.WriteFailed`), where in that thread it would end the thread with a traceback and
 leave training blocked behind its queue.
 """
 import socket
 import time
 from pathlib import Path
 
-from ..checks import UserError
-from ..files import writing
-from .trainer import NETS
+from ..common.checks import UserError
+from ..common.files import writing
+from ..training.trainer import NETS
 
 INSTALL = 'pip install -e ".[tensorboard]"'
 FLUSH_S = 10  # how stale the files may get: TensorBoard shows a live run this far behind
 # Histogram bins: 64 fixed ones cost a quarter of tensorboardX's default (about 1,500 buckets
 # spaced for TensorFlow): 74 against 310 ms for the default DCGAN's 36 arrays on 2 cores.
 HISTOGRAM_BINS = 64
-# Scalar tag -> key of a step's row (`mxgan.training.rundir.MetricsLog`).
+# Scalar tag -> key of a step's row (`mxgan.runs.rundir.MetricsLog`).
 STEP_SCALARS = {"loss/D": "d_loss", "loss/G": "g_loss", "D_output/on_real": "d_real",
                 "D_output/on_fake": "d_fake", "speed/images_per_s": "images_per_s"}
-# Scalar tag -> key of a score's row (`mxgan.training.watch.score_row`).
+# Scalar tag -> key of a score's row (`mxgan.runs.watch.score_row`).
 SCORE_SCALARS = {"quality/FD_over_floor": "fd_ratio", "quality/classes_covered": "classes_covered",
                  "quality/precision": "precision", "quality/recall": "recall",
                  "quality/conditional_accuracy": "accuracy"}
@@ -96,7 +96,7 @@ class Board:
 
 class EventFile:
     """One TensorBoard event file, written by the calling thread and flushed every `FLUSH_S`
-    seconds; a failed write raises `mxgan.files.WriteFailed` naming it.
+    seconds; a failed write raises `mxgan.common.files.WriteFailed` naming it.
 
     ``purge_step`` tells TensorBoard to drop what earlier files logged from that step on.
     The name is tensorboardX's: ``events.out.tfevents.<second>.<host><suffix>``.

@@ -1,4 +1,4 @@
-"""The one check of a value against a fixed set of choices, and the one base of user errors."""
+"""The one check of a value against a fixed set of choices, and the user errors."""
 
 
 def check_choice(what, value, choices, error=ValueError):
@@ -12,7 +12,11 @@ class UserError(Exception):
     """A problem the user can fix (a flag, a file, a busy directory); the message says how.
 
     Command-line entry points report it as one line and exit ``exit_code``
-    (`mxgan.cli.main_guard`).
+    (`mxgan.cli.parsers.main_guard`).
     """
 
     exit_code = 2
+
+
+class UsageError(UserError):
+    """A problem with what the user asked for; the message says how to fix it."""

@@ -11,12 +11,12 @@ import mxnet as mx
 import numpy as np
 from tqdm import tqdm
 
-from . import viz
-from .data.sources import IMAGE_SIZE
-from .files import atomic_writer
-from .nets.conditions import NUM_CLASSES, encode_digits
-from .training import checkpoint
-from .training.trainer import AVERAGE
+from ..common import viz
+from ..common.files import atomic_writer
+from ..data.sources import IMAGE_SIZE
+from ..nets.conditions import NUM_CLASSES, encode_digits
+from . import checkpoint
+from .trainer import AVERAGE
 
 GRID_SAMPLES = 256  # samples a written grid shows at most: 16 x 16 stay readable
 GRID_SCALE = 2  # pixel enlargement of a written grid
