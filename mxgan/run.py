@@ -37,8 +37,8 @@ from .training.trainer import Recipe
 
 def run_directory(args, model):
     """``--out``, else ``runs/<model>-<dataset>`` (``-dry-run`` appended for a dry run, which
-    must not take the real run's place); a `UsageError` or `mxgan.common.files.WriteFailed` unless it
-    can be written."""
+    must not take the real run's place); a `UsageError` or `mxgan.common.files.WriteFailed`
+    unless it can be written."""
     default = "%s-%s%s" % (model, args.dataset, "-dry-run" if args.dry_run else "")
     run_dir = args.out or Path("runs") / default
     with naming_survivors(run_dir):

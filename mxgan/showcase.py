@@ -283,9 +283,9 @@ def _check_inputs(args):
 
 
 def check_walk_size(config, rows, steps):
-    """A `mxgan.common.capacity.TooLarge` before anything is drawn when the walks of ``rows`` x ``steps``
-    images of a run (its ``config``) would not fit in memory, or make interpolation.png wider or
-    taller than `MAX_PICTURE_SIDE` pixels."""
+    """A `mxgan.common.capacity.TooLarge` before anything is drawn when the walks of ``rows`` x
+    ``steps`` images of a run (its ``config``) would not fit in memory, or make interpolation.png
+    wider or taller than `MAX_PICTURE_SIDE` pixels."""
     rows = rows or (NUM_CLASSES if config.get("condition") else 8)
     shape = generate.image_shape(config)
     sides = [SCALE * (count * (shape[1] + 2) + 2) for count in (steps, rows)]

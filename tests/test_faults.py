@@ -170,7 +170,8 @@ def test_a_failed_write_or_ctrl_c_names_the_runs_newest_complete_checkpoint(save
                                           r"iter-000002\), intact"):
         with survivors.naming_survivors(run_dir):
             raise OSError(errno.EROFS, "Read-only file system", str(run_dir / "samples"))
-    with pytest.raises(survivors.Interrupted, match="interrupted.*newest complete checkpoint is step 2"):
+    with pytest.raises(survivors.Interrupted,
+                       match="interrupted.*newest complete checkpoint is step 2"):
         with survivors.naming_survivors(run_dir):
             raise KeyboardInterrupt
     with pytest.raises(WriteFailed, match="holds no complete checkpoint"):
@@ -190,7 +191,8 @@ def test_an_old_checkpoint_is_removed_whole_or_not_at_all(saved, monkeypatch):
     trainer, run_dir = saved
     removed = []
     monkeypatch.setattr(files.shutil, "rmtree", lambda path, **kw: removed.append(path))
-    checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}}, keep=2)  # a kill in rmtree
+    # rmtree removes nothing: as if killed in the middle of deleting iter-000001
+    checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}}, keep=2)
     assert [p.name for p in checkpoint.list_checkpoints(run_dir)] == ["iter-000002", "iter-000003"]
     doomed = [p.name for p in removed if "iter-000001" in p.name]
     assert len(doomed) == 1 and doomed[0].startswith(STAGING_PREFIX)

@@ -30,6 +30,6 @@ from .parsers import (
 
 __all__ = ["UsageError", "parse_context", "training_contexts", "adam_beta_type", "batch_size_type",
            "count_type", "decay_type", "digit_type", "learning_rate_type", "make_number_type",
-           "path_type", "positive_int_type", "real_label_type", "seed_type", "width_type", "add_training_args",
-           "check_common", "DefaultsHelpFormatter", "Parser", "add_run_args", "main_guard",
-           "new_parser", "parse_given"]
+           "path_type", "positive_int_type", "real_label_type", "seed_type", "width_type",
+           "add_training_args", "check_common", "DefaultsHelpFormatter", "Parser", "add_run_args",
+           "main_guard", "new_parser", "parse_given"]

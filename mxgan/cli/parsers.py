@@ -1,4 +1,4 @@
-"""Parsers whose mistakes are one line: ``error: ...`` on stderr and an exit code, never a traceback.
+"""Parsers whose mistakes are one line, ``error: ...`` on stderr, and an exit code; no traceback.
 
 A user mistake raises a `mxgan.common.checks.UserError` (`UsageError` for a flag; others for a
 dataset, a checkpoint or a busy run directory), exit 2; a file that cannot be written

@@ -9,8 +9,8 @@ its checkpoint and the curves continue with no step twice.
 
 Events are written in the training thread (`EventFile`), not by tensorboardX's writer thread:
 a full or read-only disk then ends the run with one line naming the file
-(`mxgan.common.files.WriteFailed`), where in that thread it would end the thread with a traceback and
-leave training blocked behind its queue.
+(`mxgan.common.files.WriteFailed`), where in that thread it would end the thread with a
+traceback and leave training blocked behind its queue.
 """
 import socket
 import time
