@@ -2,13 +2,17 @@
 width that cannot fit, a checkpoint holding NaN, Ctrl-C; injected here at each writer."""
 import errno
 import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import mxnet as mx
 import numpy as np
 import pytest
 
 import tiny
-from mxgan import cli, evaluate, run, showcase
+from mxgan import cli, evaluate, launch, run, showcase
 from mxgan.common import capacity, files, viz
 from mxgan.common.capacity import TooLarge
 from mxgan.common.checks import UsageError
@@ -20,6 +24,7 @@ from mxgan.training import checkpoint, generate
 from mxgan.training.checkpoint import NonFinite
 from mxgan.training.trainer import Recipe
 
+ROOT = Path(__file__).resolve().parent.parent
 FULL = OSError(errno.ENOSPC, "No space left on device")
 
 
@@ -353,3 +358,32 @@ def test_walks_too_large_for_a_picture_are_refused_before_drawing():
     with pytest.raises(TooLarge, match="--rows 8 and --steps 100000 make interpolation.png"):
         showcase.check_walk_size(config, None, 10 ** 5)
     showcase.check_walk_size(config, None, 10)
+
+
+def test_a_job_of_more_processes_than_memory_holds_is_refused(capsys):
+    with pytest.raises(SystemExit) as caught:
+        launch.parse_args(["-n", "1000000", "--", "python", "-c", "1"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("error: -n 1000000 and -s 1 start 1000002 processes of MXNet, which "
+                          "need at least 238.4 TiB of memory")
+
+
+def test_ctrl_c_twice_while_training_ends_in_one_line_and_no_partial_checkpoint(tmp_path):
+    """The first Ctrl-C asks for a checkpoint and a stop; the second aborts whatever runs."""
+    command = [sys.executable, str(ROOT / "examples" / "dcgan_mnist.py"), "--dry-run", "--offline",
+               "--out", str(tmp_path / "run"), "--max-iters", "100000", "--checkpoint-every", "3"]
+    job = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = ""
+    while "it/s" not in seen:  # training has started
+        seen += job.stderr.read(1)
+    job.send_signal(signal.SIGINT)
+    job.send_signal(signal.SIGINT)
+    rest = job.stderr.read()
+    assert job.wait() == 130 and "Traceback" not in rest
+    last = rest.replace("\r", "\n").strip().splitlines()[-1]
+    assert last.startswith(("error: interrupted (Ctrl-C)", "stopped at iteration"))
+    assert not _leftovers(tmp_path)
+    if (tmp_path / "run" / "checkpoints").is_dir():
+        checkpoint.find(tmp_path / "run")

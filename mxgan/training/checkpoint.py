@@ -307,15 +307,15 @@ def find(run_dir, checkpoint_dir=None, *, needs=()):
         verify(checkpoint_dir, needs)
         return Path(checkpoint_dir)
     found, skipped = _newest_verified(run_dir, needs)
-    _warn_skipped(found, skipped)
-    if found is not None:
-        return found
-    if skipped and all(isinstance(err, NonFinite) for err in skipped):
+    if skipped and found is None and all(isinstance(err, NonFinite) for err in skipped):
         raise NonFinite("no usable model at %s: its %d checkpoint(s) all hold NaN or infinite "
-                        "values, so the run diverged before any was saved"
-                        % (run_dir, len(skipped)))
-    raise CheckpointError("no trained model at %s%s" % (
-        run_dir, " (its checkpoints are all damaged)" if skipped else ""))
+                        "values (the newest: %s), so the run diverged before any was saved"
+                        % (run_dir, len(skipped), skipped[0]))
+    _warn_skipped(found, skipped)
+    if found is None:
+        raise CheckpointError("no trained model at %s%s" % (
+            run_dir, " (its checkpoints are all damaged)" if skipped else ""))
+    return found
 
 
 # ---- reading ----------------------------------------------------------------------------------
