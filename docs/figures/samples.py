@@ -1,6 +1,6 @@
 """Samples of the trained generator, drawn by the package itself: generated beside real images,
-each asked digit, latent walks, each noise code as every digit, and the "what to try next"
-runs."""
+each asked digit, latent walks, each noise code as every digit and the README's picture of both
+generators."""
 import numpy as np
 
 from mxgan import showcase
@@ -10,7 +10,6 @@ from mxgan.nets.conditions import NUM_CLASSES
 from mxgan.training import generate
 
 from .pictures import GRID_PAD, SCALE, show_picture
-from .runs import read_scores
 
 FAKE_VS_REAL = {"dcgan": 64, "cgan": 100}  # images per side; 100 = 10 columns, one per digit
 PER_DIGIT = 10  # samples per digit in per_digit.png
@@ -40,7 +39,7 @@ def fake_vs_real(run_dir, config, path):
     return path
 
 
-def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT, title=None):
+def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT):
     """A CGAN's answer to each condition: row d holds ``per_digit`` samples asked to be digit d
     (`mxgan.training.generate.sample_run`, as ``--infer d`` draws them), rows labelled."""
     digits = np.repeat(np.arange(NUM_CLASSES), per_digit)
@@ -48,7 +47,7 @@ def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT, title=None):
     picture = viz.enlarge(viz.make_grid(images, per_digit), SCALE)
     cell = (picture.shape[0] - GRID_PAD * SCALE) / NUM_CLASSES
     fig = show_picture(picture, row_labels=range(NUM_CLASSES), row_height=cell,
-                       title=title or "%d samples of each asked digit (rows: cond)" % per_digit)
+                       title="%d samples of each asked digit (rows: cond)" % per_digit)
     viz.save_figure(fig, path)
     return path
 
@@ -79,24 +78,15 @@ def digits_figure(run_dir, path, *, rows=NUM_CLASSES):
     return path
 
 
-def try_figure(model, run_dir, config, path):
-    """try-NAME.png: samples of a "what to try next" run (a CGAN's: five of each asked digit,
-    rows labelled), titled with its data set (a CGAN's network and condition too) and scores."""
-    fake, _ = read_scores(run_dir)
-    title = config["dataset"]
-    size = config.get("image_size", 28)
-    if size != 28:
-        title += ", %d px, widths %d" % (size, config["ngf"])
-    if model == "cgan":
-        title += ", %s, %s condition" % (config.get("network", "cgan28"), config["condition"])
-    if fake:
-        floor = "floor" if size == 28 else "%d px floor" % size
-        title += ": FD %.2fx the %s" % (fake["fd_ratio"], floor)
-        if "conditional_accuracy" in fake:
-            title += ", %.1f%% read as asked" % (100 * fake["conditional_accuracy"]["accuracy"])
-    if model == "cgan":
-        return per_digit_grid(run_dir, path, per_digit=5, title=title)
-    images, _, _ = generate.sample_run(run_dir, 32)
-    fig = show_picture(viz.enlarge(viz.make_grid(images, 8), SCALE), title=title)
-    viz.save_figure(fig, path)
+def readme_figure(runs, path, *, side=8):
+    """The README's picture: the DCGAN's samples (``side`` x ``side``) beside the CGAN's answer
+    to each digit (row d asked for digit d), each under its title; ``runs`` is {model: run_dir}."""
+    dcgan, _, _ = generate.sample_run(runs["dcgan"], side * side)
+    digits = np.repeat(np.arange(NUM_CLASSES), NUM_CLASSES)
+    cgan, _, _ = generate.sample_run(runs["cgan"], len(digits), digits=digits)
+    panels = [viz.add_caption(viz.enlarge(viz.make_grid(images, columns), SCALE), title)
+              for images, columns, title in (
+                  (dcgan, side, "DCGAN: random noise codes"),
+                  (cgan, NUM_CLASSES, "CGAN: row d asked for digit d, 0 to 9"))]
+    viz.write_png(path, viz.side_by_side(panels, gap=16, fill=0))
     return path

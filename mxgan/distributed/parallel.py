@@ -151,7 +151,7 @@ class DeviceCopies:
     """One network's parameters, a copy on every device: gradients summed through ``store``
     (over devices and workers), then one optimiser step for every copy.
 
-    ``weights`` and ``grads`` are [parameter][device] arrays that never move, so the per-step
+    ``weights`` and ``grads`` are ``[parameter][device]`` arrays that never move, so the per-step
     update only reads these lists. With a store, every copy starts from rank 0's device 0.
     """
 

@@ -159,7 +159,7 @@ class ExecutorGAN(Trainer):
         self._d_power = PowerIteration(d_copies.names, d_copies.weights)
 
     def _device_copies(self, net, store):
-        """``net``'s [parameter][device] weights and gradients with their optimiser."""
+        """``net``'s ``[parameter][device]`` weights and gradients with their optimiser."""
         executors = [device.executors[net] for device in self.devices]
         names = self._names[net]
         weights = [[executor.arg_dict[name] for executor in executors] for name in names]
