@@ -10,8 +10,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from .common import capacity
 from .common.checks import UsageError
 from .common.files import check_writable_dir

@@ -387,3 +387,9 @@ def test_ctrl_c_twice_while_training_ends_in_one_line_and_no_partial_checkpoint(
     assert not _leftovers(tmp_path)
     if (tmp_path / "run" / "checkpoints").is_dir():
         checkpoint.find(tmp_path / "run")
+
+
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
+def test_an_output_file_that_is_a_device_is_refused_not_replaced(device):
+    with pytest.raises(UsageError, match="%s is a device, pipe or socket" % device):
+        files.check_writable_file(device)

@@ -30,7 +30,7 @@ class WriteFailed(OSError):
     """A file could not be written where it goes (full or read-only disk, no permission).
 
     The message names the file and the free space on its filesystem; whoever knows the run it
-    belongs to adds what survived (``survivors``, see `mxgan.run.naming_survivors`).
+    belongs to adds what survived (``survivors``, see `mxgan.runs.survivors`).
     """
 
     exit_code = WRITE_FAILED_EXIT
@@ -250,9 +250,13 @@ def check_writable_dir(path, flag="--out"):
 
 
 def check_writable_file(path, flag="--out"):
-    """``path`` as a file this process can write; a `UsageError` naming ``flag`` otherwise."""
+    """``path`` as a file this process can write; a `UsageError` naming ``flag`` otherwise (a
+    device, pipe or socket too: the new file would be renamed over it, replacing it)."""
     path = Path(path)
     if path.is_dir():
         raise UsageError("%s %s is a directory: give a file name" % (flag, path))
+    if path.exists() and not path.is_file():
+        raise UsageError("%s %s is a device, pipe or socket, not a file: give a file name"
+                         % (flag, path))
     check_writable_dir(path.parent, flag)
     return path
