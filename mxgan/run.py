@@ -140,12 +140,13 @@ def build(model, config, contexts, cluster, *, offline=False, dry_run=False):
 
     The networks come first, so a flag they refuse is reported before any data is loaded; the
     run's length in steps, which needs the number of images, is then set once, as
-    ``config["iterations"]``, for the learning-rate schedule and the loop alike.
+    ``config["iterations"]``, for the learning-rate schedule and the loop alike. Memory for
+    training is checked once the data has said whether the batch fits in it at all.
     """
     networks, make_trainer = MODELS[model]
     generator, discriminator = networks(config)
-    check_training_memory(config, generator, discriminator, contexts)
     data = training_data(config, cluster, offline=offline, dry_run=dry_run)
+    check_training_memory(config, generator, discriminator, contexts)
     config["iterations"] = run_length(config, data.batches_per_epoch)
     return make_trainer(generator, discriminator, config, contexts, cluster), data
 
