@@ -17,6 +17,7 @@ from mxgan.common import capacity, files, viz
 from mxgan.common.capacity import TooLarge
 from mxgan.common.checks import UsageError
 from mxgan.common.files import STAGING_PREFIX, WriteFailed
+from mxgan.quality import classifier
 from mxgan.runs import lookup, survivors
 from mxgan.runs.board import EventFile
 from mxgan.runs.rundir import MetricsLog, read_metrics
@@ -393,3 +394,13 @@ def test_ctrl_c_twice_while_training_ends_in_one_line_and_no_partial_checkpoint(
 def test_an_output_file_that_is_a_device_is_refused_not_replaced(device):
     with pytest.raises(UsageError, match="%s is a device, pipe or socket" % device):
         files.check_writable_file(device)
+
+
+def test_a_classifier_cache_that_cannot_be_written_costs_a_warning_not_the_scores(
+        tmp_path, monkeypatch, caplog):
+    def incomplete(*args, **kwargs):
+        raise mx.base.MXNetError("FileStream.Write incomplete")
+    monkeypatch.setattr(mx.model, "save_checkpoint", incomplete)
+    classifier._save(tmp_path / "cache", (None, {}, {}), {"dataset": "mnist"})
+    assert "cannot cache the classifier in %s" % (tmp_path / "cache") in caplog.text
+    assert not (tmp_path / "cache").exists() and not _leftovers(tmp_path)
