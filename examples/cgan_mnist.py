@@ -14,6 +14,7 @@ import sys
 
 from mxgan import cli, run
 from mxgan.nets.conditions import CONDITIONS
+from mxgan.runs.survivors import naming_survivors
 
 # Named defaults (--profile), each with what it is for (--help lists them); gpu and cpu are the
 # devices' own.
@@ -50,10 +51,10 @@ def build_parser():
                      help="cdcgan28's D also projects its features on a learned embedding of "
                           "the digit (Miyato and Koyama, 2018) "
                           + by_profile("projection", absent="off"))
-    net.add_argument("--nz", type=cli.positive_int_type, default=96, help="noise size")
-    net.add_argument("--ngf", type=cli.positive_int_type,
+    net.add_argument("--nz", type=cli.width_type, default=96, help="noise size")
+    net.add_argument("--ngf", type=cli.width_type,
                      help="cdcgan28's generator width (default: 28)")
-    net.add_argument("--ndf", type=cli.positive_int_type,
+    net.add_argument("--ndf", type=cli.width_type,
                      help="cdcgan28's discriminator width (default: 28)")
     infer = parser.add_argument_group("inference")
     infer.add_argument("--infer", type=cli.digit_type, metavar="DIGIT",
@@ -72,14 +73,15 @@ def main(argv=None):
     args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
     run_dir = run.run_directory(args, MODEL)
-    if args.infer is not None:
-        return run.write_samples(run_dir, args.num, model=MODEL, seed=args.seed,
-                                 digit=args.infer, checkpoint_dir=args.checkpoint)
-    if args.interpolate:
-        return run.write_interpolations(run_dir, model=MODEL, checkpoint_dir=args.checkpoint,
-                                        seed=args.seed)
-    contexts = cli.training_contexts(args.ctx, command_line=argv is None)
-    return run.train(args, run_dir, contexts, given=given, model=MODEL, profiles=PROFILES)
+    with naming_survivors(run_dir):
+        if args.infer is not None:
+            return run.write_samples(run_dir, args.num, model=MODEL, seed=args.seed,
+                                     digit=args.infer, checkpoint_dir=args.checkpoint)
+        if args.interpolate:
+            return run.write_interpolations(run_dir, model=MODEL, checkpoint_dir=args.checkpoint,
+                                            seed=args.seed)
+        contexts = cli.training_contexts(args.ctx, command_line=argv is None)
+        return run.train(args, run_dir, contexts, given=given, model=MODEL, profiles=PROFILES)
 
 
 if __name__ == "__main__":

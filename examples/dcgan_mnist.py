@@ -12,6 +12,7 @@ import functools
 import sys
 
 from mxgan import cli, run
+from mxgan.runs.survivors import naming_survivors
 
 # Named defaults (--profile), each with what it is for (--help lists them); gpu and cpu are the
 # devices' own.
@@ -53,11 +54,11 @@ def build_parser():
                           + by_profile("image_size"))
     net.add_argument("--channels", type=int, choices=(1, 3),
                      help="image channels " + by_profile("channels"))
-    net.add_argument("--ngf", type=cli.positive_int_type,
+    net.add_argument("--ngf", type=cli.width_type,
                      help="generator width " + by_profile("ngf"))
-    net.add_argument("--ndf", type=cli.positive_int_type,
+    net.add_argument("--ndf", type=cli.width_type,
                      help="discriminator width " + by_profile("ndf"))
-    net.add_argument("--nz", type=cli.positive_int_type, default=100, help="noise size")
+    net.add_argument("--nz", type=cli.width_type, default=100, help="noise size")
     sampling = parser.add_argument_group("sampling")
     sampling.add_argument("--generate", type=cli.positive_int_type, metavar="N",
                           help="sample N images from the trained model instead of training")
@@ -72,12 +73,13 @@ def main(argv=None):
     args, given = cli.parse_given(build_parser(), argv)
     cli.check_common(args)
     run_dir = run.run_directory(args, MODEL)
-    if args.generate:
-        return run.write_samples(run_dir, args.generate, model=MODEL, seed=args.seed)
-    if args.interpolate:
-        return run.write_interpolations(run_dir, model=MODEL, seed=args.seed)
-    contexts = cli.training_contexts(args.ctx, command_line=argv is None)
-    return run.train(args, run_dir, contexts, given=given, model=MODEL, profiles=PROFILES)
+    with naming_survivors(run_dir):
+        if args.generate:
+            return run.write_samples(run_dir, args.generate, model=MODEL, seed=args.seed)
+        if args.interpolate:
+            return run.write_interpolations(run_dir, model=MODEL, seed=args.seed)
+        contexts = cli.training_contexts(args.ctx, command_line=argv is None)
+        return run.train(args, run_dir, contexts, given=given, model=MODEL, profiles=PROFILES)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .cli import main_guard, new_parser, path_type, positive_int_type, seed_type
+from .common import capacity
 from .common.checks import UsageError
 from .common.files import check_writable_file
 from .data.sources import DATASETS
@@ -20,10 +21,12 @@ from .quality.classifier import checked_images
 from .quality.report import evaluate_and_report
 from .quality.scores import FD_SAMPLES, SCORED_SAMPLES
 from .runs.lookup import NEEDED_TO_SAMPLE, require_checkpoint
-from .training import generate
+from .training import checkpoint, generate
 from .training.checkpoint import CheckpointError
 
 SCORES_FILE = "scores.json"
+# Copies of the samples (float32) that scoring holds at once: the samples, the classifier's input.
+SCORING_COPIES = 2
 
 
 def parse_args(argv=None):
@@ -75,6 +78,9 @@ def _sample_run(args):
     if args.labels is not None:
         raise UsageError("--labels goes with --samples; a run's samples carry their own digits")
     ckpt = require_checkpoint(args.run_dir, needs=NEEDED_TO_SAMPLE + ("dataset",))
+    shape = generate.image_shape(checkpoint.load_meta(ckpt)["config"])
+    capacity.check_memory(SCORING_COPIES * capacity.array_bytes((args.num,) + shape),
+                          "scoring --num %d samples" % args.num, "lower --num")
     try:
         return generate.sample_run(args.run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt)
     except CheckpointError as err:
@@ -100,11 +106,33 @@ def _read_samples(args):
 
 
 def _load_npy(path):
-    """The array in a .npy file; a `UsageError` when it cannot be read."""
+    """The array in a .npy file; a `UsageError` when it cannot be read or is shorter than its
+    header says, a `mxgan.common.capacity.TooLarge` when it would not fit in memory (as
+    float32: how it is scored), both before the array is read."""
+    shape, dtype = _npy_header(path)
+    nbytes = capacity.array_bytes(shape, dtype.itemsize)
+    if Path(path).stat().st_size < nbytes:
+        raise UsageError("%s is cut short: its header promises %s of %s, the file is smaller"
+                         % (path, "x".join(map(str, shape)), dtype))
+    capacity.check_memory(nbytes + capacity.array_bytes(shape), "reading %s" % path,
+                          "score fewer samples")
     try:
         return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise UsageError("cannot read %s as a .npy array: %s" % (path, err))
+    except (OSError, ValueError, EOFError) as err:
+        raise UsageError("cannot read %s as a .npy array: %s" % (path, err)) from None
+
+
+def _npy_header(path):
+    """(shape, dtype) from a .npy file's header; a `UsageError` when it has none."""
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read(f)
+    except (OSError, ValueError, EOFError) as err:
+        raise UsageError("cannot read %s as a .npy array: %s" % (path, err)) from None
+    return shape, dtype
 
 
 def _check_labels(labels, count, path):

@@ -13,7 +13,8 @@ from pathlib import Path
 from .cli import add_run_args, main_guard, new_parser, positive_int_type, seed_type
 from .common.checks import UsageError
 from .runs.lookup import how_to_train, require_checkpoint
-from .runs.showcase import interpolate_run, sample_grids, timeline_pictures
+from .runs.showcase import check_walk_size, interpolate_run, sample_grids, timeline_pictures
+from .training import checkpoint
 
 
 def parse_args(argv=None):
@@ -44,6 +45,8 @@ def _check_inputs(args):
     ckpt = None if args.only == "timeline" else require_checkpoint(args.run_dir, args.checkpoint)
     if args.steps < 2:
         raise UsageError("--steps must be at least 2 (a walk has two ends), got %d" % args.steps)
+    if ckpt is not None:
+        check_walk_size(checkpoint.load_meta(ckpt)["config"], args.rows, args.steps)
     return ckpt
 
 

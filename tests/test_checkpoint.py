@@ -59,7 +59,7 @@ def test_only_the_two_newest_checkpoints_are_kept(saved):
 
 def test_a_failed_save_leaves_no_half_written_checkpoint(saved, monkeypatch):
     _, trainer, run_dir = saved
-    real_save = mx.model.save_checkpoint
+    real_save = mx.nd.save
     calls = []
 
     def second_net_fails(*args, **kwargs):
@@ -67,7 +67,7 @@ def test_a_failed_save_leaves_no_half_written_checkpoint(saved, monkeypatch):
         if len(calls) == 2:
             raise OSError("disk full")
         return real_save(*args, **kwargs)
-    monkeypatch.setattr(mx.model, "save_checkpoint", second_net_fails)
+    monkeypatch.setattr(mx.nd, "save", second_net_fails)
     with pytest.raises(OSError, match="disk full"):
         checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}})
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["iter-000001",
@@ -273,5 +273,6 @@ def test_optimizer_state_that_would_run_code_is_refused(saved, tmp_path):
     next(ckpt.glob("generator-*.states")).write_bytes(pickle.dumps({0: _Planted(str(planted))}))
     (ckpt / checkpoint.MANIFEST).write_text(json.dumps(checkpoint._describe_files(ckpt)))
     with pytest.raises(CheckpointError, match="not loadable optimiser state.*os.mkdir|posix"):
-        tiny.TRAINERS[model](seed=1, recipe=Recipe(ema_decay=0.9)).restore(checkpoint.find(run_dir))
+        tiny.TRAINERS[model](seed=1, recipe=Recipe(ema_decay=0.9)).restore(ckpt)
+    assert checkpoint.find(run_dir).name == "iter-000001"  # verifying refuses it too
     assert not planted.exists()

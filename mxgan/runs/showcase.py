@@ -34,7 +34,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..common import viz
+from ..common import capacity, viz
+from ..common.capacity import TooLarge
 from ..common.checks import UsageError
 from ..nets.conditions import NUM_CLASSES, encode_digits
 from ..training import generate
@@ -44,6 +45,7 @@ TIMELINE_PICKS = 6  # grids in timeline.png
 MAX_TIMELINE_FRAMES = 40  # frames in timeline.gif; more grids are thinned evenly
 WALK_FRAMES = 24  # frames of each walk in interpolation.gif (then played back)
 MORPH_FRAMES = 6  # frames from one digit to the next in digits.gif (one-hot condition)
+MAX_PICTURE_SIDE = 2 ** 15  # pixels a side of a written picture may have at most (viewers' limits)
 SCALE = 2  # pixel enlargement of the generated pictures (28 px digits are tiny on a screen)
 # How long GIF frames show, in ms: a grid of the timeline (the last one lingers), a step of a
 # latent walk, a digit of the digits' morph and a frame between two digits.
@@ -237,3 +239,19 @@ def _digit_pictures(module, out_dir, *, rows, seed, condition):
                  for label in labels]
     viz.write_gif(gif, frames, duration_ms=durations)
     return [png, gif]
+
+
+def check_walk_size(config, rows, steps):
+    """A `mxgan.common.capacity.TooLarge` before anything is drawn when the walks of ``rows`` x
+    ``steps`` images of a run (its ``config``) would not fit in memory, or make interpolation.png
+    wider or taller than `MAX_PICTURE_SIDE` pixels."""
+    rows = rows or (NUM_CLASSES if config.get("condition") else 8)
+    shape = generate.image_shape(config)
+    sides = [SCALE * (count * (shape[1] + 2) + 2) for count in (steps, rows)]
+    if max(sides) > MAX_PICTURE_SIDE:
+        raise TooLarge("--rows %d and --steps %d make interpolation.png %d x %d pixels, more "
+                       "than %d on a side: lower them" % (rows, steps, *sides, MAX_PICTURE_SIDE))
+    images = rows * (steps + 2 * WALK_FRAMES + (NUM_CLASSES * (MORPH_FRAMES + 1)
+                                                if config.get("condition") else 0))
+    capacity.check_memory(capacity.array_bytes((images,) + shape),
+                          "--rows %d and --steps %d" % (rows, steps), "lower them")
