@@ -11,7 +11,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import cli, evaluate, launch, run, showcase
+from mxgan import cli, evaluate, launch, run
 from mxgan.common import capacity, files, viz
 from mxgan.common.capacity import TooLarge
 from mxgan.common.checks import UsageError
@@ -20,7 +20,7 @@ from mxgan.quality import classifier
 from mxgan.runs import lookup, survivors
 from mxgan.runs.board import EventFile
 from mxgan.runs.rundir import MetricsLog, read_metrics
-from mxgan.runs.showcase import check_walk_size
+from mxgan.runs.showcase import check_walk_size, read_picture
 from mxgan.training import checkpoint, generate
 from mxgan.training.checkpoint import NonFinite
 from mxgan.training.trainer import Recipe
@@ -280,7 +280,7 @@ def test_samples_stream_to_an_array_and_a_grid_of_the_first_256(saved, tmp_path)
     batches = generate.draw_batches(module, config, 300, seed=2)
     png, npy = generate.write_sample_files(batches, 300, (1, 28, 28), tmp_path / "out", "g")
     np.testing.assert_array_equal(np.load(npy), drawn)
-    assert showcase.read_picture(png).shape == (2 * (16 * 30 + 2),) * 2 + (1,)
+    assert read_picture(png).shape == (2 * (16 * 30 + 2),) * 2 + (1,)
 
 
 def test_a_count_the_disk_cannot_hold_is_refused_before_drawing(saved, monkeypatch, capsys):
