@@ -40,6 +40,7 @@ MODEL = "cgan"
 def build_parser():
     parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]), profiles=PROFILES,
                                    notes=PROFILE_NOTES)
+    cli.add_sampling_args(parser, conditional=True)
     by_profile = functools.partial(cli.profile_default, PROFILES)
     net = parser.add_argument_group("network")
     net.add_argument("--network", choices=("cgan28", "cdcgan28"),
@@ -76,7 +77,8 @@ def main(argv=None):
     with naming_survivors(run_dir):
         if args.infer is not None:
             return run.write_samples(run_dir, args.num, model=MODEL, seed=args.seed,
-                                     digit=args.infer, checkpoint_dir=args.checkpoint)
+                                     digit=args.infer, checkpoint_dir=args.checkpoint,
+                                     overrides=cli.sampling_overrides(args))
         if args.interpolate:
             return run.write_interpolations(run_dir, model=MODEL, checkpoint_dir=args.checkpoint,
                                             seed=args.seed)

@@ -257,11 +257,13 @@ def write_interpolations(run_dir, *, model, checkpoint_dir=None, seed=0):
     return 0
 
 
-def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=None):
+def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=None,
+                  overrides=None):
     """The ``--generate N`` / ``--infer D`` action: ``num`` samples (of ``digit``, for a CGAN)
-    of a run of ``model`` as an array streamed to the run directory and a grid of the first
-    `mxgan.training.generate.GRID_SAMPLES`; returns the exit code. A count the disk cannot hold is
-    refused before anything is drawn (`mxgan.common.capacity.TooLarge`)."""
+    of a run of ``model``, drawn as its sampling settings say but for ``overrides``
+    (`mxgan.training.generate.run_sampling`), as an array streamed to the run directory and a
+    grid of the first `mxgan.training.generate.GRID_SAMPLES`; returns the exit code. A count the
+    disk cannot hold is refused before anything is drawn (`mxgan.common.capacity.TooLarge`)."""
     ckpt, config = open_run(run_dir, checkpoint_dir, model=model)
     conditional = config.get("condition") is not None
     if digit is not None and not conditional:
@@ -273,8 +275,11 @@ def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=Non
     capacity.check_disk(run_dir, generate.files_bytes(num, sample_shape),
                         "writing {:,} samples ({}.npy and .png)".format(num, stem),
                         "ask for fewer, or free some space")
+    sampling = generate.run_sampling(config, overrides)
     module = generate.load_generator(ckpt, batch_size=config["batch_size"])
-    batches = generate.draw_batches(module, config, num, seed=seed, digit=digit)
+    critic = generate.open_critic(ckpt, config) if sampling.rejects else None
+    batches = generate.draw_batches(module, config, num, seed=seed, digit=digit,
+                                    sampling=sampling, critic=critic)
     png, npy = generate.write_sample_files(batches, num, sample_shape, run_dir, stem)
     shown = "all %d samples" % num if num <= generate.GRID_SAMPLES else (
         "the first %d of {:,} samples".format(num) % generate.GRID_SAMPLES)

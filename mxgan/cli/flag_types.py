@@ -36,6 +36,9 @@ learning_rate_type = make_number_type(float, lambda v: math.isfinite(v) and v > 
 adam_beta_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 real_label_type = make_number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
 decay_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+truncation_type = make_number_type(float, lambda v: math.isfinite(v) and v >= 0,
+                                   "a number >= 0 (0: off)")
+acceptance_type = make_number_type(float, lambda v: 0 < v <= 1, "a number in (0, 1] (1: off)")
 
 
 def path_type(text):

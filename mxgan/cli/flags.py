@@ -7,7 +7,9 @@ from ..common.checks import UsageError
 from ..data.sources import DATASETS
 from ..distributed.parallel import KVSTORES
 from ..nets.symbols import GRAPHS
+from ..training.sampling import SAMPLING_KEYS
 from .flag_types import (
+    acceptance_type,
     adam_beta_type,
     batch_size_type,
     count_type,
@@ -17,6 +19,7 @@ from .flag_types import (
     positive_int_type,
     real_label_type,
     seed_type,
+    truncation_type,
 )
 from .profiles import profile_default, profiles_epilog
 
@@ -134,6 +137,32 @@ def _add_output_args(out):
     out.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
                      help="write TensorBoard event files into DIR (default RUN_DIR/tensorboard); "
                           "needs tensorboardX: pip install -e \".[tensorboard]\"")
+
+
+def add_sampling_args(parser, *, conditional):
+    """The sampling settings (`mxgan.training.sampling.Sampling`): given when training, they are
+    recorded in config.json and every later sample and score of the run uses them; given when
+    sampling or scoring, they replace the run's for that command. ``conditional`` adds the
+    digit check."""
+    group = parser.add_argument_group("sampling quality (no training cost)")
+    group.add_argument("--truncation", type=truncation_type, metavar="PSI",
+                       help="draw noise values beyond +-PSI again (the truncation trick); 0: off "
+                            "(default: the run's, else per device)")
+    group.add_argument("--acceptance", type=acceptance_type, metavar="RATE",
+                       help="discriminator rejection sampling: keep this fraction of the drawn "
+                            "samples, those D finds likeliest real; 1: off (default: the run's, "
+                            "else per device)")
+    if conditional:
+        group.add_argument("--digit-check", action=argparse.BooleanOptionalAction,
+                           help="reject a sample D rates likelier as another digit than the "
+                                "one asked (default: the run's, else per device)")
+    return parser
+
+
+def sampling_overrides(args):
+    """The sampling settings the command line gives ({key: value or None}), for
+    `mxgan.training.generate.sample_run`."""
+    return {key: getattr(args, key, None) for key in SAMPLING_KEYS}
 
 
 def check_common(args):
