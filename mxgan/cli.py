@@ -21,7 +21,7 @@ from . import DMLC_JOB_VARIABLES
 from .checks import UserError
 from .data.sources import DATASETS
 from .nets.symbols import GRAPHS
-from .training import checkpoint
+from .training import checkpoint, levers
 from .training.checkpoint import CheckpointError
 from .training.parallel import KVSTORES
 
@@ -113,6 +113,15 @@ learning_rate_type = make_number_type(float, lambda v: math.isfinite(v) and v > 
 adam_beta_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 real_label_type = make_number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
 decay_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+top_k_fraction_type = make_number_type(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
+
+
+def policy_type(text):
+    """argparse type: a DiffAugment policy (`mxgan.training.levers.parse_policy`)."""
+    try:
+        return levers.parse_policy(text)
+    except levers.AugmentationError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def path_type(text):
@@ -239,6 +248,7 @@ def add_training_args(parser, *, profiles, default_dataset="mnist"):
                           "dry-run with --dry-run); any flag given overrides them")
     _add_fit_args(fit)
     _add_discriminator_args(parser.add_argument_group("discriminator levers"))
+    _add_input_levers(parser.add_argument_group("levers between G and D"))
     _add_output_args(parser.add_argument_group("output"))
     return parser
 
@@ -263,6 +273,8 @@ def _add_fit_args(fit):
                      help="D's own learning rate, for two time-scales (default: per device; "
                           "where the device sets none, --lr)")
     fit.add_argument("--beta1", type=adam_beta_type, default=0.5, help="Adam beta1")
+    fit.add_argument("--beta2", type=adam_beta_type,
+                     help="Adam beta2 (default: per device; where the device sets none, 0.999)")
     fit.add_argument("--lr-decay", choices=("none", "linear"),
                      help="learning rates constant, or falling linearly to 0 at the last step "
                           "(default: per device)")
@@ -300,6 +312,21 @@ def _add_discriminator_args(levers):
     levers.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction,
                         help="divide D's weights by their largest singular value (one power "
                              "iteration a step) and drop D's BatchNorm, as SNGAN (default: off)")
+
+
+def _add_input_levers(levers):
+    levers.add_argument("--top-k-final", type=top_k_fraction_type, metavar="FRACTION",
+                        help="train G only on the fakes D scores most real: all of them at first, "
+                             "a share falling geometrically to FRACTION at step --top-k-steps "
+                             "(Sinha et al.); 1: all, always (default: per device; else 1)")
+    levers.add_argument("--top-k-steps", type=positive_int_type, metavar="N",
+                        help="the step at which --top-k-final's share reaches FRACTION "
+                             "(default: per device; else 2000)")
+    levers.add_argument("--diffaugment", type=policy_type, metavar="POLICY",
+                        help="DiffAugment: translation (up to 1/8 of the side, zero fill) "
+                             "and/or cutout (a square of half the side), comma-separated, on every "
+                             "image D sees, G's gradient flowing through; '': none "
+                             "(default: per device; else none)")
 
 
 def _add_output_args(out):

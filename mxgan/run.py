@@ -32,12 +32,13 @@ from .training.rundir import MARK_KEYS, RunLock, recorded_config
 from .training.trainer import Recipe
 
 # Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
+TRAINING_LEVERS = ("lr_warmup", "d_steps", "ema_start", "beta2", "top_k_final", "top_k_steps",
+                   "diffaugment")
 SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
-               "real_label", "batch_size", "epochs", "max_iters", "graph", "lr_warmup",
-               "d_steps", "ema_start", *symbols.D_LEVERS)
+               "real_label", "batch_size", "epochs", "max_iters", "graph", *TRAINING_LEVERS,
+               *symbols.D_LEVERS)
 # Shared keys newer than the first runs, at what trained those: `Recipe`'s defaults, levers off.
-LATER_KEYS = dict({key: getattr(Recipe, key) for key in ("lr_warmup", "d_steps", "ema_start")},
-                  **symbols.D_LEVERS)
+LATER_KEYS = dict({key: getattr(Recipe, key) for key in TRAINING_LEVERS}, **symbols.D_LEVERS)
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
                  "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection")}
