@@ -39,8 +39,8 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
                                profiles=PROFILES, train_command="python x.py")
     assert (named["profile"], named["batch_size"], named["max_iters"]) == ("dry-run", 8, 9)
     assert {key: config[key] for key in run.LATER_KEYS} == dict(
-        lr_warmup=0, d_steps=1, ema_start=0, minibatch_std=False,
-        spectral_norm=False)  # today's training
+        lr_warmup=0, d_steps=1, ema_start=0, beta2=0.999, top_k_final=1.0, top_k_steps=2000,
+        diffaugment="", minibatch_std=False, spectral_norm=False)  # today's training
     warm = run.resolve_config(_args(lr_warmup=50, d_steps=2), [mx.cpu()], model="dcgan",
                               profiles=PROFILES, train_command="python x.py")
     assert (warm["lr_warmup"], warm["d_steps"], warm["ema_start"]) == (50, 2, 0)
@@ -54,6 +54,9 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
     (dict(ngf=8), "--ngf 8 (the run has 28)"),
     (dict(d_steps=2), "--d-steps 2 (the run has 1)"),  # SAVED predates the key: 1 all along
     (dict(spectral_norm=True), "--spectral-norm True (the run has False)"),  # SAVED predates it
+    (dict(top_k_final=0.5), "--top-k-final 0.5 (the run has 1.0)"),
+    (dict(diffaugment="translation"), "--diffaugment translation (the run has )"),
+    (dict(beta2=0.99), "--beta2 0.99 (the run has 0.999)"),
 ])
 def test_a_resume_refuses_a_flag_that_changes_the_runs_meaning(given, shown):
     with pytest.raises(UsageError, match="these flags differ: %s" % shown.replace(
@@ -69,7 +72,8 @@ def test_a_resume_takes_a_longer_run_and_other_devices_and_repeats_the_rest():
 
 
 def test_a_resume_of_a_run_recorded_before_the_levers_takes_their_defaults():
-    levers = dict(lr_warmup=0, d_steps=1, ema_start=0, minibatch_std=False, spectral_norm=False)
+    levers = dict(lr_warmup=0, d_steps=1, ema_start=0, beta2=0.999, top_k_final=1.0,
+                  top_k_steps=2000, diffaugment="", minibatch_std=False, spectral_norm=False)
     config = run.resumed_config(SAVED, _args(**levers), set(levers), [mx.cpu()])
     assert {key: config[key] for key in levers} == levers
 
@@ -106,7 +110,9 @@ def test_the_run_length_is_worked_out_once_for_the_schedule_and_the_loop(monkeyp
     assert config["iterations"] == trainer.recipe.decay_steps == 10
 
 
-@pytest.mark.parametrize("levers", [{}, dict(lr_warmup=3, d_steps=2, ema_start=4)],
+@pytest.mark.parametrize("levers", [{}, dict(lr_warmup=3, d_steps=2, ema_start=4, beta2=0.99,
+                                             top_k_final=0.5, top_k_steps=100,
+                                             diffaugment="cutout")],
                          ids=["recorded before them", "given"])
 def test_the_levers_reach_the_recipe_and_a_config_without_them_trains_as_before(
         monkeypatch, levers):
@@ -114,9 +120,11 @@ def test_the_levers_reach_the_recipe_and_a_config_without_them_trains_as_before(
     config = dict(SAVED, batch_size=8, ngf=4, ndf=4, nz=8, ema_decay=0.9, **levers)
     trainer, _ = run.build("dcgan", config, [mx.cpu()], Cluster())
     recipe = trainer.recipe
-    assert (recipe.lr_warmup, recipe.d_steps, recipe.ema_start) == (
-        levers.get("lr_warmup", 0), levers.get("d_steps", 1), levers.get("ema_start", 0))
+    assert {key: getattr(recipe, key) for key in run.TRAINING_LEVERS} == {
+        key: levers.get(key, run.LATER_KEYS[key]) for key in run.TRAINING_LEVERS}
     assert trainer.average.start == recipe.ema_start
+    assert (trainer._augmentation is None) == (not levers)
+    assert trainer.updater("generator").optimizer.beta2 == levers.get("beta2", 0.999)
 
 
 @pytest.mark.parametrize("option, message", [

@@ -15,6 +15,7 @@ from ..data.iters import ConditionalRandIter, fill_unit_range
 from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
 from ..nets.spectral import PowerIteration, is_power_vector
 from . import parallel
+from .levers import DiffAugment, augment, generator_gradient
 from .parallel import Cluster
 from .trainer import NETS, Recipe, Trainer, zero
 
@@ -36,10 +37,12 @@ def _bind(symbol, ctx, param_grad_req, **input_shapes):
 
 
 class _Executors:
-    """One device's executors: G, D and D's input-gradient executor, for one batch slice."""
+    """One device's executors: G, D and D's input-gradient executor, for one batch slice, and
+    the augmentation (`mxgan.training.levers.DiffAugment`, or None) of every image D sees."""
 
-    def __init__(self, generator, discriminator, ctx, batch_size, *, nz, condition, image_shape):
-        self.ctx = ctx
+    def __init__(self, generator, discriminator, ctx, batch_size, *, nz, condition, image_shape,
+                 augmentation=None):
+        self.ctx, self.augmentation = ctx, augmentation
         cond_shape = condition_shape(batch_size, condition)
         self.exec_g = _bind(generator, ctx, "write", rand=(batch_size, nz, 1, 1), cond=cond_shape)
         # D's parameters accumulate ('add') so the fake and real gradients sum in place.
@@ -68,22 +71,36 @@ class _Executors:
         self.exec_g.forward(is_train=True)
         return self.exec_g.outputs[0]
 
-    def d_forward_backward(self, images, cond, *, label, input_gradient_only=False):
+    def d_forward_backward(self, images, cond, *, label):
         """Forward and backward D on (images, cond) all labelled ``label``; returns a copy of D's
-        probabilities. With ``input_gradient_only`` the second executor runs instead: it leaves
-        d loss / d images for `g_backward` and computes no gradient of D's parameters."""
-        images.copyto(self.exec_d.arg_dict["data"])
-        return self._d_pass(self.exec_d_input if input_gradient_only else self.exec_d, cond, label)
+        probabilities."""
+        augment(self.augmentation, images)[0].copyto(self.exec_d.arg_dict["data"])
+        return self._d_pass(self.exec_d, cond, label)
 
     def d_forward_backward_real(self, data_u8, cond, *, label):
         """The same on uint8 real images, scaled to [-1, 1] straight into D's input."""
-        fill_unit_range(data_u8, self.exec_d.arg_dict["data"])
+        data = self.exec_d.arg_dict["data"]
+        fill_unit_range(data_u8, data)
+        if self.augmentation is not None:
+            self.augmentation(data)[0].copyto(data)
         return self._d_pass(self.exec_d, cond, label)
 
-    def g_backward(self):
-        """G's backward pass with D's input gradient (of the last ``input_gradient_only`` pass)
-        as its output gradient."""
-        self.exec_g.backward([self.exec_d_input.grad_dict["data"]])
+    def g_forward_backward(self, images, cond):
+        """D's input-gradient executor on (fakes, asked digits) labelled real: it leaves d loss /
+        d images for `g_backward` and computes no gradient of D's parameters. Returns (D's
+        probabilities, the augmentation drawn or None)."""
+        augmented, transform = augment(self.augmentation, images)
+        augmented.copyto(self.exec_d.arg_dict["data"])
+        return self._d_pass(self.exec_d_input, cond, 1), transform
+
+    def g_backward(self, g_pass, *, fraction):
+        """G's backward pass with D's input gradient of the last `g_forward_backward`, which
+        returned ``g_pass``, through the levers (`mxgan.training.levers.generator_gradient`) as
+        its output gradient."""
+        prob, transform = g_pass
+        grad = generator_gradient(self.exec_d_input.grad_dict["data"], prob, fraction=fraction,
+                                  transform=transform)
+        self.exec_g.backward([grad])
 
     def _d_pass(self, executor, cond, label):
         cond.copyto(self.exec_d.arg_dict["cond"])
@@ -110,7 +127,8 @@ class ExecutorGAN(Trainer):
     cluster : mxgan.training.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
     recipe : mxgan.training.trainer.Recipe
-        Learning rates, D's target for real images and G's weight average.
+        Learning rates, D's target for real images, G's weight average and the levers between
+        G and D (`mxgan.training.levers`; top-k picks within each device's slice).
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, condition, context,
@@ -125,7 +143,8 @@ class ExecutorGAN(Trainer):
         self._names = {net: _param_names(symbol) for net, symbol in self.symbols.items()}
         self.replicas = parallel.Replicas(self.context, self.worker_batch, functools.partial(
             _Executors, generator, discriminator, nz=nz, condition=condition,
-            image_shape=image_shape))
+            image_shape=image_shape,
+            augmentation=DiffAugment.of(recipe.diffaugment, image_shape)))
         self._init_params(recipe.initializer())
         store = parallel.create_store(self.cluster, len(self.context))
         self._params = {net: self._device_copies(net, recipe.optimizer(net, batch_size), store)
@@ -186,11 +205,11 @@ class ExecutorGAN(Trainer):
 
     def _train_generator(self, fakes):
         """G learns to make D accept (fake, asked digit) through D's input gradient."""
-        prob_gen = self._on_devices(_Executors.d_forward_backward, *fakes, label=1,
-                                    input_gradient_only=True)
-        self.replicas.map(_Executors.g_backward)
+        g_passes = self.replicas.map(_Executors.g_forward_backward, *fakes)
+        self.replicas.map(_Executors.g_backward, g_passes,
+                          fraction=self.recipe.top_k_fraction(self.iteration))
         self._params["generator"].update()
-        return prob_gen
+        return self.replicas.gather([prob for prob, _ in g_passes])
 
     def _generate(self, rand, cond):
         """G's images for a worker batch of noise and digits, one slice per device."""
