@@ -17,16 +17,19 @@ from pathlib import Path
 
 import mxnet as mx
 
-from benchmarks.quality import score_fields
-
 ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.quality import score_fields  # noqa: E402
+
 RECORDS = ROOT / "records" / "levers-dcgan.jsonl"
 
 
-def provenance():
-    """Commit, date, machine and versions of a measurement."""
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+def provenance(commit=None):
+    """Commit (default: this checkout's), date, machine and versions of a measurement."""
+    commit = commit or subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT,
+                                      capture_output=True, text=True).stdout.strip()
     return {"commit": commit, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
         timespec="seconds"), "machine": _cpu_model(), "python": platform.python_version(),
         "mxnet": mx.__version__}
@@ -39,11 +42,11 @@ def _cpu_model():
     return platform.processor()
 
 
-def record(run_dir, command):
-    """The record of the finished run in ``run_dir``, trained by ``command``."""
+def record(run_dir, command, commit=None):
+    """The record of the finished run in ``run_dir``, trained by ``command`` at ``commit``."""
     config = json.loads((Path(run_dir) / "config.json").read_text())
     return {"run": Path(run_dir).name, "command": command, "seed": config["seed"],
-            "steps": config["iterations"], **score_fields(run_dir), **provenance()}
+            "steps": config["iterations"], **score_fields(run_dir), **provenance(commit)}
 
 
 def table(records):
@@ -63,13 +66,14 @@ def main(argv=None):
     add = actions.add_parser("record", help="append the record of a finished run")
     add.add_argument("run_dir", type=Path)
     add.add_argument("--command", required=True, help="the command that trained it")
+    add.add_argument("--commit", help="the commit that trained it (default: this checkout's)")
     actions.add_parser("table", help="print the records as a markdown table")
     parser.add_argument("--records", type=Path, default=RECORDS)
     args = parser.parse_args(argv)
     if args.action == "record":
         args.records.parent.mkdir(parents=True, exist_ok=True)
         with args.records.open("a") as f:
-            f.write(json.dumps(record(args.run_dir, args.command)) + "\n")
+            f.write(json.dumps(record(args.run_dir, args.command, args.commit)) + "\n")
     records = [json.loads(line) for line in args.records.read_text().splitlines() if line]
     print(table(records if args.action == "table" else records[-1:]))
 
