@@ -21,8 +21,9 @@ from . import DMLC_JOB_VARIABLES
 from .checks import UserError
 from .data.sources import DATASETS
 from .nets.symbols import GRAPHS
-from .training import checkpoint, levers
+from .training import checkpoint
 from .training.checkpoint import CheckpointError
+from .training.levers import AugmentationError, parse_policy
 from .training.parallel import KVSTORES
 
 MAX_SEED = 2 ** 31 - 1
@@ -119,8 +120,8 @@ top_k_fraction_type = make_number_type(float, lambda v: 0 < v <= 1, "a number in
 def policy_type(text):
     """argparse type: a DiffAugment policy (`mxgan.training.levers.parse_policy`)."""
     try:
-        return levers.parse_policy(text)
-    except levers.AugmentationError as err:
+        return parse_policy(text)
+    except AugmentationError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 

@@ -240,3 +240,10 @@ def test_the_levers_reach_every_image_d_sees_and_the_gradient_g_receives(
     assert [fraction for _, fraction, _ in handed] == [0.5, 0.25]
     assert all(prob.shape == (tiny.BATCH, 1) and isinstance(transform, levers.Transform)
                for prob, _, transform in handed)
+
+
+def test_the_top_k_share_falls_geometrically_to_its_final_value_then_stays():
+    recipe = Recipe(top_k_final=0.25, top_k_steps=100)
+    shares = [recipe.top_k_fraction(step) for step in (0, 50, 100, 101, 10 ** 6)]
+    assert shares == pytest.approx([1.0, 0.5, 0.25, 0.25, 0.25])
+    assert Recipe().top_k_fraction(5) == 1.0  # off
