@@ -114,6 +114,7 @@ learning_rate_type = make_number_type(float, lambda v: math.isfinite(v) and v > 
 adam_beta_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 real_label_type = make_number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
 decay_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+weight_type = make_number_type(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
 top_k_fraction_type = make_number_type(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
 
 

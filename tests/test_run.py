@@ -130,6 +130,8 @@ def test_the_levers_reach_the_recipe_and_a_config_without_them_trains_as_before(
 @pytest.mark.parametrize("option, message", [
     (dict(ngf=8), "--ngf and --ndf set the widths of --network cdcgan28"),
     (dict(projection=True, ngf=None, ndf=None), "--projection is an option of --network cdcgan28's discriminator"),
+    (dict(ac_weight=0.5, ngf=None, ndf=None), "--ac-weight gives --network cdcgan28's "
+                                               "discriminator a digit classifier"),
 ])
 def test_a_cgan_refuses_options_its_network_does_not_take_before_loading_data(
         monkeypatch, option, message):

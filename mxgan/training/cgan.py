@@ -19,7 +19,7 @@ from .levers import DiffAugment, augment, generator_gradient
 from .parallel import Cluster
 from .trainer import NETS, Recipe, Trainer, zero
 
-_INPUTS = ("rand", "cond", "data", "label")
+_INPUTS = ("rand", "cond", "data", "label", "digit", "digit_weight")
 MONITOR_COLUMNS = 10
 
 
@@ -36,18 +36,35 @@ def _bind(symbol, ctx, param_grad_req, **input_shapes):
     return symbol.simple_bind(ctx, grad_req=grad_req, **input_shapes)
 
 
+def has_classifier(discriminator):
+    """Whether D has the auxiliary digit classifier (`mxgan.nets.symbols.classifier_head`)."""
+    return "digit" in discriminator.list_arguments()
+
+
+def digits_of(cond):
+    """The digits (B,) a ``cond`` batch encodes (`mxgan.nets.conditions`), as floats."""
+    return mx.nd.argmax(cond.reshape((0, -1)), axis=1) if cond.ndim > 1 else cond
+
+
 class _Executors:
     """One device's executors: G, D and D's input-gradient executor, for one batch slice, and
-    the augmentation (`mxgan.training.levers.DiffAugment`, or None) of every image D sees."""
+    the augmentation (`mxgan.training.levers.DiffAugment`, or None) of every image D sees.
+
+    With D's auxiliary classifier, D learns the digits of real images only, and G's pass adds
+    its cross-entropy on the digits asked at ``ac_weight``.
+    """
 
     def __init__(self, generator, discriminator, ctx, batch_size, *, nz, condition, image_shape,
-                 augmentation=None):
+                 augmentation=None, ac_weight=0.0):
         self.ctx, self.augmentation = ctx, augmentation
+        self.digit_weights = {"real": 1.0, "fake": 0.0, "generator": ac_weight}
         cond_shape = condition_shape(batch_size, condition)
         self.exec_g = _bind(generator, ctx, "write", rand=(batch_size, nz, 1, 1), cond=cond_shape)
+        digit_shapes = (dict(digit=(batch_size,), digit_weight=(batch_size,))
+                        if has_classifier(discriminator) else {})
         # D's parameters accumulate ('add') so the fake and real gradients sum in place.
         self.exec_d = _bind(discriminator, ctx, "add", data=(batch_size,) + tuple(image_shape),
-                            cond=cond_shape, label=(batch_size,))
+                            cond=cond_shape, label=(batch_size,), **digit_shapes)
         self.exec_d_input = self._bind_input_gradient(discriminator)
         self.executors = dict(zip(NETS, (self.exec_g, self.exec_d)))
 
@@ -72,10 +89,10 @@ class _Executors:
         return self.exec_g.outputs[0]
 
     def d_forward_backward(self, images, cond, *, label):
-        """Forward and backward D on (images, cond) all labelled ``label``; returns a copy of D's
-        probabilities."""
+        """Forward and backward D on fakes (images, cond) all labelled ``label``; returns a copy
+        of D's probabilities. Its classifier does not learn from them."""
         augment(self.augmentation, images)[0].copyto(self.exec_d.arg_dict["data"])
-        return self._d_pass(self.exec_d, cond, label)
+        return self._d_pass(self.exec_d, cond, label, "fake")
 
     def d_forward_backward_real(self, data_u8, cond, *, label):
         """The same on uint8 real images, scaled to [-1, 1] straight into D's input."""
@@ -83,7 +100,7 @@ class _Executors:
         fill_unit_range(data_u8, data)
         if self.augmentation is not None:
             self.augmentation(data)[0].copyto(data)
-        return self._d_pass(self.exec_d, cond, label)
+        return self._d_pass(self.exec_d, cond, label, "real")
 
     def g_forward_backward(self, images, cond):
         """D's input-gradient executor on (fakes, asked digits) labelled real: it leaves d loss /
@@ -91,7 +108,7 @@ class _Executors:
         probabilities, the augmentation drawn or None)."""
         augmented, transform = augment(self.augmentation, images)
         augmented.copyto(self.exec_d.arg_dict["data"])
-        return self._d_pass(self.exec_d_input, cond, 1), transform
+        return self._d_pass(self.exec_d_input, cond, 1, "generator"), transform
 
     def g_backward(self, g_pass, *, fraction):
         """G's backward pass with D's input gradient of the last `g_forward_backward`, which
@@ -102,9 +119,15 @@ class _Executors:
                                   transform=transform)
         self.exec_g.backward([grad])
 
-    def _d_pass(self, executor, cond, label):
-        cond.copyto(self.exec_d.arg_dict["cond"])
-        self.exec_d.arg_dict["label"][:] = label
+    def _d_pass(self, executor, cond, label, images):
+        """``executor``'s forward and backward pass on the images in D's input, of ``images``
+        ("real", "fake" or "generator": whose digits its classifier learns, and how much)."""
+        args = self.exec_d.arg_dict
+        cond.copyto(args["cond"])
+        args["label"][:] = label
+        if "digit" in args:
+            digits_of(cond).copyto(args["digit"])
+            args["digit_weight"][:] = self.digit_weights[images]
         executor.forward(is_train=True)
         executor.backward()
         return executor.outputs[0].copy()  # the next pass overwrites the output array
@@ -129,10 +152,14 @@ class ExecutorGAN(Trainer):
     recipe : mxgan.training.trainer.Recipe
         Learning rates, D's target for real images, G's weight average and the levers between
         G and D (`mxgan.training.levers`; top-k picks within each device's slice).
+    ac_weight : float
+        With D's auxiliary classifier (`mxgan.nets.symbols.classifier_head`): the weight of the
+        cross-entropy of G's fakes for their asked digits in G's loss.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, condition, context,
-                 cluster=None, image_shape=(1, 28, 28), recipe=Recipe(), monitor_seed=0):
+                 cluster=None, image_shape=(1, 28, 28), recipe=Recipe(), monitor_seed=0,
+                 ac_weight=0.0):
         self.batch_size, self.condition, self.recipe = batch_size, condition, recipe
         self.context = list(context) if isinstance(context, (list, tuple)) else [context]
         self.cluster = cluster or Cluster()
@@ -143,7 +170,7 @@ class ExecutorGAN(Trainer):
         self._names = {net: _param_names(symbol) for net, symbol in self.symbols.items()}
         self.replicas = parallel.Replicas(self.context, self.worker_batch, functools.partial(
             _Executors, generator, discriminator, nz=nz, condition=condition,
-            image_shape=image_shape,
+            image_shape=image_shape, ac_weight=ac_weight,
             augmentation=DiffAugment.of(recipe.diffaugment, image_shape)))
         self._init_params(recipe.initializer())
         store = parallel.create_store(self.cluster, len(self.context))
