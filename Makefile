@@ -1,5 +1,7 @@
 # Two promises (see README): `make demo` sets up and trains; `make test` sets up and runs the tests.
 # Both are idempotent: the environment is rebuilt only when setup.py or the MXNet build changes.
+# `make docs` builds the documentation site into site/; `make figures` measures and draws every
+# figure the README and the pages show again (about 40 minutes on 2 CPU cores).
 
 # python3 where it is new enough, else the newest supported interpreter on PATH (3.14 and later
 # are untested but not refused).
@@ -13,7 +15,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(MXNET)
 
-.PHONY: demo test cgan clean venv
+.PHONY: demo test cgan clean venv docs figures
 
 venv: $(STAMP)
 
@@ -23,7 +25,7 @@ $(STAMP): setup.py Makefile
 	rm -f $(VENV)/.installed-*
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip uninstall -q -y $(filter-out $(MXNET),$(MXNET_BUILDS)) 2>/dev/null || true
-	$(PY) -m pip install -q -e ".[test,onnx,tensorboard]"
+	$(PY) -m pip install -q -e ".[test,onnx,tensorboard,docs]"
 	@# MXNet 1.9.1 pins numpy<2, the only numpy for Python 3.13, so it is installed without its
 	@# pins (setup.py lists the rest of its requirements; a no-op where pip already resolved it).
 	$(PY) -m pip install -q --no-deps $(MXNET)==1.9.1
@@ -44,5 +46,22 @@ cgan: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q tests
 
+# The site (mkdocs.yml), strict: a broken link, anchor or image fails the build.
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict
+
+# Every figure from today's code, one command after another: both default commands on seeds 0
+# and 1 (records/quality-MODEL.jsonl), the pictures and run records of seed 0's runs, the
+# notebooks executed again, then the pages' tables and figures rendered from the records.
+# QUALITY_RUNS is where benchmarks/quality.py puts its runs.
+QUALITY_RUNS := runs/quality
+figures: $(STAMP)
+	$(PY) benchmarks/quality.py dcgan --variant default "" --seeds 0 1
+	$(PY) benchmarks/quality.py cgan --variant default "" --seeds 0 1
+	$(PY) docs/make_figures.py --dcgan $(QUALITY_RUNS)/dcgan-default-s0 \
+		--cgan $(QUALITY_RUNS)/cgan-default-s0
+	$(PY) docs/make_notebooks.py --execute
+	$(PY) docs/render.py
+
 clean:
-	rm -rf $(VENV) .venvs runs
+	rm -rf $(VENV) .venvs runs site

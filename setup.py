@@ -6,7 +6,7 @@ GPU users keep their CUDA build of MXNet by naming it before installing, e.g.
 MXNet 1.9.1's wheel pins ``numpy<2``, and Python 3.13 has only numpy 2, so on 3.13 pip cannot put
 MXNet into the same resolution: install it beside this package without its pins,
 ``pip install --no-deps mxnet==1.9.1`` (``make`` does), which is why MXNet's own requirements
-(requests, graphviz) are listed here for 3.13. ``mxgan.compat`` makes MXNet run on numpy 2.
+(requests, graphviz) are listed here for 3.13. ``mxgan.common.compat`` makes MXNet run on numpy 2.
 """
 import os
 import sys
@@ -28,6 +28,22 @@ setup(
     description="DCGAN and conditional GAN on Apache MXNet's Symbol and Module API",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    classifiers=[
+        "Development Status :: 3 - Alpha",
+        "Intended Audience :: Science/Research",
+        "Intended Audience :: Developers",
+        "License :: OSI Approved :: Apache Software License",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.9",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+        "Topic :: Scientific/Engineering :: Image Processing",
+    ],
     packages=find_packages(include=["mxgan", "mxgan.*"]),
     python_requires=">=3.9",
     install_requires=[
@@ -60,5 +76,11 @@ setup(
                     # --tensorboard: tensorboardX writes the event files (it takes numpy, any
                     # protobuf >= 3.20); TensorBoard shows them and its reader checks them in
                     # the tests. Both install on Python 3.9-3.13 (mxboard needs protobuf 3.20).
-                    "tensorboard": ["tensorboardX==2.6.5", "tensorboard==2.21.0"]},
+                    "tensorboard": ["tensorboardX==2.6.5", "tensorboard==2.21.0"],
+                    # make docs: the site (mkdocs.yml). Material 9.8 needs Python 3.11, so the
+                    # site builds on 3.11-3.13; tests/test_site.py skips it on older ones.
+                    "docs": [pin + '; python_version >= "3.11"' for pin in (
+                        "mkdocs==1.6.1", "mkdocs-material==9.8.1", "pymdown-extensions==13.1",
+                        "mkdocstrings[python]==1.0.8", "mkdocstrings-python==2.0.11",
+                        "mkdocs-jupyter==0.26.3")]},
 )

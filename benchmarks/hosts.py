@@ -16,10 +16,10 @@ A step's time is the global batch over rank 0's images/s, per block of 10 steps 
 the layouts take turns ``--repeats`` times, so that other load on the machine spreads over all
 of them, and each reports the median of all its blocks. The hosts share this machine's cores,
 so the figures isolate the network's cost only roughly. Results (every block, the load average
-around each run) go to ``--out`` as JSON, and a Markdown table to stdout.
+around each run) are appended to ``--out`` as a record (with its provenance,
+`benchmarks.records`), and a Markdown table goes to stdout.
 """
 import argparse
-import json
 import os
 import signal
 import statistics
@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import netns  # noqa: E402
+from benchmarks import netns, records  # noqa: E402
+from mxgan.runs.rundir import read_metrics  # noqa: E402
 from mxgan.training import checkpoint  # noqa: E402
-from mxgan.training.rundir import read_metrics  # noqa: E402
 
 # The 28 px net is the CPU default (and its batch); the 64 px ones are MXNet's DCGAN tutorial's
 # at half and at the published width (one channel: MNIST), with a batch of 4 so that 2 cores'
@@ -44,7 +44,7 @@ NETS = {"28": dict(image_size=28, ngf=28, ndf=28, batch_size=64),
         "64-128": dict(image_size=64, ngf=128, ndf=128, batch_size=4)}
 LINKS = {"unshaped": None, "10g": 10 ** 10, "1g": 10 ** 9, "100m": 10 ** 8}
 ALONE = "1 worker"
-LOG_EVERY = 10  # steps per block of rank 0's metrics (mxgan.training.loop.LOG_EVERY)
+LOG_EVERY = 10  # steps per block of rank 0's metrics (mxgan.runs.loop.LOG_EVERY)
 JOB_TIME_LIMIT_S = 3600
 
 
@@ -58,7 +58,8 @@ def parse_args(argv=None):
     parser.add_argument("--skip", type=int, default=10, help="warm-up steps left out")
     parser.add_argument("--repeats", type=int, default=3, help="runs of every layout")
     parser.add_argument("--threads", type=int, default=2, help="OpenMP threads in all")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "hosts.json")
+    parser.add_argument("--out", type=Path, default=records.RECORDS / "hosts.jsonl",
+                        help="records file")
     return parser.parse_args(argv)
 
 
@@ -165,7 +166,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     rows = [measure(net, args) for net in args.nets]
     settings = {key: getattr(args, key) for key in ("iters", "skip", "repeats", "threads")}
-    args.out.write_text(json.dumps({**settings, "rows": rows}, indent=2) + "\n")
+    records.write(args.out, records.command_line(__file__, argv), {**settings, "rows": rows})
     print(markdown(rows, args.links))
 
 

@@ -5,9 +5,9 @@
 Each layer is timed alone at its size in a benchmark workload, forward and backward (every
 gradient), median of ``--steps`` after warm-up; milliseconds per training step are that times
 the passes a step makes (D's layers run three times: on fakes, on reals and for G's gradient).
+Appends a record (with its provenance, `benchmarks.records`) to ``records/layers.jsonl``.
 """
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import harness  # noqa: E402
+from benchmarks import harness, records  # noqa: E402
 
 # (workload, rewrite, batch, builder arguments, input shapes, passes a step makes)
 CASES = [
@@ -38,8 +38,9 @@ CASES = [
 
 def layer(kind, options, fast):
     """The layer under test, on Variables "x" (and "cond")."""
-    from mxgan.nets import layers
     import mxnet as mx
+
+    from mxgan.nets import layers
     x = mx.sym.Variable("x")
     if kind == "last":
         return layers.last_convolution(x, name="l", fast=fast, **options)
@@ -69,12 +70,20 @@ def time_layer(symbol, shapes, steps):
     return statistics.median(times)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv=None):
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "layers.json")
-    args = parser.parse_args(argv)
+    parser.add_argument("--out", type=Path, default=records.RECORDS / "layers.jsonl",
+                        help="records file")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Time every case's tutorial layer against its fast form; append the record."""
+    args = parse_args(argv)
     os.environ.update(harness.thread_env(args.threads))  # before MXNet loads
     rows = []
     for workload, rewrite, _, kind, options, shapes, passes in CASES:
@@ -84,7 +93,8 @@ def main(argv=None):
                          passes=passes, saved_ms_per_step=passes * (tutorial - fast)))
         print("| %s | %s | %.2f | %.2f | %d | %.1f |" % (
             workload, rewrite, tutorial, fast, passes, rows[-1]["saved_ms_per_step"]), flush=True)
-    args.out.write_text(json.dumps(rows, indent=2) + "\n")
+    settings = {"steps": args.steps, "threads": args.threads}
+    records.write(args.out, records.command_line(__file__, argv), dict(settings, rows=rows))
 
 
 if __name__ == "__main__":

@@ -3,14 +3,14 @@
 What makes them naive is the loop, not the graph (mxgan.nets.symbols also carries the oneDNN
 workaround these nets need): fresh noise, label and batch arrays every step, D's fake-pass
 gradients copied out and added back one array at a time in Python. Both sum D's fake and real
-gradients before one D update, then train G through the updated D (MXNet's DCGAN tutorial's order), so each
-does exactly the maths of mxgan's trainer; a test checks the D gradients match.
+gradients before one D update, then train G through the updated D (MXNet's DCGAN tutorial's
+order), so each does exactly the maths of mxgan's trainer; a test checks the D gradients match.
 """
-import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
 import mxnet as mx
 import numpy as np
 
-from mxgan.mxnet_internals import module_grad_arrays
+import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
+from mxgan.common.mxnet_internals import module_grad_arrays
 from mxgan.nets.conditions import NUM_CLASSES
 
 from . import mx_common

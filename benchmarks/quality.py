@@ -6,10 +6,11 @@
 
 Each variant is a named set of flags for ``examples/<model>_mnist.py``; every run is a fresh
 process on the same seeds, one at a time, timed from start to exit (training, pictures and the
-automatic scoring: the command a user types). Results go to
-``benchmarks/quality-<model>.json`` (appended, one record per run) and a markdown table.
+automatic scoring: the command a user types). Results go to ``records/quality-<model>.jsonl``
+(appended, one record per run, with its provenance: see `benchmarks.records`) and a markdown
+table. The records whose flags are empty are the default command's: the README's table of the
+defaults is rendered from them.
 """
-import argparse
 import json
 import shlex
 import subprocess
@@ -18,7 +19,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import records  # noqa: E402
+from mxgan import cli  # noqa: E402
+
 RUNS = ROOT / "runs" / "quality"
+MODELS = ("dcgan", "cgan")
+
+
+def results_path(model):
+    """The default records file of a model's runs."""
+    return records.RECORDS / ("quality-%s.jsonl" % model)
 
 
 def run_dir(runs, model, name, seed):
@@ -53,23 +66,34 @@ def score_fields(out):
               "samples": scores["num_samples"]}
     if "conditional_accuracy" in sample:
         accuracy = sample["conditional_accuracy"]
-        fields.update(accuracy=accuracy["accuracy"], worst_digit=min(
-            a for a in accuracy["per_class"] if a is not None))
+        fields.update(accuracy=accuracy["accuracy"], per_digit=accuracy["per_class"],
+                      worst_digit=min(a for a in accuracy["per_class"] if a is not None))
     return fields
 
 
-def rescore(runs, results):
-    """Score every recorded run again with the current scorer (``mxgan.evaluate``'s defaults),
-    where its run directory is still there; rewrites the results file, keeping wall times."""
-    records = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
-    for record in records:
+def newest_runs(found):
+    """The newest record of each (variant, seed), in the order they were first recorded."""
+    newest = {}
+    for record in found:
+        newest[record["variant"], record["seed"]] = record
+    return list(newest.values())
+
+
+def rescore(runs, results, command):
+    """Score the newest record of every (variant, seed) again with the current scorer
+    (``mxgan.evaluate``'s defaults), where its run directory is still there, and append it
+    rescored: the wall time kept, the timing's provenance kept as ``"timed"``."""
+    rescored = []
+    for record in newest_runs(records.read(results)):
         out = run_dir(runs, record["model"], record["variant"], record["seed"])
-        if (out / "checkpoints").is_dir():
-            subprocess.run([sys.executable, "-m", "mxgan.evaluate", str(out)], cwd=ROOT,
-                           check=True, stdout=subprocess.DEVNULL)
-            record.update(score_fields(out))
-    results.write_text("".join(json.dumps(record) + "\n" for record in records))
-    return records
+        if not (out / "checkpoints").is_dir():
+            continue
+        subprocess.run([sys.executable, "-m", "mxgan.evaluate", str(out)], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+        timed = record.pop("provenance")
+        rescored.append(dict(record, **score_fields(out), timed=record.get("timed", timed)))
+        records.write(results, command, rescored[-1])
+    return rescored
 
 
 def table(records):
@@ -85,9 +109,10 @@ def table(records):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", choices=("dcgan", "cgan"))
+def parse_args(argv=None):
+    """Parse the command line; the model is required."""
+    parser = cli.new_parser(__doc__.splitlines()[0], prog="python benchmarks/quality.py")
+    parser.add_argument("model", nargs="?", metavar="MODEL", help="dcgan or cgan")
     parser.add_argument("--variant", nargs=2, action="append", metavar=("NAME", "FLAGS"),
                         help="a name and the flags of one variant (one flag alone needs a "
                              "leading space, ' --dry-run', or argparse takes it for an option)")
@@ -96,22 +121,31 @@ def main(argv=None):
                         help="instead of training, score every recorded run again")
     parser.add_argument("--runs", type=Path, default=RUNS, help="where the runs go")
     parser.add_argument("--results", type=Path,
-                        help="records file (default: benchmarks/quality-MODEL.json)")
+                        help="records file (default: records/quality-MODEL.jsonl)")
     args = parser.parse_args(argv)
-    results = args.results or ROOT / "benchmarks" / ("quality-%s.json" % args.model)
-    if args.rescore:
-        print(table(rescore(args.runs, results)))
-        return
-    if not args.variant:
+    if args.model not in MODELS:
+        parser.error("%s: choose dcgan or cgan" % (
+            "no model given" if args.model is None else "unknown model %r" % args.model))
+    if not args.variant and not args.rescore:
         parser.error("give --variant NAME FLAGS (one or more), or --rescore")
-    records = []
+    return args
+
+
+def main(argv=None):
+    """Train and score every variant on every seed (or rescore), appending each record."""
+    args = parse_args(argv)
+    results = args.results or results_path(args.model)
+    command = records.command_line(__file__, argv)
+    if args.rescore:
+        print(table(rescore(args.runs, results, command)))
+        return
+    measured = []
     for seed in args.seeds:
         for name, flags in args.variant:
-            records.append(run_variant(args.runs, args.model, name, flags, seed))
-            with results.open("a") as f:
-                f.write(json.dumps(records[-1]) + "\n")
-            print(table(records[-1:]).splitlines()[-1], flush=True)
-    print(table(records))
+            measured.append(run_variant(args.runs, args.model, name, flags, seed))
+            records.write(results, command, measured[-1])
+            print(table(measured[-1:]).splitlines()[-1], flush=True)
+    print(table(measured))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Benchmark mxgan's trainers against the tutorials' naive loops and PyTorch twins.
 
 Runs every (workload, implementation) pair in its own process, ``--repeats`` times, alternating
-the implementations' order between repeats; prints a table and writes JSON. Usage, from the
-repository root: ``python benchmarks/run.py [--workloads ...] [--steps 20] [--repeats 2]``.
+the implementations' order between repeats; prints a table and appends a record (with its
+provenance, `benchmarks.records`) to ``records/throughput.jsonl``. Usage, from the repository
+root: ``python benchmarks/run.py [--workloads ...] [--steps 20] [--repeats 2]``.
 """
 import argparse
 import json
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make the benchmarks package importable
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import harness, report  # noqa: E402
+from benchmarks import harness, records, report  # noqa: E402
 from benchmarks.child import add_workload_args  # noqa: E402
 from benchmarks.workloads import WORKLOADS  # noqa: E402
 
@@ -27,8 +28,8 @@ def parse_args(argv=None):
                         default=list(harness.IMPLEMENTATIONS))
     parser.add_argument("--repeats", type=int, default=2, help="processes per (workload, impl)")
     add_workload_args(parser)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json",
-                        help="JSON results file")
+    parser.add_argument("--out", type=Path, default=records.RECORDS / "throughput.jsonl",
+                        help="records file")
     return parser.parse_args(argv)
 
 
@@ -95,8 +96,7 @@ def main(argv=None):
     results = {"machine": before, "load_average_1min_after": report.machine()["load_average_1min"],
                "config": dict(config, impls=impls), "sgemm_gflops": peaks, "results": rows,
                "ratios": ratio_table, "runs": runs}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    records.write(args.out, records.command_line(__file__, argv), results)
     print("wrote %s" % args.out)
 
 

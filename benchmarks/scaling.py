@@ -2,6 +2,8 @@
 
     python benchmarks/scaling.py [--models dcgan cgan] [--iters 300] [--out FILE]
 
+Appends a record (with its provenance, `benchmarks.records`) to ``records/scaling.jsonl``.
+
 Each layout trains the shipped example from scratch in its own process(es) with the same global
 batch and the same total number of OpenMP threads (``--threads``, split between workers), and
 reads throughput from rank 0's ``metrics.jsonl`` (global images per second of wall time, the first
@@ -22,6 +24,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import records  # noqa: E402
+
 LAYOUTS = {
     "1 device": ([], ["--ctx", "cpu"]),
     "2 devices": ([], ["--ctx", "cpu:0,1"]),
@@ -39,7 +46,8 @@ def parse_args(argv=None):
     parser.add_argument("--iters", type=int, default=300, help="training steps per run")
     parser.add_argument("--skip", type=int, default=50, help="warm-up steps left out")
     parser.add_argument("--threads", type=int, default=2, help="OpenMP threads in all")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "scaling.json")
+    parser.add_argument("--out", type=Path, default=records.RECORDS / "scaling.jsonl",
+                        help="records file")
     return parser.parse_args(argv)
 
 
@@ -79,8 +87,8 @@ def main(argv=None):
             print("%-6s %-10s %8.1f images/s  %6.1f s wall" % (model, layout, images_per_s, wall),
                   flush=True)
     config = {key: value for key, value in vars(args).items() if key != "out"}
-    args.out.write_text(json.dumps({"config": config, "load_average": os.getloadavg(),
-                                    "results": results}, indent=2) + "\n")
+    records.write(args.out, records.command_line(__file__, argv),
+                  {"config": config, "load_average": os.getloadavg(), "results": results})
     print("wrote %s" % args.out)
 
 

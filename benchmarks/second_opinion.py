@@ -13,7 +13,8 @@ features: FD between 1,000 samples and 1,000 test images, the mean over 5 disjoi
 samples, beside the floor (5 sets of 1,000 training images against the same test images;
 resized 28 -> size -> 28 for a run of another size), k-NN precision / recall (k = 3) of the
 first set, classes covered and, for a conditional G, accuracy as asked and the per-class FD
-ratio. Prints one line per run and writes ``second_opinion.json`` into it.
+ratio. Prints one line per run, writes ``second_opinion.json`` into it and appends its summary
+(`record_of`, with provenance: `benchmarks.records`) to ``records/second-opinion.jsonl``.
 """
 import argparse
 import functools
@@ -32,15 +33,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from mxgan import generate  # noqa: E402
-from mxgan.cli import (READ_KEYS, main_guard, new_parser, path_type,  # noqa: E402
-                       positive_int_type, require_checkpoint)
+from benchmarks import records  # noqa: E402
+from mxgan.cli import main_guard, new_parser, path_type, positive_int_type  # noqa: E402
+from mxgan.common.files import atomic_write_text, staged_directory  # noqa: E402
 from mxgan.data.sources import DATASETS, data_root, load_dataset  # noqa: E402
 from mxgan.evaluate import summary_line  # noqa: E402
-from mxgan.files import atomic_write_text, staged_directory  # noqa: E402
 from mxgan.nets.conditions import NUM_CLASSES  # noqa: E402
 from mxgan.quality.classifier import to_classifier_input  # noqa: E402
 from mxgan.quality.scores import SCORED_SAMPLES, Scorer  # noqa: E402
+from mxgan.runs.lookup import NEEDED_TO_SAMPLE, require_checkpoint  # noqa: E402
+from mxgan.training import generate  # noqa: E402
+from mxgan.runs.watch import score_row  # noqa: E402
 
 OUT_FILE = "second_opinion.json"
 SAMPLES = SCORED_SAMPLES  # 5 sets of 1,000: 500 of each class from a conditional G
@@ -206,6 +209,19 @@ def one_line(scores):
     return line
 
 
+def record_of(scores):
+    """What the records keep of a run's second opinion: the run, the classifier's test accuracy
+    and the scores `one_line` prints (`mxgan.runs.watch.score_row`), with the per-class FD
+    ratios of a conditional G."""
+    ratios = [r for r in scores["samples"].get("per_class_fd_ratio", ()) if r is not None]
+    record = {"run_dir": scores["run_dir"], "dataset": scores["dataset"],
+              "classifier_accuracy": scores["classifier"]["test_accuracy"], **score_row(scores)}
+    if ratios:
+        record.update(per_class_fd_ratio_mean=float(np.mean(ratios)),
+                      per_class_fd_ratio_worst=max(ratios))
+    return record
+
+
 def parse_args(argv=None):
     """Parse the command line."""
     parser = new_parser(__doc__.splitlines()[0], prog="python benchmarks/second_opinion.py")
@@ -213,6 +229,8 @@ def parse_args(argv=None):
                         help="trained runs; each one's latest checkpoint is sampled")
     parser.add_argument("--dataset", choices=DATASETS,
                         help="score against this dataset instead of each run's own")
+    parser.add_argument("--records", type=Path, default=records.RECORDS / "second-opinion.jsonl",
+                        metavar="JSONL", help="records file the summaries are appended to")
     parser.add_argument("--limit", type=positive_int_type, help=argparse.SUPPRESS)  # tests
     return parser.parse_args(argv)
 
@@ -221,12 +239,13 @@ def parse_args(argv=None):
 def main(argv=None):
     """Score every run (each checked first); a bad run directory exits 2 with one line."""
     args = parse_args(argv)
-    checkpoints = [require_checkpoint(run_dir, needs=READ_KEYS + ("dataset",))
+    checkpoints = [require_checkpoint(run_dir, needs=NEEDED_TO_SAMPLE + ("dataset",))
                    for run_dir in args.run_dirs]
     accuracies = {}
     for run_dir, checkpoint_dir in zip(args.run_dirs, checkpoints):
         scores = score_run(run_dir, checkpoint_dir, args.dataset, args.limit)
         atomic_write_text(Path(run_dir, OUT_FILE), json.dumps(scores, indent=2) + "\n")
+        records.write(args.records, records.command_line(__file__, argv), record_of(scores))
         print(one_line(scores), flush=True)
         accuracies[scores["dataset"]] = scores["classifier"]["test_accuracy"]
     print("the second opinion's classifier reads %s of the test images right" % ", ".join(

@@ -2,7 +2,7 @@
 
     python benchmarks/time_to_quality.py dcgan --max-iters 9000 --every 1000 [flags...]
     python benchmarks/time_to_quality.py dcgan --from-run runs/dcgan-mnist
-    python benchmarks/time_to_quality.py dcgan --plot benchmarks/time-to-quality-*.json
+    python benchmarks/time_to_quality.py dcgan --plot records/time-to-quality-*.jsonl
 
 Trains ``examples/<model>_mnist.py`` once with every ``--every``-th checkpoint kept, then scores
 each checkpoint's samples (5,000; G's weight average where the run keeps one) exactly as the
@@ -10,12 +10,10 @@ example scores its last one. ``--from-run`` instead reads the scores any run too
 trained (``--score-every``: 1,000 samples each, one set, so each point moves by about 20%):
 nothing is trained or rescored. Training seconds come from ``metrics.jsonl`` (without the time
 spent scoring); the command's own start-up, data loading and final scoring are measured too
-and reported beside them. Writes ``benchmarks/time-to-quality-<model>.json``; ``--plot`` draws
-the result files as ``benchmarks/time-to-quality.png``: FD / floor (and conditional accuracy)
-against minutes.
+and reported beside them. Appends a record to ``records/time-to-quality-<model>.jsonl`` (with its
+provenance, `benchmarks.records`); ``--plot`` draws the newest record of each given file as
+``docs/img/time-to-quality.png``: FD / floor (and conditional accuracy) against minutes.
 """
-import argparse
-import json
 import subprocess
 import sys
 import time
@@ -25,12 +23,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from mxgan import generate, viz  # noqa: E402
+from benchmarks import records  # noqa: E402
+from mxgan import cli  # noqa: E402
+from mxgan.common import viz  # noqa: E402
+from mxgan.common.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
 from mxgan.quality.scores import SCORED_SAMPLES, score_samples  # noqa: E402
-from mxgan.training import checkpoint  # noqa: E402
-from mxgan.training.rundir import read_metrics  # noqa: E402
-from mxgan.training.watch import score_row  # noqa: E402
-from mxgan.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
+from mxgan.runs.rundir import read_metrics  # noqa: E402
+from mxgan.runs.watch import score_row  # noqa: E402
+from mxgan.training import checkpoint, generate  # noqa: E402
+
+MODELS = ("dcgan", "cgan")
+PLOT = ROOT / "docs" / "img" / "time-to-quality.png"
 
 
 def train(model, run_dir, max_iters, every, flags):
@@ -45,7 +48,7 @@ def train(model, run_dir, max_iters, every, flags):
 
 def score_checkpoints(run_dir):
     """[(iteration, training seconds, score row)] of every checkpoint of the run (rows as
-    `mxgan.training.watch.score_row` makes them)."""
+    `mxgan.runs.watch.score_row` makes them)."""
     seconds = {row["iteration"]: row["seconds"] for row in read_metrics(run_dir / "metrics.jsonl")}
     found = []
     for ckpt in checkpoint.list_checkpoints(run_dir):
@@ -101,25 +104,35 @@ def plot(records, path):
     return path
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", choices=("dcgan", "cgan"))
+def parse_args(argv=None):
+    """Parse the command line (the example's own flags pass through); the model is required."""
+    parser = cli.new_parser(__doc__.splitlines()[0], prog="python benchmarks/time_to_quality.py")
+    parser.add_argument("model", nargs="?", metavar="MODEL", help="dcgan or cgan")
     parser.add_argument("--max-iters", type=int, default=9000)
     parser.add_argument("--every", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "time-to-quality",
                         help="where the run goes")
     parser.add_argument("--results", type=Path,
-                        help="JSON file (default: benchmarks/time-to-quality-MODEL.json)")
-    parser.add_argument("--plot", nargs="+", type=Path, metavar="JSON",
-                        help="only draw benchmarks/time-to-quality.png from these result files")
+                        help="records file (default: records/time-to-quality-MODEL.jsonl)")
+    parser.add_argument("--plot", nargs="+", type=Path, metavar="JSONL",
+                        help="only draw docs/img/time-to-quality.png from these records files")
     parser.add_argument("--from-run", type=Path, metavar="RUN_DIR",
                         help="read the in-training scores of this run instead of training")
     args, flags = parser.parse_known_args(argv)
+    if args.model not in MODELS and not args.plot:
+        parser.error("%s: choose dcgan or cgan" % (
+            "no model given" if args.model is None else "unknown model %r" % args.model))
+    return args, flags
+
+
+def main(argv=None):
+    """Train and score (or read a run's scores, or plot), appending the record."""
+    args, flags = parse_args(argv)
     if args.plot:
-        records = [json.loads(path.read_text()) for path in args.plot]
-        print("wrote %s" % plot(records, ROOT / "benchmarks" / "time-to-quality.png"))
+        newest = [records.read(path)[-1] for path in args.plot]
+        print("wrote %s" % plot(newest, PLOT))
         return
-    out = args.results or ROOT / "benchmarks" / ("time-to-quality-%s.json" % args.model)
+    out = args.results or records.RECORDS / ("time-to-quality-%s.jsonl" % args.model)
     if args.from_run:
         record = record_of(args.model, in_training_scores(args.from_run),
                            source="in-training scores of %s" % args.from_run)
@@ -130,7 +143,7 @@ def main(argv=None):
         record = record_of(args.model, score_checkpoints(run_dir), flags=flags,
                            command_wall_s=wall)
         print("command: %.0f s (training %.0f s)" % (wall, record["points"][-1]["training_s"]))
-    out.write_text(json.dumps(record, indent=2) + "\n")
+    records.write(out, records.command_line(__file__, argv), record)
     print("wrote %s" % out)
 
 

@@ -1,72 +1,46 @@
 #!/usr/bin/env python
-"""Keep the tutorial pages and their notebooks in step: tables, source anchors, notebooks.
+"""Keep the tutorial pages and their notebooks in step: source anchors and notebooks.
 
     python docs/make_notebooks.py            # update docs/*.md, then write docs/*.ipynb
+    python docs/make_notebooks.py --execute  # ... and run each notebook, keeping its outputs
     python docs/make_notebooks.py --check    # change nothing; exit 1 if anything is stale
 
 For each page of `PAGES` it
 
-1. copies every table marked ``<!-- tables.md: SECTION -->`` from ``img/MODEL/tables.md``, which
-   docs/make_figures.py writes from the runs (run that first when the runs change);
-2. points every link to a named definition, such as
+1. points every link to a named definition, such as
    ``[`ModuleGAN.monitor`](../mxgan/training/dcgan.py#L83)``, at the line that defines it now;
-3. writes ``MODEL.ipynb`` from the page: each ```python block becomes a code cell, everything
-   between them a Markdown cell, without outputs, so the notebook runs the page's code top to
-   bottom. Quotes of the package's code are ```py blocks and stay Markdown.
+2. writes ``MODEL.ipynb`` from the page: each ```python block becomes a code cell, everything
+   between them a Markdown cell, so the notebook runs the page's code top to bottom. Quotes of
+   the package's code are ```py blocks and stay Markdown. With ``--execute`` every notebook is
+   run top to bottom at the page's settings (minutes each) and written with its outputs, as the
+   documentation site shows it; otherwise a notebook whose cells are the page's keeps the
+   outputs it has.
 
-tests/test_tutorials.py checks that the committed notebooks are what this writes, and
-tests/test_docs.py that the tables and anchors are current.
+The pages' tables are rendered from records by docs/render.py. tests/test_tutorials.py checks
+that the committed notebooks are the pages', and tests/test_docs.py that the anchors are
+current.
 """
 import argparse
 import ast
+import copy
+import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 
 DOCS = Path(__file__).resolve().parent
 PAGES = {"dcgan": DOCS / "dcgan.md", "cgan": DOCS / "cgan.md"}  # model -> its page
-TABLES = "tables.md"
+EXECUTE_TIMEOUT_S = 3600  # per cell: the training cell runs the page's full settings
 
 _CODE = re.compile(r"^```python\n(.*?)^```\n?", re.S | re.M)
-_TABLE_MARK = re.compile(r"^(<!-- tables\.md: (?P<section>[^>]*?) -->\n)(?P<table>(?:\|.*\n)*)",
-                         re.M)
 _SOURCE_LINK = re.compile(r"\[`(?P<name>[A-Za-z_][\w.]*)(?:\(\))?`\]"
                           r"\((?P<path>[^)#\s]+\.py)(?:#L(?P<line>\d+))?\)")
 
 
-# ---- 1. tables from make_figures ---------------------------------------------------------------
-
-def read_tables(path):
-    """{section: table text} of a tables.md written by docs/make_figures.py."""
-    sections, name = {}, None
-    for line in Path(path).read_text().splitlines():
-        if line.startswith("## "):
-            name = line[3:].strip()
-            sections[name] = []
-        elif name is not None and line.startswith("|"):
-            sections[name].append(line)
-    return {section: "\n".join(lines) + "\n" for section, lines in sections.items()}
-
-
-def fill_tables(text, tables):
-    """The page ``text`` with each marked table replaced by ``tables[section]``; a KeyError
-    names a marked section that tables.md lacks."""
-    def replace(match):
-        section = match.group("section")
-        if section not in tables:
-            raise KeyError("tables.md has no section %r" % section)
-        return match.group(1) + tables[section]
-    return _TABLE_MARK.sub(replace, text)
-
-
-def marked_tables(text):
-    """{section: table text} of the tables a page marks."""
-    return {m.group("section"): m.group("table") for m in _TABLE_MARK.finditer(text)}
-
-
-# ---- 2. anchors of links into the source -------------------------------------------------------
+# ---- 1. anchors of links into the source -------------------------------------------------------
 
 def definition_lines(path):
     """{dotted name: line} of the functions, classes and assigned names a Python file defines at
@@ -117,7 +91,7 @@ def relink(text, page_dir=DOCS):
     return "".join(pieces) + text[end:]
 
 
-# ---- 3. notebooks ------------------------------------------------------------------------------
+# ---- 2. notebooks ------------------------------------------------------------------------------
 
 def split_page(text):
     """The page as [(kind, source)]: "code" for each ```python block, "markdown" between."""
@@ -149,27 +123,66 @@ def notebook(model, text):
 
 
 def render(model, text):
-    """The notebook file's text for a page."""
+    """The notebook file's text for a page, without outputs."""
     return nbformat.writes(notebook(model, text)) + "\n"
+
+
+def without_outputs(notebook_text):
+    """A notebook file's text with every code cell's outputs and execution count removed: what
+    `render` writes of the same page."""
+    stripped = nbformat.reads(notebook_text, as_version=4)
+    for cell in stripped.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nbformat.writes(stripped) + "\n"
+
+
+def executed(notebook_text):
+    """The notebook run top to bottom in a fresh kernel in a scratch folder, with its outputs."""
+    from nbclient import NotebookClient
+    notebook = nbformat.reads(notebook_text, as_version=4)
+    metadata = copy.deepcopy(notebook.metadata)  # the kernel adds its own; keep the page's
+    with tempfile.TemporaryDirectory() as work:
+        client = NotebookClient(notebook, timeout=EXECUTE_TIMEOUT_S, kernel_name="python3",
+                                record_timing=False, resources={"metadata": {"path": work}})
+        client.execute(env=dict(os.environ), cwd=work)
+    notebook.metadata = metadata
+    return nbformat.writes(notebook) + "\n"
 
 
 # ---- command line ------------------------------------------------------------------------------
 
-def updated_page(model, page):
-    """A page's text with its tables and anchors brought up to date."""
-    text = page.read_text()
-    tables_md = page.parent / "img" / model / TABLES
-    if tables_md.exists():
-        text = fill_tables(text, read_tables(tables_md))
-    return relink(text, page.parent)
+def updated_page(page):
+    """A page's text with its anchors brought up to date."""
+    return relink(page.read_text(), page.parent)
+
+
+def notebook_text(model, text, path, execute):
+    """What ``path`` should hold for a page: the page's notebook, run when ``execute``;
+    otherwise the notebook already there where it is the page's (its outputs kept)."""
+    fresh = render(model, text)
+    if execute:
+        return executed(fresh)
+    return path.read_text() if _is_run_of(path, fresh) else fresh
+
+
+def _is_run_of(path, fresh):
+    """Whether the notebook at ``path`` is the notebook ``fresh``, run or not."""
+    try:
+        return without_outputs(path.read_text()) == fresh
+    except (OSError, nbformat.reader.NotJSONError, nbformat.ValidationError):
+        return False
 
 
 def parse_args(argv=None):
     """Parse the command line."""
     parser = argparse.ArgumentParser(prog="python docs/make_notebooks.py",
                                      description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if a page or notebook is out of date")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true",
+                      help="write nothing; exit 1 if a page or notebook is out of date")
+    mode.add_argument("--execute", action="store_true",
+                      help="run every notebook and write it with its outputs (minutes each)")
     return parser.parse_args(argv)
 
 
@@ -178,8 +191,10 @@ def main(argv=None):
     args = parse_args(argv)
     stale = []
     for model, page in PAGES.items():
-        text = updated_page(model, page)
-        outputs = {page: text, page.with_suffix(".ipynb"): render(model, text)}
+        text = updated_page(page)
+        notebook_path = page.with_suffix(".ipynb")
+        outputs = {page: text,
+                   notebook_path: notebook_text(model, text, notebook_path, args.execute)}
         for path, content in outputs.items():
             if not path.exists() or path.read_text() != content:
                 stale.append(path)

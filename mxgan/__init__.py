@@ -15,8 +15,8 @@ if sys.version_info[:2] < MIN_PYTHON:
     raise ImportError("mxgan: Python %d.%d is too old: mxgan runs on Python 3.9 and newer "
                       "(tested on 3.9-3.13)." % sys.version_info[:2])
 
-from . import compat, peers  # noqa: E402  (after the Python check: compat imports numpy)
-
+from .common import compat  # noqa: E402  (after the Python check: compat imports numpy)
+from .distributed import peers  # noqa: E402
 
 # ---- variables MXNet acts on when it is imported -----------------------------------------------
 

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import generate
-from .cli import (READ_KEYS, UsageError, check_writable_file, main_guard, new_parser, path_type,
-                  positive_int_type, require_checkpoint, seed_type)
+from .cli import main_guard, new_parser, path_type, positive_int_type, seed_type
+from .common.checks import UsageError
+from .common.files import atomic_write_text, check_writable_file
 from .data.sources import DATASETS, IMAGE_SIZE
-from .files import atomic_write_text
 from .nets.conditions import NUM_CLASSES
 from .quality.classifier import checked_images
 from .quality.scores import FD_SAMPLES, SCORED_SAMPLES, score_samples
+from .runs.lookup import NEEDED_TO_SAMPLE, require_checkpoint
+from .training import generate
 from .training.checkpoint import CheckpointError
 
 SCORES_FILE = "scores.json"
@@ -163,7 +164,7 @@ def _sample_run(args):
     """Draw samples from a run's latest checkpoint: (images, asked digits or None, dataset)."""
     if args.labels is not None:
         raise UsageError("--labels goes with --samples; a run's samples carry their own digits")
-    ckpt = require_checkpoint(args.run_dir, needs=READ_KEYS + ("dataset",))
+    ckpt = require_checkpoint(args.run_dir, needs=NEEDED_TO_SAMPLE + ("dataset",))
     try:
         return generate.sample_run(args.run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt)
     except CheckpointError as err:

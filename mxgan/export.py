@@ -3,9 +3,10 @@
     python -m mxgan.export RUN_DIR [--checkpoint DIR] [--out FILE.onnx]
 
 The ONNX model is the generator in inference mode: BatchNorm normalises with the running averages
-saved in the checkpoint, not with each batch's statistics as `mxgan.generate.sample` draws, so it
-reproduces MXNet's ``is_train=False`` output. Inputs keep MXNet's names, float32, batch axis
-dynamic: "rand" (B, nz, 1, 1) and, for the CGAN, "cond" ((B, 10, 1, 1) one-hot, or (B,) digits).
+saved in the checkpoint, not with each batch's statistics as `mxgan.training.generate.sample`
+draws, so it reproduces MXNet's ``is_train=False`` output. Inputs keep MXNet's names, float32,
+batch axis dynamic: "rand" (B, nz, 1, 1) and, for the CGAN, "cond" ((B, 10, 1, 1) one-hot, or (B,)
+digits).
 
 Every layer of the generators converts as it is (dot -> MatMul, Deconvolution -> ConvTranspose,
 BatchNorm, relu/tanh, slice_axis -> Slice, concat, Embedding -> Cast + Gather); one rewrite is
@@ -23,12 +24,12 @@ from pathlib import Path
 import mxnet as mx
 import numpy as np
 
-from . import generate
-from .cli import (UsageError, add_run_args, check_writable_file, main_guard, new_parser,
-                  path_type, require_checkpoint)
-from .files import atomic_write_bytes
+from .cli import add_run_args, main_guard, new_parser, path_type
+from .common.checks import UsageError
+from .common.files import atomic_write_bytes, check_writable_file
 from .nets.conditions import NUM_CLASSES, encode_digits
-from .training import checkpoint
+from .runs.lookup import require_checkpoint
+from .training import checkpoint, generate
 
 INSTALL_HINT = 'pip install -e ".[onnx]"'
 TOLERANCE = 1e-4  # largest |ONNX - MXNet| the CLI accepts on images in [-1, 1]

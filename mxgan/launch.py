@@ -4,7 +4,8 @@
 
 Every process gets MXNet's ``DMLC_*`` variables for 127.0.0.1 and a free port; the workers run
 the command, the scheduler and servers run MXNet's own server loop
-(``python -m mxgan.kvstore_server``, which imports MXNet with ``DMLC_ROLE`` set). Every process binds to 127.0.0.1 only (ps-lite has no authentication).
+(``python -m mxgan.kvstore_server``, which imports MXNet with ``DMLC_ROLE`` set). Every process
+binds to 127.0.0.1 only (ps-lite has no authentication).
 The launcher waits for the workers and ends every process it started when it stops: a worker
 that fails or finishes long before the others, a server that dies, Ctrl-C, SIGTERM or SIGHUP
 ends the whole job, with a message and a non-zero exit code, instead of leaving the others
@@ -22,7 +23,7 @@ import time
 
 from . import USER_SET_OMP_THREADS
 from .cli import DefaultsHelpFormatter, Parser, make_number_type, positive_int_type
-from .training.parallel import scheduler_reachable
+from .distributed.parallel import scheduler_reachable
 
 POLL_S = 0.2
 GRACE_S = 20  # how long the scheduler and servers get to shut down after the workers

@@ -6,143 +6,45 @@ Models are named "dcgan" (`mxgan.training.dcgan.ModuleGAN`) and "cgan"
 (`mxgan.training.cgan.ExecutorGAN`).
 """
 import contextlib
-import json
 import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from . import cli, generate, monitoring
-from .cli import UsageError
+from .common.checks import UsageError
+from .common.files import check_writable_dir
 from .data.images import prepare_images
 from .data.iters import image_iter
 from .data.sources import IMAGE_SIZE
+from .distributed.parallel import Cluster, check_job_variables
 from .evaluate import evaluate_and_report, summary_line
-from .files import atomic_write_text
 from .nets import symbols
 from .quality.scores import SCORED_SAMPLES
+from .runs import loop, monitoring
+from .runs.alarms import DIVERGED_EXIT, Diverged
+from .runs.config import announce, resolve_config, resumed_config
+from .runs.lookup import NEEDED_TO_RESUME, claim, example_command, open_run
+from .runs.rundir import RunLock
 from .showcase import interpolate_run, timeline_pictures
-from .training import checkpoint, loop
-from .training.alarms import DIVERGED_EXIT, Diverged
+from .training import checkpoint, generate
 from .training.cgan import ExecutorGAN
 from .training.dcgan import ModuleGAN
-from .training.parallel import Cluster
-from .training.rundir import MARK_KEYS, RunLock, recorded_config
 from .training.trainer import Recipe
 
-# Config keys every run has, beside the model's own (`ARCHITECTURES`) and its profile's.
-TRAINING_LEVERS = ("lr_warmup", "d_steps", "ema_start", "beta2", "top_k_final", "top_k_steps",
-                   "diffaugment")
-SHARED_KEYS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
-               "real_label", "batch_size", "epochs", "max_iters", "graph", *TRAINING_LEVERS,
-               *symbols.D_LEVERS)
-# Shared keys newer than the first runs, at what trained those: `Recipe`'s defaults, levers off.
-LATER_KEYS = dict({key: getattr(Recipe, key) for key in TRAINING_LEVERS}, **symbols.D_LEVERS)
-# Keys a checkpoint fixes: resuming with other values is refused.
-ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
-                 "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection", "ac_weight")}
-# Keys a resumed run may change: how long it trains, and the graph (its two forms compute the
-# same function; where it trains, ctx and kvstore, is always the resuming process's own).
-RESUMABLE = ("max_iters", "epochs", "graph")
-# What a command of an example reads from a run's config: every reader's, the model and data set
-# (`MARK_KEYS`); to resume, what `build` reads too. Other keys have defaults, for the runs of
-# earlier versions that lack them.
-OPEN_KEYS = cli.READ_KEYS + MARK_KEYS
-BUILD_KEYS = ("seed", "lr", "beta1", "real_label", "epochs", "max_iters")
-NETWORK_KEYS = {"dcgan": ("image_size", "channels", "ngf", "ndf"), "cgan": ("condition",)}
-
-
-# ---- configuration ----------------------------------------------------------------------------
 
 def run_directory(args, model):
     """``--out``, else ``runs/<model>-<dataset>`` (``-dry-run`` appended for a dry run, which
     must not take the real run's place); a `UsageError` unless it can be written."""
     default = "%s-%s%s" % (model, args.dataset, "-dry-run" if args.dry_run else "")
-    return cli.check_writable_dir(args.out or Path("runs") / default)
-
-
-def resolve_config(args, contexts, *, model, profiles, train_command):
-    """The profile asked for (else the dry-run one, else the device's), overridden by the flags
-    given, as one JSON-able dict."""
-    profile = args.profile or ("dry-run" if args.dry_run else contexts[0].device_type)
-    config = dict(LATER_KEYS, **profiles[profile], model=model, train_command=train_command,
-                  profile=profile)
-    for key in SHARED_KEYS + ARCHITECTURES[model]:
-        if getattr(args, key, None) is not None:
-            config[key] = getattr(args, key)
-    config["ctx"] = [str(ctx) for ctx in contexts]
-    return config
-
-
-def resumed_config(saved, args, explicit, contexts):
-    """The saved run's config with the flags a resume may change; a `UsageError` naming every
-    other flag given with a value the run was not trained with."""
-    saved = dict(LATER_KEYS, **saved)
-    config = dict(saved, ctx=[str(ctx) for ctx in contexts], kvstore=args.kvstore)
-    different = []
-    for key in sorted(explicit & (set(saved) | set(SHARED_KEYS)) - {"ctx", "kvstore"}):
-        value = getattr(args, key)
-        if key in RESUMABLE:
-            config[key] = value
-        elif value != saved.get(key):
-            different.append("--%s %s (the run has %s)"
-                             % (key.replace("_", "-"), value, saved.get(key)))
-    if different:
-        raise UsageError("--resume continues the run as it was trained; these flags differ: %s."
-                         " Drop them, or pass --out DIR to start another run"
-                         % "; ".join(different))
-    return config
-
-
-def announce(config, run_dir):
-    """Print the resolved configuration and save it as ``config.json`` in the run directory."""
-    text = json.dumps(config, indent=2, sort_keys=True)
-    atomic_write_text(Path(run_dir) / "config.json", text + "\n")
-    print("configuration (saved to %s):\n%s" % (Path(run_dir) / "config.json", text),
-          file=sys.stderr)
-
-
-def example_command(model):
-    """The command of the example that trains and opens runs of ``model``."""
-    return "python examples/%s_mnist.py" % model
-
-
-def check_model(config, model, where):
-    """A `UsageError` unless ``config``, the record of the run at ``where``, is a run of
-    ``model``; it names the model the run holds and the example that opens it."""
-    found = config.get("model")
-    if found not in MODELS:
-        raise UsageError("%s holds a run of model %r, which mxgan does not train" % (where, found))
-    if found != model:
-        raise UsageError("%s holds a %s run, not a %s one: open it with %s"
-                         % (where, found.upper(), model.upper(), example_command(found)))
-
-
-def claim(run_dir, model):
-    """Check, before anything is written or loaded, that training ``model`` may write into
-    ``run_dir``: a new or empty directory, or a run of ``model``
-    (`mxgan.training.rundir.recorded_config`); a `mxgan.checks.UserError` otherwise."""
-    config = recorded_config(run_dir)
-    if config is not None:
-        check_model(config, model, run_dir)
-
-
-def open_run(run_dir, checkpoint_dir=None, *, model, needs=OPEN_KEYS):
-    """The checkpoint a command of ``model`` reads (`mxgan.cli.require_checkpoint`) and its
-    config; a `UsageError` when there is none or it holds another model's run."""
-    ckpt = cli.require_checkpoint(run_dir, checkpoint_dir, train_command=example_command(model),
-                                  needs=needs)
-    config = checkpoint.load_meta(ckpt)["config"]
-    check_model(config, model, checkpoint_dir or run_dir)
-    return ckpt, config
+    return check_writable_dir(args.out or Path("runs") / default)
 
 
 def join_cluster(kvstore):
-    """This process's place in the job (`mxgan.training.parallel.Cluster.join`); a `UsageError`
+    """This process's place in the job (`mxgan.distributed.parallel.Cluster.join`); a `UsageError`
     if it cannot have one, or the environment holds a job's variables it would not use
-    (`mxgan.cli.check_job_variables`)."""
-    cli.check_job_variables(kvstore, os.environ)
+    (`mxgan.distributed.parallel.check_job_variables`)."""
+    check_job_variables(kvstore, os.environ)
     try:
         return Cluster.join(kvstore)
     except (ValueError, RuntimeError) as err:
@@ -206,14 +108,13 @@ def _run_config(run_dir, args, given, contexts, **how):
     """(The config of a new run, None), or (the config of the run being resumed, checked against
     the flags given, and the checkpoint it continues)."""
     if args.resume:
-        needs = OPEN_KEYS + BUILD_KEYS + NETWORK_KEYS[how["model"]]
-        ckpt, saved = open_run(run_dir, model=how["model"], needs=needs)
+        ckpt, saved = open_run(run_dir, model=how["model"], needs=NEEDED_TO_RESUME[how["model"]])
         return resumed_config(saved, args, given, contexts), ckpt
-    found = checkpoint.latest(run_dir, warn=False) or next(
-        iter(checkpoint.list_checkpoints(run_dir)), None)
-    if found is not None:
+    existing = checkpoint.list_checkpoints(run_dir)
+    if existing:
+        shown = checkpoint.latest(run_dir, warn=False) or existing[0]
         raise UsageError("%s already holds a trained run (%s): pass --resume to continue it, or "
-                         "--out DIR to start another" % (run_dir, found.name))
+                         "--out DIR to start another" % (run_dir, shown.name))
     return resolve_config(args, contexts, **how), None
 
 
@@ -269,7 +170,7 @@ def training_data(config, cluster, *, offline=False, dry_run=False):
 def _trainer_options(config, contexts, cluster):
     """Keyword arguments every trainer takes, from the config (its length set by `build`)."""
     return dict(batch_size=config["batch_size"], nz=config["nz"], context=contexts,
-                cluster=cluster, recipe=Recipe.from_config(config), monitor_seed=config["seed"])
+                cluster=cluster, recipe=Recipe.from_config(config), grid_seed=config["seed"])
 
 
 def dcgan_networks(config):

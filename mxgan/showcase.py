@@ -10,8 +10,9 @@ writes into ``RUN_DIR/showcase/``:
                        steps (early change is fast), side by side under their step numbers
 ``timeline.gif``       all the grids in order (evenly thinned to at most 40 frames, the last one
                        kept), the step number drawn on each frame; the final grid lingers
-``interpolation.png``  N rows of K images: each row a spherical walk (`mxgan.generate.slerp`)
-                       between two random codes; for a conditional run row r draws digit r mod 10
+``interpolation.png``  N rows of K images: each row a spherical walk
+                       (`mxgan.training.generate.slerp`) between two random codes; for a
+                       conditional run row r draws digit r mod 10
 ``interpolation.gif``  the N walks played together, eased, forward and back
 ``digits.png``         conditional runs only: N noise codes (rows) drawn as each digit 0-9
                        (columns, labelled)
@@ -24,9 +25,9 @@ writes into ``RUN_DIR/showcase/``:
 
 BatchNorm: the walks and digits are drawn with the running statistics (``is_train=False``), so
 every image is a function of its own code and condition only. With batch statistics, as training
-and `mxgan.generate.sample` use, a frame would change with whatever else shares its batch: the
-ends of a walk would not be the images of its end codes, and a code would not keep its look
-across the digits of a row. The price is small: 1,000 samples of a 6,500-step DCGAN run score
+and `mxgan.training.generate.sample` use, a frame would change with whatever else shares its
+batch: the ends of a walk would not be the images of its end codes, and a code would not keep its
+look across the digits of a row. The price is small: 1,000 samples of a 6,500-step DCGAN run score
 Frechet distance 4.33x the floor with running statistics, 4.24x with batch statistics
 (`mxgan.quality.scores`; precision 0.65 and recall 0.88 / 0.87 alike).
 """
@@ -37,10 +38,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import generate, viz
-from .cli import (UsageError, add_run_args, how_to_train, main_guard, new_parser,
-                  positive_int_type, require_checkpoint, seed_type)
+from .cli import add_run_args, main_guard, new_parser, positive_int_type, seed_type
+from .common import viz
+from .common.checks import UsageError
 from .nets.conditions import NUM_CLASSES, encode_digits
+from .runs.lookup import how_to_train, require_checkpoint
+from .training import generate
 
 SHOWCASE_DIR = "showcase"
 TIMELINE_PICKS = 6  # grids in timeline.png

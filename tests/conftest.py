@@ -30,5 +30,7 @@ def real_u8():
 def scorer():
     """The MNIST scorer's classifier, trained once into the data directory's cache (about 30 s
     on one thread the first time) and shared by every test that scores."""
-    from mxgan.quality.classifier import load_classifier  # after OMP_NUM_THREADS is set above
+    from mxgan.quality.classifier import (
+        load_classifier,  # after OMP_NUM_THREADS is set above
+    )
     return load_classifier("mnist")

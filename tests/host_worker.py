@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 
 import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
+from mxgan.runs import loop
+
 from dist_worker import params
-from mxgan.training import loop
 
 
 def main(dump_dir, example, *args):

@@ -3,7 +3,8 @@
 tests/test_pythons.py runs it in a virtual environment of every other supported Python on the
 machine (the whole suite runs on the default one): import, both examples' dry runs, sampling,
 a checkpoint read back by MXNet's own `Module.load`, the scores, TensorBoard's event files
-(tensorboardX) and the ONNX export where onnxruntime installs. Each step prints one line; the first failure ends the script non-zero.
+(tensorboardX) and the ONNX export where onnxruntime installs. Each step prints one line; the
+first failure ends the script non-zero.
 """
 import importlib.util
 import subprocess
@@ -11,9 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-import mxgan  # noqa: F401  (first: it makes MXNet importable on this numpy)
 import mxnet as mx
 import numpy as np
+
+import mxgan  # noqa: F401  (first: it makes MXNet importable on this numpy)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,15 +1,17 @@
-"""mxgan.training.alarms: runs made to fail on purpose at tiny settings stop or warn, once, with a
+"""mxgan.runs.alarms: runs made to fail on purpose at tiny settings stop or warn, once, with a
 pointer to the tutorial; a healthy run says nothing."""
 import re
 
 import numpy as np
 import pytest
 
-import tiny
-from mxgan.training import alarms, checkpoint, loop
-from mxgan.training.alarms import Alarms, Diverged, sample_spread
+from mxgan.runs import alarms, loop
+from mxgan.runs.alarms import Alarms, Diverged, sample_spread
+from mxgan.runs.watch import Watch
+from mxgan.training import checkpoint
 from mxgan.training.trainer import Recipe
-from mxgan.training.watch import Watch
+
+import tiny
 
 GUIDE = "docs/dcgan.md#troubleshooting"
 
@@ -73,7 +75,7 @@ def test_a_run_warns_of_d_winning_and_of_collapse_once_each_and_a_healthy_run_of
 
 def test_a_conditional_g_that_ignores_its_noise_warns_of_collapse(tmp_path, real_u8, capsys):
     trainer = tiny.cgan()
-    trainer._monitor_noise[:] = trainer._monitor_noise[:1]  # every column of a digit's row alike
+    trainer._grid_noise[:] = trainer._grid_noise[:1]  # every column of a digit's row alike
     _fit(trainer, tmp_path, real_u8[:24], 4, model="cgan", sample_every=2)
     # (not exactly 0: the 100 samples are drawn in batches of 8, each normalised by BatchNorm
     # with its own statistics)

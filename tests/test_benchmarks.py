@@ -1,5 +1,6 @@
 """The benchmarks: every implementation steps, the naive loop is mxgan's maths, the torch twins
-are the MXNet nets, and run.py writes its table and JSON (tiny workloads, seconds on 2 cores)."""
+are the MXNet nets, and the scripts write their tables and records, each with its provenance
+(tiny workloads, seconds on 2 cores)."""
 import importlib.util
 import json
 import subprocess
@@ -10,9 +11,9 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from benchmarks import harness, mx_common, mxgan_impl, naive_impl
+from benchmarks import harness, mx_common, mxgan_impl, naive_impl, records
 from benchmarks.workloads import make_workload
-from mxgan.mxnet_internals import module_grad_arrays
+from mxgan.common.mxnet_internals import module_grad_arrays
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(batch_size=8, filters=4)
@@ -58,7 +59,7 @@ def _d_gradients_at_update(gan, trainer):
 
 
 def _all_params(trainer):
-    nets = trainer.nets().values()
+    nets = trainer.checkpoint_states().values()
     return ({k: v for net in nets for k, v in net.arg_params.items()},
             {k: v for net in nets for k, v in net.aux_params.items()})
 
@@ -112,6 +113,7 @@ def _shared_params(symbol, net, inputs, rng):
 @pytest.mark.parametrize("workload", ["dcgan64", "dcgan28", "cgan28"])
 def test_torch_twin_computes_the_mxnet_networks(workload):
     import torch
+
     from benchmarks import torch_impl
     spec = make_workload(workload, batch_size=4, filters=4)
     generator, discriminator = mx_common.networks(spec, "tutorial")
@@ -130,15 +132,16 @@ def test_torch_twin_computes_the_mxnet_networks(workload):
 
 
 # ---- the command --------------------------------------------------------------------------
-def test_run_prints_a_table_and_writes_json(tmp_path):
-    out = tmp_path / "results.json"
+def test_run_prints_a_table_and_appends_a_record(tmp_path):
+    out = tmp_path / "throughput.jsonl"
     command = [sys.executable, "benchmarks/run.py", "--workloads", "dcgan28", "--impls", "mxgan",
                "naive", "--steps", "2", "--warmup", "1", "--repeats", "1", "--batch-size", "8",
                "--filters", "4", "--peak-size", "256", "--out", str(out)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "mxgan/naive" in done.stdout
-    results = json.loads(out.read_text())
+    (results,) = records.read(out)
+    assert results["provenance"]["command"].startswith("python benchmarks/run.py --workloads")
     assert {row["impl"] for row in results["results"]} == {"mxgan", "naive"}
     assert all(row["images_per_s"] > 0 for row in results["results"])
     assert results["ratios"]["dcgan28"]["mxgan/naive"] > 0
@@ -150,39 +153,54 @@ def test_time_to_quality_scores_every_checkpoint_or_reads_the_in_training_scores
                                                                                  scorer):
     from benchmarks import time_to_quality
     time_to_quality.main(["dcgan", "--max-iters", "6", "--every", "3", "--out", str(tmp_path),
-                          "--results", str(tmp_path / "ttq.json"), "--dry-run",
+                          "--results", str(tmp_path / "ttq.jsonl"), "--dry-run",
                           "--score-every", "3"])
-    record = json.loads((tmp_path / "ttq.json").read_text())
+    (record,) = records.read(tmp_path / "ttq.jsonl")
     points = record["points"]
     assert [p["iteration"] for p in points] == [3, 6]
     assert 0 < points[0]["training_s"] < points[1]["training_s"] < record["command_wall_s"]
     assert all(p["fd_ratio"] > 1 for p in points)
     time_to_quality.main(["dcgan", "--from-run", str(tmp_path / "dcgan"), "--results",
-                          str(tmp_path / "read.json")])
-    read = json.loads((tmp_path / "read.json").read_text())["points"]
+                          str(tmp_path / "read.jsonl")])
+    read = records.read(tmp_path / "read.jsonl")[-1]["points"]
     assert [p["iteration"] for p in read] == [3, 6] and all(p["fd_ratio"] > 1 for p in read)
     assert 0 < read[0]["training_s"] < read[1]["training_s"]
 
 
 def test_quality_records_each_variant_and_rescores_it_with_the_current_scorer(tmp_path, scorer):
     from benchmarks import quality
-    results, runs = tmp_path / "q.json", tmp_path / "runs"
+    results, runs = tmp_path / "q.jsonl", tmp_path / "runs"
     common = ["--results", str(results), "--runs", str(runs)]
     quality.main(["dcgan", "--variant", "tiny", "--max-iters 2 --batch-size 8 --ngf 4 --ndf 4",
                   *common])
-    (record,) = [json.loads(line) for line in results.read_text().splitlines()]
+    (record,) = records.read(results)
     assert (record["variant"], record["iterations"], record["samples"]) == ("tiny", 2, 5000)
     assert record["wall_s"] > 0 and record["fd_ratio"] > 1
+    assert record["provenance"]["command"] == (
+        "python benchmarks/quality.py dcgan --variant tiny '--max-iters 2 --batch-size 8 "
+        "--ngf 4 --ndf 4' --results %s --runs %s" % (results, runs))
+    assert set(record["provenance"]) == {"command", "commit", "date", "machine", "python",
+                                         "numpy", "mxnet"}
     record["fd_ratio"] = -1.0
     results.write_text(json.dumps(record) + "\n")
     quality.main(["dcgan", "--rescore", *common])
-    (rescored,) = [json.loads(line) for line in results.read_text().splitlines()]
+    original, rescored = records.read(results)
     assert rescored["fd_ratio"] > 1 and rescored["wall_s"] == record["wall_s"]
+    assert rescored["timed"] == original["provenance"]
+    assert "--rescore" in rescored["provenance"]["command"]
+
+
+@pytest.mark.parametrize("script", ["quality", "time_to_quality"])
+def test_the_quality_scripts_without_a_model_say_which_to_choose(script):
+    done = subprocess.run([sys.executable, "benchmarks/%s.py" % script], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: no model given: choose dcgan or cgan")
 
 
 def test_the_layer_benchmark_times_every_rewrite_against_the_tutorial_layer(tmp_path):
     from benchmarks import layers
-    layers.main(["--steps", "1", "--threads", "1", "--out", str(tmp_path / "layers.json")])
-    rows = json.loads((tmp_path / "layers.json").read_text())
+    layers.main(["--steps", "1", "--threads", "1", "--out", str(tmp_path / "layers.jsonl")])
+    rows = records.read(tmp_path / "layers.jsonl")[0]["rows"]
     assert len(rows) == len(layers.CASES)
     assert all(row["tutorial_ms"] > 0 and row["fast_ms"] > 0 for row in rows)

@@ -1,14 +1,15 @@
-"""mxgan.training.board: what a run writes for TensorBoard reads back with TensorBoard's own
+"""mxgan.runs.board: what a run writes for TensorBoard reads back with TensorBoard's own
 reader (curves every step, the grid and histograms every --sample-every, learning rates)."""
 import cv2
 import numpy as np
 import pytest
 
-import tiny
-from mxgan.training import loop
-from mxgan.training.board import STEP_SCALARS, Board
+from mxgan.runs import loop
+from mxgan.runs.board import STEP_SCALARS, Board
+from mxgan.runs.watch import Watch
 from mxgan.training.trainer import NETS, Recipe
-from mxgan.training.watch import Watch
+
+import tiny
 
 RECIPE = Recipe(lr=1e-3, lr_d=2e-3, lr_warmup=2, decay_steps=6)
 # Grid sizes: the DCGAN's 8 fixed-noise samples in a 3 x 3 grid; the CGAN's 10 x 10, a row a digit.

@@ -3,10 +3,9 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import generate
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, generate
 from mxgan.training.cgan import ExecutorGAN
 
 from gradcheck import assert_matches_finite_differences, float64_d_loss
@@ -39,10 +38,10 @@ def test_g_gets_the_classifiers_cross_entropy_at_its_weight_in_its_gradient():
     images = np.tanh(rng.normal(size=(BATCH, 1, 28, 28)))
     digits = rng.randint(0, 10, BATCH)
     cond = encode_digits(digits, "onehot")
-    replica = trainer.replicas[0]
-    replica.g_forward_backward(mx.nd.array(images), mx.nd.array(cond))
-    handed = replica.exec_d_input.grad_dict["data"].asnumpy()
-    params = {name: replica.exec_d.arg_dict[name] for name in trainer._names["discriminator"]}
+    device = trainer.devices[0]
+    device.g_backward_through_d(mx.nd.array(images), mx.nd.array(cond))
+    handed = device.d_input.grad_dict["data"].asnumpy()
+    params = {name: device.d.arg_dict[name] for name in trainer._names["discriminator"]}
     loss = float64_d_loss(trainer.symbols["discriminator"], params, 1, data=images, cond=cond,
                           label=np.ones(BATCH), digit=digits, digit_weight=np.full(BATCH, 2.0))
     assert_matches_finite_differences(handed, loss, images, eps=1e-5)
@@ -50,17 +49,16 @@ def test_g_gets_the_classifiers_cross_entropy_at_its_weight_in_its_gradient():
 
 def test_the_classifier_learns_the_digits_of_real_images_only(real_u8):
     trainer = make_classifying_trainer(ac_weight=0.7)
-    replica = trainer.replicas[0]
-    grad = replica.exec_d.grad_dict["d_class_weight"]
+    device = trainer.devices[0]
+    grad = device.d.grad_dict["d_class_weight"]
     data, cond = _batch(real_u8, "onehot")
-    fakes, fake_cond = trainer._generate_fakes()
+    fakes, asked = trainer._generate_fakes()
     grad[:] = 0
-    replica.d_forward_backward(fakes[0], fake_cond[0], label=0)
+    device.d_forward_backward(fakes[0], asked[0], label=0)
     assert not grad.asnumpy().any()
-    replica.d_forward_backward_real(data, cond, label=1)
+    device.d_forward_backward_real(data, cond, label=1)
     assert grad.asnumpy().any()
-    np.testing.assert_array_equal(replica.exec_d.arg_dict["digit"].asnumpy(),
-                                  np.arange(BATCH) % 10)
+    np.testing.assert_array_equal(device.d.arg_dict["digit"].asnumpy(), np.arange(BATCH) % 10)
 
 
 def _batch(real_u8, condition):
@@ -80,10 +78,11 @@ def test_input_gradient_executor_matches_finite_differences(levers, condition="o
     rng = np.random.RandomState(1)
     images = np.tanh(rng.normal(size=(BATCH, 1, 28, 28)))
     cond = encode_digits(rng.randint(0, 10, BATCH), condition)
-    replica = trainer.replicas[0]
-    replica.g_forward_backward(mx.nd.array(images), mx.nd.array(cond))
-    handed = replica.exec_d_input.grad_dict["data"].asnumpy()
-    params = {name: replica.exec_d.arg_dict[name] for name in trainer._names["discriminator"]}
+    device = trainer.devices[0]
+    device.generate(*trainer.noise.next().data)  # G's forward, which its backward follows
+    device.g_backward_through_d(mx.nd.array(images), mx.nd.array(cond))
+    handed = device.d_input.grad_dict["data"].asnumpy()
+    params = {name: device.d.arg_dict[name] for name in trainer._names["discriminator"]}
     loss = float64_d_loss(trainer.symbols["discriminator"], params, 1, data=images, cond=cond,
                           label=np.ones(BATCH))
     assert_matches_finite_differences(handed, loss, images, eps=1e-5)
@@ -94,14 +93,16 @@ def test_input_gradient_executor_sees_the_same_network_as_d():
     trainer = make_trainer()
     images = mx.nd.array(np.tanh(np.random.RandomState(2).normal(size=(BATCH, 1, 28, 28))))
     cond = mx.nd.array(encode_digits(np.arange(BATCH) % 10, "onehot"))
-    via_d = trainer.replicas[0].d_forward_backward(images, cond, label=1)
-    via_input, _ = trainer.replicas[0].g_forward_backward(images, cond)
+    device = trainer.devices[0]
+    via_d = device.d_forward_backward(images, cond, label=1)
+    device.generate(*trainer.noise.next().data)
+    via_input = device.g_backward_through_d(images, cond)
     np.testing.assert_array_equal(via_d.asnumpy(), via_input.asnumpy())
 
 
 def test_one_step_moves_every_trainable_weight(real_u8):
     trainer = make_trainer()
-    executors = trainer.replicas[0].executors
+    executors = trainer.devices[0].executors
     before = {(executors[net], n): executors[net].arg_dict[n].asnumpy().copy()
               for net, names in trainer._names.items() for n in names
               if n.endswith(("weight", "bias"))}
@@ -111,16 +112,16 @@ def test_one_step_moves_every_trainable_weight(real_u8):
         assert not np.array_equal(executor.arg_dict[name].asnumpy(), value), name
 
 
-def test_monitor_grid_draws_digit_d_in_row_d_from_the_same_ten_noise_codes():
+def test_the_fixed_noise_grid_draws_digit_d_in_row_d_from_the_same_ten_noise_codes():
     trainer = make_trainer()
-    images, columns = trainer.monitor()
+    images, columns = trainer.fixed_noise_grid()
     assert images.shape == (100, 1, 28, 28) and columns == 10
     assert images.min() >= -1 and images.max() <= 1
-    noise = trainer._monitor_noise.reshape(10, 10, -1)
+    noise = trainer._grid_noise.reshape(10, 10, -1)
     for row in noise[1:]:
         np.testing.assert_array_equal(row, noise[0])  # column c: one code in every row
     assert len({tuple(code) for code in noise[0]}) == 10
-    digits = trainer._monitor_cond.reshape(10, 10, -1).argmax(axis=2)
+    digits = trainer._grid_cond.reshape(10, 10, -1).argmax(axis=2)
     np.testing.assert_array_equal(digits, np.repeat(np.arange(10)[:, None], 10, axis=1))
     rows = images.reshape(10, 10, -1)
     assert not np.allclose(rows[0], rows[1])  # the digit changes the picture
@@ -133,10 +134,10 @@ def test_a_restored_trainer_draws_the_same_grid_and_a_run_samples_repeatably(
     trainer.step(*_batch(real_u8, condition))
     config = {"model": "cgan", "condition": condition, "nz": 6, "batch_size": BATCH,
               "dataset": "mnist", "seed": 0}
-    ckpt = checkpoint.save(tmp_path, 1, trainer.nets(), {"config": config})
+    ckpt = checkpoint.save(tmp_path, 1, trainer.checkpoint_states(), {"config": config})
     restored = make_trainer(condition, seed=5)
     restored.restore(ckpt)
-    np.testing.assert_array_equal(restored.monitor()[0], trainer.monitor()[0])
+    np.testing.assert_array_equal(restored.fixed_noise_grid()[0], trainer.fixed_noise_grid()[0])
     images, digits, dataset = generate.sample_run(tmp_path, 25, seed=3)
     assert images.shape == (25, 1, 28, 28) and images.dtype == np.float32
     assert np.abs(images).max() <= 1 and dataset == "mnist"

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 import mxgan
-import tiny
-from mxgan import mxnet_internals
-from mxgan.training import checkpoint, loop
+from mxgan.common import mxnet_internals
+from mxgan.runs import loop
+from mxgan.training import checkpoint
 from mxgan.training.checkpoint import CheckpointError
 from mxgan.training.trainer import AVERAGE, Recipe
+
+import tiny
 
 
 def _trained(model, real_u8, steps=2):
@@ -27,7 +29,7 @@ def saved(request, tmp_path, real_u8):
     """(model, trainer, run directory) with checkpoints at iterations 1 and 2."""
     trainer = _trained(request.param, real_u8)
     for iteration in (1, 2):
-        checkpoint.save(tmp_path, iteration, trainer.nets(), {"config": {"seed": 0}})
+        checkpoint.save(tmp_path, iteration, trainer.checkpoint_states(), {"config": {"seed": 0}})
     return request.param, trainer, tmp_path
 
 
@@ -44,7 +46,7 @@ def test_every_saved_array_comes_back_bit_for_bit(saved):
 
 def test_only_the_two_newest_checkpoints_are_kept(saved):
     _, trainer, run_dir = saved
-    checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+    checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}})
     assert [p.name for p in checkpoint.list_checkpoints(run_dir)] == ["iter-000002",
                                                                       "iter-000003"]
 
@@ -61,7 +63,7 @@ def test_a_failed_save_leaves_no_half_written_checkpoint(saved, monkeypatch):
         return real_save(*args, **kwargs)
     monkeypatch.setattr(mx.model, "save_checkpoint", second_net_fails)
     with pytest.raises(OSError, match="disk full"):
-        checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+        checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}})
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["iter-000001",
                                                                            "iter-000002"]
     assert checkpoint.find(run_dir).name == "iter-000002"
@@ -71,7 +73,7 @@ def test_a_killed_saves_staging_directory_is_removed_by_the_next_save(saved):
     _, trainer, run_dir = saved
     stale = run_dir / "checkpoints" / ".tmp-999999-iter-000003"  # a pid that cannot be alive
     stale.mkdir()
-    checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+    checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}})
     assert not stale.exists()
 
 
@@ -202,13 +204,13 @@ def test_checkpoints_past_999999_steps_are_ordered_by_step(tmp_path, real_u8):
     million steps and pruning would delete the newest."""
     trainer = _trained("dcgan", real_u8, steps=1)
     for iteration in (999998, 999999, 1000000):
-        checkpoint.save(tmp_path, iteration, trainer.nets(), {"config": {"seed": 0}})
+        checkpoint.save(tmp_path, iteration, trainer.checkpoint_states(), {"config": {"seed": 0}})
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
         "iter-1000000", "iter-999999"]  # pruned to the two newest by step, not by name
     assert checkpoint.find(tmp_path).name == "iter-1000000"
     resumed = tiny.dcgan(seed=1)
     assert loop.restore(resumed, checkpoint.find(tmp_path)) == 1000000
-    checkpoint.save(tmp_path, 1000001, resumed.nets(), {"config": {"seed": 0}})
+    checkpoint.save(tmp_path, 1000001, resumed.checkpoint_states(), {"config": {"seed": 0}})
     assert [p.name for p in checkpoint.list_checkpoints(tmp_path)] == ["iter-1000000",
                                                                        "iter-1000001"]
 
@@ -217,7 +219,7 @@ def test_other_names_in_checkpoints_are_neither_read_nor_pruned(saved):
     _, trainer, run_dir = saved
     (run_dir / "checkpoints" / "iter-best").mkdir()
     (run_dir / "checkpoints" / "iter-000007").write_text("a file, not a checkpoint")
-    checkpoint.save(run_dir, 3, trainer.nets(), {"config": {}})
+    checkpoint.save(run_dir, 3, trainer.checkpoint_states(), {"config": {}})
     assert [p.name for p in checkpoint.list_checkpoints(run_dir)] == ["iter-000002",
                                                                       "iter-000003"]
     assert (run_dir / "checkpoints" / "iter-best").is_dir()

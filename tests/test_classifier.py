@@ -3,11 +3,12 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from idx_files import fake_split, write_split
 from mxgan.data import sources
 from mxgan.data.sources import DatasetError
 from mxgan.quality import classifier
 from mxgan.quality.classifier import FEATURE_DIM, floor_split, to_classifier_input
+
+from idx_files import fake_split, write_split
 
 
 def test_the_classifier_gets_99_percent_of_held_out_digits_right(scorer):

@@ -1,4 +1,5 @@
-"""mxgan.compat: the numpy names MXNet 1.9.1 needs, restored only where numpy removed them."""
+"""mxgan.common.compat: the numpy names MXNet 1.9.1 needs, restored only where numpy removed
+them."""
 import math
 import types
 from pathlib import Path
@@ -7,7 +8,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import compat
+from mxgan.common import compat
 
 MXNET = Path(mx.__file__).parent
 

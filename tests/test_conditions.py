@@ -2,7 +2,12 @@
 import numpy as np
 import pytest
 
-from mxgan.nets.conditions import CONDITIONS, NUM_CLASSES, condition_shape, encode_digits
+from mxgan.nets.conditions import (
+    CONDITIONS,
+    NUM_CLASSES,
+    condition_shape,
+    encode_digits,
+)
 
 
 def test_onehot_is_a_column_with_a_one_at_the_digit():

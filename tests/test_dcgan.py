@@ -3,10 +3,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import generate, mxnet_internals
+from mxgan.common import mxnet_internals
 from mxgan.data.iters import fill_unit_range
 from mxgan.nets import symbols
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, generate
 from mxgan.training.dcgan import ModuleGAN
 from mxgan.training.trainer import METRICS, Recipe, zero
 
@@ -109,7 +109,8 @@ def test_a_restored_trainer_draws_what_the_saved_one_drew(tmp_path, real_u8, con
     trainer = make_trainer(context)
     for _ in range(2):
         trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8))
-    ckpt = checkpoint.save(tmp_path, 2, trainer.nets(), {"config": {"seed": 0, "nz": 8}})
+    ckpt = checkpoint.save(tmp_path, 2, trainer.checkpoint_states(),
+                           {"config": {"seed": 0, "nz": 8}})
     restored = make_trainer(context, seed=1)
     restored.restore(ckpt)
     noise = mx.nd.random.normal(shape=(BATCH, 8, 1, 1))

@@ -1,6 +1,7 @@
 """The docs cannot rot: their figures are made from runs, their links, line anchors and names
-resolve, their tables are the runs', the code they quote is the package's, and their commands
-parse with the programs' own argument parsers. (tests/test_tutorials.py runs the pages' code.)"""
+resolve, the code they quote is the package's, and their commands parse with the programs' own
+argument parsers. (tests/test_render.py checks their tables against the records,
+tests/test_tutorials.py runs the pages' code.)"""
 import functools
 import importlib
 import importlib.util
@@ -12,16 +13,25 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from benchmarks import records
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 IMG = DOCS / "img"
 PAGES = {"dcgan": DOCS / "dcgan.md", "cgan": DOCS / "cgan.md"}  # model -> its page
-ALL_PAGES = sorted(DOCS.glob("*.md"), key=lambda page: page.name)
+ALL_PAGES = [ROOT / "README.md"] + sorted(DOCS.rglob("*.md"))
 MAX_IMG_BYTES = 3 * 1024 * 1024
+MAX_README_FIGURE_BYTES = 300 * 1024  # trained digits, mostly black, compress well
 # Pictures in docs/img/ that make_figures does not draw: screenshots taken in a browser, shown
 # by the README (its "Watching a run" section says how).
 SCREENSHOTS = {"tensorboard.png", "tensorboard-grid.png"}
+PLOTS = {"time-to-quality.png"}  # python benchmarks/time_to_quality.py --plot ...
+# What the pages' shell blocks may run: the tutorials run python and make only; python and make
+# commands are parsed by their own parsers.
+SHELL_PROGRAMS = ("python", "make", "pip", "export", ".venv/bin/tensorboard")
 DCGAN_PY = ROOT / "mxgan" / "training" / "dcgan.py"
+TUTORIAL_TABLES = ["dcgan.scores", "dcgan.scorer", "dcgan.training", "dcgan.try", "cgan.scores",
+                   "cgan.scorer", "cgan.training", "cgan.per-digit", "cgan.try"]
 TRAINER_PY = ROOT / "mxgan" / "training" / "trainer.py"
 
 
@@ -43,7 +53,7 @@ def load_file(path):
 make_figures = load_file(DOCS / "make_figures.py")
 make_notebooks = load_file(DOCS / "make_notebooks.py")
 EXAMPLES = {model: load_file(ROOT / "examples" / ("%s_mnist.py" % model)) for model in PAGES}
-_page_ids = [page.name for page in ALL_PAGES]
+_page_ids = [str(page.relative_to(ROOT)) for page in ALL_PAGES]
 
 
 # ---- reading the Markdown ----------------------------------------------------------------------
@@ -118,10 +128,6 @@ def missing_names(pairs):
     return missing
 
 
-def table_lines(text):
-    return [line for line in text.splitlines() if line.startswith("| ")]
-
-
 # ---- (a) the figures are made from real runs ---------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -140,7 +146,7 @@ def figures(dry_runs, tmp_path_factory):
     tries = [arg for model, names in make_figures.TRIES.items() for name in names
              for arg in ("--try", model, name, str(dry_runs[model]))]
     make_figures.main(["--dcgan", str(dry_runs["dcgan"]), "--cgan", str(dry_runs["cgan"]),
-                       "--out", str(out)] + tries)
+                       "--out", str(out), "--records", str(out / "records")] + tries)
     return out
 
 
@@ -149,9 +155,29 @@ def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
     for name in make_figures.FIGURES[model]:
         with Image.open(figures / model / name) as image:
             assert image.format == name.rsplit(".", 1)[1].upper() and min(image.size) > 50, name
-    tables = make_notebooks.read_tables(figures / model / make_figures.TABLES)
-    assert {"scores", "scorer", "training", "try"} <= set(tables)
-    assert all(table.count("\n") >= 3 for table in tables.values())  # head, rule, a row
+
+
+def test_make_figures_draws_the_readmes_picture_of_both_generators(figures):
+    with Image.open(figures / make_figures.README_FIGURE) as image:
+        assert image.format == "PNG" and image.mode == "L"
+        assert image.size[0] > image.size[1] > 600  # 2 px per pixel: 10 rows of 28 px digits
+
+
+def test_make_figures_records_each_run_and_the_pages_tables_render_from_them(figures, dry_runs,
+                                                                            tmp_path):
+    render = load_file(DOCS / "render.py")
+    (tmp_path / "records").symlink_to(figures / "records")
+    (tmp_path / "README.md").write_text("".join(
+        "<!-- table %s -->\n<!-- /table -->\n" % name for name in TUTORIAL_TABLES))
+    assert render.run(tmp_path) == ["rendered README.md"]
+    page = (tmp_path / "README.md").read_text()
+    assert "not measured" not in page and "records/tutorial-cgan.jsonl" in page
+    (record,) = records.read(figures / "records" / "tutorial-dcgan.jsonl")
+    assert record["steps"] == 4 and record["run"] == str(dry_runs["dcgan"])
+    assert record["provenance"]["command"].startswith("python docs/make_figures.py --dcgan ")
+    tries = records.read(figures / "records" / "tries-cgan.jsonl")
+    assert [t["name"] for t in tries] == list(make_figures.TRIES["cgan"])
+    assert render.run(tmp_path, check=True) == []
 
 
 def test_a_missing_run_directory_is_one_error_line_and_exit_2(tmp_path, capsys):
@@ -176,11 +202,13 @@ def test_a_run_of_the_other_model_is_refused(dry_runs, tmp_path, capsys):
 
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_every_embedded_image_is_committed_and_made_by_make_figures(page):
+    drawn = {Path(model, name) for model, names in make_figures.FIGURES.items()
+             for name in names} | {Path(name) for name in SCREENSHOTS | PLOTS} \
+        | {Path(make_figures.README_FIGURE)}
     for target in (target for is_image, _, target in links(page) if is_image):
-        parts = Path(target).parts
-        assert len(parts) == 3 and parts[0] == "img" and parts[1] in make_figures.FIGURES, target
-        assert parts[2] in make_figures.FIGURES[parts[1]], target
-        assert (page.parent / target).is_file(), target
+        path = (page.parent / target).resolve()
+        assert path.is_relative_to(IMG) and path.relative_to(IMG) in drawn, target
+        assert path.is_file(), target
 
 
 @pytest.mark.parametrize("model", PAGES)
@@ -189,12 +217,15 @@ def test_a_models_page_shows_all_its_figures_and_docs_img_holds_nothing_else(mod
              if is_image and Path(target).parts[1] == model}
     assert shown == set(make_figures.FIGURES[model])
     committed = {p.name for p in (IMG / model).iterdir()}
-    assert committed == set(make_figures.FIGURES[model]) | {make_figures.TABLES}
-    assert {p.name for p in IMG.iterdir()} == set(make_figures.FIGURES) | SCREENSHOTS
+    assert committed == set(make_figures.FIGURES[model])
+    assert {p.name for p in IMG.iterdir()} <= set(make_figures.FIGURES) | SCREENSHOTS | PLOTS \
+        | {make_figures.README_FIGURE}
 
 
 def test_docs_img_stays_small():
     assert sum(p.stat().st_size for p in IMG.rglob("*") if p.is_file()) < MAX_IMG_BYTES
+    readme_figure = IMG / make_figures.README_FIGURE
+    assert not readme_figure.exists() or readme_figure.stat().st_size < MAX_README_FIGURE_BYTES
 
 
 # ---- (c) links, names, tables and commands -----------------------------------------------------
@@ -261,15 +292,6 @@ def test_the_anchor_check_catches_a_moved_definition(tmp_path):
                                            .splitlines(), 1) if text.startswith("PROFILES ="))
 
 
-@pytest.mark.parametrize("model", PAGES)
-def test_tables_quoted_from_the_run_match_those_make_figures_wrote(model):
-    text = PAGES[model].read_text()
-    quoted = table_lines((IMG / model / make_figures.TABLES).read_text())
-    assert [line for line in quoted if line not in text] == []
-    written = make_notebooks.read_tables(IMG / model / make_figures.TABLES)
-    assert make_notebooks.marked_tables(text) == written, "run python docs/make_notebooks.py"
-
-
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_quoted_code_is_still_in_the_file_it_names(page):
     """```py blocks quote the package: the first line names the file, the others are in it.
@@ -287,8 +309,9 @@ def test_quoted_code_is_still_in_the_file_it_names(page):
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_the_tutorials_are_named_by_what_they_are(page):
     text = page.read_text()
-    assert not re.search(r"\bseeds? \d|\bthe seeds?\b", text, re.I), \
-        "name a tutorial by what it is, e.g. MXNet's DCGAN tutorial"
+    if page in PAGES.values():  # elsewhere "seed 0" is a random seed
+        assert not re.search(r"\bseeds? \d|\bthe seeds?\b", text, re.I), \
+            "name a tutorial by what it is, e.g. MXNet's DCGAN tutorial"
     assert "../shared/" not in text
 
 
@@ -298,25 +321,51 @@ def make_targets():
 
 
 def _parser_for(argv):
-    """The argument parser of ``python PROGRAM ...`` or ``python -m MODULE ...``, and its args."""
-    if argv[0] == "-m":
-        return importlib.import_module(argv[1]).parse_args, argv[2:]
-    program = load_file(ROOT / argv[0])
-    parse = program.build_parser().parse_args if hasattr(program, "build_parser") \
-        else program.parse_args
-    return parse, argv[1:]
+    """The argument parser of ``python PROGRAM ...`` or ``python -m MODULE ...`` (None for a
+    program that takes no arguments), and its args; None for Python's own modules."""
+    if argv[0] == "-m" and not argv[1].startswith("mxgan"):
+        return None  # python -m venv, pip, pytest: not the project's to parse
+    program = importlib.import_module(argv[1]) if argv[0] == "-m" else load_file(ROOT / argv[0])
+    args = argv[2:] if argv[0] == "-m" else argv[1:]
+    if hasattr(program, "build_parser"):
+        return program.build_parser().parse_args, args
+    return getattr(program, "parse_args", None), args
+
+
+def shell_commands(page):
+    """The argv of every command in a page's ```sh blocks, without the variables set before it
+    (``DMLC_ROLE=worker python ...``), a trailing ``&``, or the venv's path to python."""
+    commands = []
+    for block in code_blocks(page, "sh"):
+        for line in block.replace("\\\n", " ").splitlines():
+            argv = shlex.split(line, comments=True)
+            while argv and re.match(r"^[A-Z_][A-Z0-9_]*=", argv[0]):
+                argv = argv[1:]
+            if argv and argv[-1] == "&":
+                argv = argv[:-1]
+            if argv:
+                commands.append(["python" if argv[0] == ".venv/bin/python" else argv[0]]
+                                + argv[1:])
+    return commands
 
 
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_every_command_shown_parses_with_its_programs_own_parser(page):
-    commands = [shlex.split(line, comments=True) for block in code_blocks(page, "sh")
-                for line in block.replace("\\\n", " ").splitlines() if line.strip()]
-    assert all(argv[0] in ("python", "make") for argv in commands), "only python and make"
-    for argv in commands:
+    commands = shell_commands(page)
+    programs = ("python", "make") if page in PAGES.values() else SHELL_PROGRAMS
+    assert [argv for argv in commands if argv[0] not in programs] == [], \
+        "only %s" % ", ".join(programs)
+    for argv in (argv for argv in commands if argv[0] in ("python", "make")):
         if argv[0] == "make":
             assert set(argv[1:]) <= make_targets(), "no such make target: %s" % " ".join(argv)
             continue
-        parse, args = _parser_for(argv[1:])
+        found = _parser_for(argv[1:])
+        if found is None:
+            continue
+        parse, args = found
+        if parse is None:
+            assert args == [], "takes no arguments: %s" % " ".join(argv)
+            continue
         try:
             parse(args)
         except SystemExit:

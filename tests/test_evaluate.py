@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from idx_files import fake_split, write_split
 from mxgan import evaluate
 from mxgan.data import sources
 from mxgan.data.images import to_unit_range
 from mxgan.quality.scores import score_samples
+
+from idx_files import fake_split, write_split
 
 ROOT = Path(__file__).resolve().parent.parent
 

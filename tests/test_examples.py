@@ -13,11 +13,13 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+from mxgan import run
+from mxgan.distributed.parallel import Cluster
+from mxgan.runs import loop
+from mxgan.runs.alarms import DIVERGED_EXIT
+from mxgan.training import checkpoint, generate
+
 import tiny
-from mxgan import generate, run
-from mxgan.training import checkpoint, loop
-from mxgan.training.alarms import DIVERGED_EXIT
-from mxgan.training.parallel import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -259,8 +261,8 @@ def test_a_run_given_to_the_other_example_names_its_model_and_example(example, f
     main = {"dcgan": dcgan, "cgan": cgan}[example].main
     holds = fixture.split("_")[0]
     line = _exit_message(main, argv + ["--out", str(run_dir)], capsys)
-    assert line == "error: %s holds a %s run, not a %s one: open it with python examples/%s_mnist.py" \
-        % (run_dir, holds.upper(), example.upper(), holds)
+    assert line == ("error: %s holds a %s run, not a %s one: open it with python examples/"
+                    "%s_mnist.py" % (run_dir, holds.upper(), example.upper(), holds))
     assert _snapshot(run_dir) == before
 
 
@@ -340,7 +342,7 @@ def test_a_resume_past_step_999999_continues_the_newest_and_prunes_the_oldest(dc
     trainer, _ = run.build("dcgan", config, [mx.cpu()], Cluster(), dry_run=True)
     loop.restore(trainer, checkpoint.find(run_dir))
     for iteration in (999999, 1000000):
-        checkpoint.save(run_dir, iteration, trainer.nets(), {"config": config})
+        checkpoint.save(run_dir, iteration, trainer.checkpoint_states(), {"config": config})
     assert dcgan.main(["--dry-run", "--resume", "--max-iters", "1000001", "--out", str(run_dir),
                        "--checkpoint-every", "1"]) == 0
     assert [p.name for p in checkpoint.list_checkpoints(run_dir)] == ["iter-1000000",

@@ -9,10 +9,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from mxgan import export, generate
+from mxgan import export
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, generate
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
 
@@ -67,7 +67,7 @@ def _trained_looking(run_dir, build):
     """
     mx.random.seed(0)
     trainer, config = build()
-    ckpt = checkpoint.save(run_dir, 1, trainer.nets(), {"config": config})
+    ckpt = checkpoint.save(run_dir, 1, trainer.checkpoint_states(), {"config": config})
     module = generate.load_generator(ckpt, batch_size=BATCH)
     for seed in range(30):  # forward alone leaves the running averages as they are
         images = _forward(module, export.random_inputs(config, BATCH, seed=100 + seed),

@@ -1,11 +1,12 @@
-"""mxgan.files: writes that land whole or not at all, and the leftovers of killed writers."""
+"""mxgan.common.files: writes that land whole or not at all, and the leftovers of killed writers."""
 import os
 import subprocess
 import sys
 
 import pytest
 
-from mxgan import files
+from mxgan.common import files
+from mxgan.common.checks import UsageError
 
 
 def test_atomic_write_replaces_the_file_with_the_usual_permissions(tmp_path):
@@ -73,3 +74,30 @@ def test_leftovers_of_dead_writers_are_removed_and_live_ones_kept(tmp_path):
                                                       ".tmp-%s-meta.json" % dead])
     assert sorted(p.name for p in tmp_path.iterdir()) == [".tmp-%d-iter-000200" % live.pid,
                                                           "iter-000050"]
+
+
+def test_a_run_directory_must_be_a_writable_directory(tmp_path):
+    (tmp_path / "file").write_text("")
+    assert files.check_writable_dir(tmp_path / "new" / "run") == tmp_path / "new" / "run"
+    with pytest.raises(UsageError, match="is a file, not a directory"):
+        files.check_writable_dir(tmp_path / "file")
+    with pytest.raises(UsageError, match="is a file, not a directory"):
+        files.check_writable_dir(tmp_path / "file" / "run")
+    with pytest.raises(UsageError, match="cannot write in /sys"):
+        files.check_writable_dir("/sys/mxgan-run")
+
+
+def test_a_run_directory_under_a_broken_link_or_too_long_a_name_is_refused(tmp_path):
+    (tmp_path / "link").symlink_to(tmp_path / "gone")
+    for path in (tmp_path / "link", tmp_path / "link" / "run"):
+        with pytest.raises(UsageError, match="--out %s: %s is a symbolic link to %s, which does "
+                           "not resolve" % (path, tmp_path / "link", tmp_path / "gone")):
+            files.check_writable_dir(path)
+    with pytest.raises(UsageError, match="File name too long"):
+        files.check_writable_dir(tmp_path / ("x" * 300))
+
+
+def test_an_output_file_must_not_be_a_directory(tmp_path):
+    with pytest.raises(UsageError, match="--out %s is a directory: give a file name" % tmp_path):
+        files.check_writable_file(tmp_path)
+    assert files.check_writable_file(tmp_path / "scores.json") == tmp_path / "scores.json"

@@ -1,12 +1,13 @@
-"""mxgan.generate: a saved generator drawn on the CPU, by noise code, by digit, and to files."""
+"""mxgan.training.generate: a saved generator drawn on the CPU, by noise code, by digit, and to
+files."""
 import mxnet as mx
 import numpy as np
 import pytest
 
-import tiny
-from mxgan import generate
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, generate
 from mxgan.training.checkpoint import CheckpointError
+
+import tiny
 
 
 def _saved(model, tmp_path, real_u8):
@@ -15,7 +16,7 @@ def _saved(model, tmp_path, real_u8):
     config = {"nz": tiny.NZ, "batch_size": tiny.BATCH, "dataset": "mnist", "seed": 0}
     if model == "cgan":
         config["condition"] = "onehot"
-    checkpoint.save(tmp_path, 1, trainer.nets(), {"config": config})
+    checkpoint.save(tmp_path, 1, trainer.checkpoint_states(), {"config": config})
     return trainer
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from benchmarks import netns
-from mxgan.peers import PEER_LOST_EXIT
+from mxgan.distributed.peers import PEER_LOST_EXIT
 from mxgan.training import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent

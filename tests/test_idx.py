@@ -5,8 +5,9 @@ import struct
 import numpy as np
 import pytest
 
-from idx_files import idx_bytes, write_file
 from mxgan.data.idx import DatasetError, read_idx
+
+from idx_files import idx_bytes, write_file
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz"])

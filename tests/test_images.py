@@ -2,9 +2,11 @@
 import numpy as np
 import pytest
 
-from idx_files import fake_split, write_split
-from mxgan.data import images as images_module, sources
+from mxgan.data import images as images_module
+from mxgan.data import sources
 from mxgan.data.images import prepare_images, resize_images, to_unit_range
+
+from idx_files import fake_split, write_split
 
 
 def test_to_unit_range_on_real_digits():

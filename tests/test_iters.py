@@ -2,8 +2,13 @@
 import mxnet as mx
 import numpy as np
 
-from mxgan.data.iters import (ConditionalRandIter, RandIter, batch_by_name, fill_unit_range,
-                              image_iter)
+from mxgan.data.iters import (
+    ConditionalRandIter,
+    RandIter,
+    batch_by_name,
+    fill_unit_range,
+    image_iter,
+)
 from mxgan.nets.conditions import encode_digits
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import tiny
+from mxgan.distributed.peers import LISTEN, tcp_sockets
 from mxgan.launch import Job, free_port, parse_args, scheduler_reachable
-from mxgan.peers import LISTEN, tcp_sockets
 from mxgan.training import checkpoint
+
+import tiny
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT_S = 120
@@ -209,8 +210,8 @@ def _listening(pid):
 def test_every_process_of_a_job_listens_on_127_0_0_1_only():
     # Servers and workers bind when their KVStore starts; ps-lite would pick the machine's
     # network interface without DMLC_NODE_HOST.
-    worker = [sys.executable, "-c", "import time, mxgan, mxnet as mx\nkv = mx.kv.create('dist_sync')\n"
-              "time.sleep(120)"]
+    worker = [sys.executable, "-c", "import time, mxgan, mxnet as mx\n"
+              "kv = mx.kv.create('dist_sync')\ntime.sleep(120)"]
     with SleepingJob(worker) as job:
         deadline = time.monotonic() + 60
         while not all(map(_listening, job.pids)) and time.monotonic() < deadline:

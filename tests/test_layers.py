@@ -9,9 +9,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-import tiny
 from mxgan.nets import layers, symbols
 from mxgan.training import checkpoint
+
+import tiny
 
 BATCH = 4
 
@@ -126,7 +127,7 @@ def test_the_fast_networks_are_the_tutorial_networks(name, levers):
 def test_a_checkpoint_of_the_fast_graph_resumes_in_the_tutorial_graph(model, tmp_path, real_u8):
     fast = tiny.TRAINERS[model]()
     fast.step(**tiny.batch(model, real_u8))
-    checkpoint.save(tmp_path, 1, fast.nets(), {"config": {}})
+    checkpoint.save(tmp_path, 1, fast.checkpoint_states(), {"config": {}})
     tutorial = tiny.TRAINERS[model](seed=5, graph="tutorial")
     tutorial.restore(checkpoint.find(tmp_path))
     steps = []

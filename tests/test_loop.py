@@ -1,4 +1,4 @@
-"""mxgan.training.loop: a run stopped anywhere and resumed equals the run that was never stopped."""
+"""mxgan.runs.loop: a run stopped anywhere and resumed equals the run that was never stopped."""
 import dataclasses
 import os
 import shutil
@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 import mxgan
-import tiny
-from mxgan.training import checkpoint, loop
-from mxgan.training.rundir import read_metrics
+from mxgan.runs import loop
+from mxgan.runs.rundir import read_metrics
+from mxgan.training import checkpoint
 from mxgan.training.trainer import AVERAGE, Recipe
+
+import tiny
 
 STEPS = 8
 RECIPE = Recipe(lr=1e-3, decay_steps=STEPS, ema_decay=0.9)  # a schedule and an average to resume
@@ -97,14 +99,14 @@ def test_a_run_with_the_levers_stopped_and_resumed_equals_the_uninterrupted_run(
 
 def test_a_signal_after_the_step_while_the_grid_is_drawn_still_checkpoints_that_step(
         tmp_path, real_u8, monkeypatch):
-    draw, calls = loop.write_monitor_grid, []
+    draw, calls = loop.write_fixed_noise_grid, []
 
     def draw_then_signal(trainer, run_dir, iteration, watch=None):  # after the step
         draw(trainer, run_dir, iteration, watch)
         calls.append(iteration)
         if len(calls) == 1:
             os.kill(os.getpid(), signal.SIGTERM)
-    monkeypatch.setattr(loop, "write_monitor_grid", draw_then_signal)
+    monkeypatch.setattr(loop, "write_fixed_noise_grid", draw_then_signal)
     _, (stopped_at, stopped_by) = _fit("dcgan", tmp_path, real_u8[:24], STEPS)
     assert (stopped_at, stopped_by) == (2, signal.SIGTERM)  # sample_every=2: the first grid
     assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 2
@@ -156,7 +158,7 @@ def test_batches_resume_inside_an_epoch_at_the_same_batch(real_u8):
 
 def test_resuming_a_checkpoint_of_another_version_says_so_in_one_line(tmp_path, monkeypatch,
                                                                       capsys):
-    checkpoint.save(tmp_path, 3, tiny.dcgan().nets(), {"config": {"seed": 0}})
+    checkpoint.save(tmp_path, 3, tiny.dcgan().checkpoint_states(), {"config": {"seed": 0}})
     monkeypatch.setattr(checkpoint, "__version__", "99.0")
     assert loop.restore(tiny.dcgan(), checkpoint.find(tmp_path)) == 3
     assert capsys.readouterr().err.splitlines() == [

@@ -1,14 +1,15 @@
-"""mxgan.monitoring: how often a run scores itself, and the in-training scorer, which scores the
-generator as scoring its checkpoint would."""
+"""mxgan.runs.monitoring: how often a run scores itself, and the in-training scorer, which scores
+the generator as scoring its checkpoint would."""
 import argparse
 
 import pytest
 
-import tiny
-from mxgan import generate, monitoring
 from mxgan.quality.scores import score_samples
-from mxgan.training import checkpoint
+from mxgan.runs import monitoring
+from mxgan.training import checkpoint, generate
 from mxgan.training.trainer import Recipe
+
+import tiny
 
 
 @pytest.mark.parametrize("given, expected", [
@@ -26,7 +27,7 @@ def test_a_training_run_is_scored_as_its_checkpoint_would_be(model, tmp_path, re
         trainer.step(**tiny.batch(model, real_u8))
     config = dict(dataset="mnist", batch_size=100, nz=tiny.NZ,  # sampled in batches of 100
                   condition="onehot" if model == "cgan" else None)
-    checkpoint.save(tmp_path, 3, trainer.nets(), {"config": config})
+    checkpoint.save(tmp_path, 3, trainer.checkpoint_states(), {"config": config})
     images, labels, _ = generate.sample_run(tmp_path, 1000)
     expected = score_samples(images, labels, classifier=scorer)
     assert monitoring.TrainingScorer(trainer, config)() == expected

@@ -1,11 +1,11 @@
-"""mxgan.mxnet_internals: every helper against MXNet's public behaviour."""
+"""mxgan.common.mxnet_internals: every helper against MXNet's public behaviour."""
 import os
 import pickle
 
 import mxnet as mx
 import numpy as np
 
-from mxgan import mxnet_internals as internals
+from mxgan.common import mxnet_internals as internals
 
 BATCH = 4
 

@@ -1,6 +1,7 @@
-"""The package's shape: folders that name the parts, imports that run one way between them,
-MXNet's private API in one module, small files and functions, a test file per module, and the
-environment check `import mxgan` makes."""
+"""The package's shape: folders that name the parts and, beside them, the modules a user runs;
+imports that run one way between them; MXNet's private API in one module; files and functions
+within a budget that leaves room; a test file per module; and the environment check
+`import mxgan` makes."""
 import ast
 import os
 import re
@@ -14,28 +15,39 @@ import mxgan
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mxgan"
-SUBPACKAGES = ("nets", "data", "quality", "training")
+# The parts, each a folder whose __init__.py only says what it holds. (cli/ is the command line's
+# face: its __init__.py hands on the names the examples use.)
+PARTS = ("common", "distributed", "nets", "data", "quality", "training", "runs")
+# What stands at the top beside the folders: the modules a user runs (`python -m mxgan.NAME`, or
+# `run`, the examples' engine).
+ENTRY_POINTS = ("evaluate", "export", "kvstore_server", "launch", "run", "showcase")
 # The layers, lowest first: a module imports from its own layer or a lower one, never a higher.
-# A name is a module or a folder (all of it). nets sits below data because the iterators feed
-# the networks' ``cond`` input in the encoding nets/conditions.py defines; nets needs no data.
+# A name is a module or a folder (all of it); the longest name holding a module places it.
+# distributed/peers.py is shared: `import mxgan` starts a KVStore server's watch of its peers.
+# nets sits below data because the iterators feed the networks' ``cond`` input in the encoding
+# nets/conditions.py defines; nets needs no data.
 LAYERS = (
-    ("shared", ("mxgan", "mxgan.checks", "mxgan.compat", "mxgan.files", "mxgan.mxnet_internals",
-                "mxgan.peers", "mxgan.viz")),
+    ("shared", ("mxgan", "mxgan.common", "mxgan.distributed.peers")),
+    ("distributed", ("mxgan.distributed",)),
     ("nets", ("mxgan.nets",)),
     ("data", ("mxgan.data",)),
     ("quality", ("mxgan.quality",)),
     ("training", ("mxgan.training",)),
-    ("entry points", ("mxgan.cli", "mxgan.evaluate", "mxgan.export", "mxgan.generate",
-                      "mxgan.kvstore_server", "mxgan.launch", "mxgan.monitoring", "mxgan.run",
-                      "mxgan.showcase")),
+    ("runs", ("mxgan.runs",)),
+    ("command line", ("mxgan.cli",)),
+    ("entry points", tuple("mxgan." + name for name in ENTRY_POINTS)),
 )
-MAX_TOP_MODULES = 16
 PRIVATE_MXNET = ("_exec_group", "_exec", "_buckets", "_curr_module", "_updater", "_kvstore",
                  "_optimizer", "_preload_opt_states", "_params_dirty", "_arg_params",
                  "_aux_params", "_update_params", "_index_update_count",
                  "_all_index_update_counts", "_shuffle_data", "states_synced")
 PROJECT_PYTHON = ("mxgan", "tests", "examples", "benchmarks", "docs")
-MAX_FILE_LINES, MAX_FUNCTION_LINES, MAX_EXAMPLE_LINES = 350, 40, 80
+# Budgets with room: past them a file splits at a seam a reader would name. The files today
+# stay well under (`test_the_budgets_leave_room`), so an addition never needs a squeeze.
+MAX_FILE_LINES, MAX_FUNCTION_LINES, MAX_EXAMPLE_LINES = 400, 40, 120
+ROOM = 0.85  # the largest file holds at most this share of its budget
+# What an example may define beside its PROFILES: the rest lives in the package, tested.
+EXAMPLE_FUNCTIONS = {"build_parser", "main"}
 
 
 def _module_name(path):
@@ -124,13 +136,20 @@ def test_every_module_stands_in_a_layer():
     assert [module for module in MODULES if layer_of(module) is None] == []
 
 
-def test_the_top_holds_at_most_16_modules_and_the_parts_are_folders():
-    top = sorted(path.name for path in PACKAGE.glob("*.py"))
-    assert len(top) <= MAX_TOP_MODULES, top
-    assert all((PACKAGE / name / "__init__.py").is_file() for name in SUBPACKAGES)
+def test_the_top_holds_the_parts_and_the_entry_points_only():
+    folders = sorted(path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file())
+    modules = sorted(path.stem for path in PACKAGE.glob("*.py"))
+    assert (folders, modules) == (sorted(PARTS + ("cli",)), sorted(ENTRY_POINTS + ("__init__",)))
 
 
-@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_every_layer_is_a_part_or_an_entry_point():
+    """The layer order names what stands in the package, and nothing that does not."""
+    named = {name for _, names in LAYERS for name in names}
+    assert named - {"mxgan"} <= set(FILES), sorted(named - set(FILES))
+    assert {"mxgan." + part for part in PARTS + ("cli",)} <= named
+
+
+@pytest.mark.parametrize("name", PARTS)
 def test_a_parts_init_says_what_it_is_and_nothing_more(name):
     tree = ast.parse((PACKAGE / name / "__init__.py").read_text())
     assert len(tree.body) == 1 and ast.get_docstring(tree)
@@ -145,9 +164,9 @@ def test_the_package_has_no_import_cycle():
 
 
 def test_the_layer_check_finds_an_import_running_up():
-    graph = {"mxgan.nets.symbols": {"mxgan.data.sources"}, "mxgan.files": {"mxgan.cli"},
-             "mxgan.training.loop": {"mxgan.quality.scores", "mxgan.viz"}}
-    assert upward_imports(graph) == ["mxgan.files -> mxgan.cli",
+    graph = {"mxgan.nets.symbols": {"mxgan.data.sources"}, "mxgan.common.files": {"mxgan.cli"},
+             "mxgan.runs.loop": {"mxgan.quality.scores", "mxgan.common.viz"}}
+    assert upward_imports(graph) == ["mxgan.common.files -> mxgan.cli",
                                      "mxgan.nets.symbols -> mxgan.data.sources"]
 
 
@@ -156,18 +175,34 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_relative_imports_are_read_from_the_importing_package():
-    assert _package_imports("mxgan.training.cgan") >= {"mxgan.training.parallel",
+    assert _package_imports("mxgan.training.cgan") >= {"mxgan.distributed.parallel",
                                                        "mxgan.data.iters", "mxgan.nets.conditions"}
     assert "mxgan" in _package_imports("mxgan.training.checkpoint")  # __version__
 
 
 # ---- modules ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("module", MODULES)
-def test_every_module_imports_on_its_own(module):
-    result = subprocess.run([sys.executable, "-c", "import %s" % module], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+# Each module is imported with no module of mxgan loaded before it (MXNet, numpy and the like stay
+# loaded: they are not what this checks), all in one interpreter.
+IMPORT_EACH_ALONE = """
+import importlib, sys, traceback
+failed = {}
+for module in sys.argv[1:]:
+    for name in [name for name in sys.modules if name == "mxgan" or name.startswith("mxgan.")]:
+        del sys.modules[name]
+    try:
+        importlib.import_module(module)
+    except Exception:
+        failed[module] = traceback.format_exc(limit=-3)
+print(repr(failed))
+"""
+
+
+def test_every_module_imports_on_its_own():
+    result = subprocess.run([sys.executable, "-c", IMPORT_EACH_ALONE, *MODULES], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "{}", result.stdout[-4000:]
 
 
 def test_no_function_imports_a_module_of_the_package():
@@ -191,13 +226,14 @@ def test_private_mxnet_names_appear_in_one_module_only_tests_included():
     private = re.compile(r"\.(%s)\b" % "|".join(PRIVATE_MXNET))
     users = {str(path.relative_to(ROOT)) for folder in PROJECT_PYTHON
              for path in (ROOT / folder).rglob("*.py") if private.search(path.read_text())}
-    assert users == {"mxgan/mxnet_internals.py"}
+    assert users == {"mxgan/common/mxnet_internals.py"}
 
 
 def test_every_module_has_a_test_file():
+    """Named for the module, or for the folder of small modules it stands in (tests/test_cli.py)."""
     tests = {path.stem for path in (ROOT / "tests").glob("test_*.py")}
     missing = [m for m in MODULES if FILES[m].name != "__init__.py"
-               and "test_" + m.rpartition(".")[2] not in tests]
+               and not {"test_" + m.split(".")[-1], "test_" + m.split(".")[-2]} & tests]
     assert missing == []
 
 
@@ -209,13 +245,32 @@ def _function_lengths(module):
             yield node.name, body[-1].end_lineno - body[0].lineno + 1 if body else 0
 
 
-def test_files_and_functions_stay_small():
-    long_files = [m for m in MODULES if len(FILES[m].read_text().splitlines()) > MAX_FILE_LINES]
+def _lines(path):
+    return len(path.read_text().splitlines())
+
+
+def test_files_and_functions_stay_within_their_budgets():
+    long_files = [m for m in MODULES if _lines(FILES[m]) > MAX_FILE_LINES]
     long_functions = ["%s.%s (%d lines)" % (m, name, length) for m in MODULES
                       for name, length in _function_lengths(m) if length > MAX_FUNCTION_LINES]
-    long_examples = [p.name for p in (ROOT / "examples").glob("*.py")
-                     if len(p.read_text().splitlines()) >= MAX_EXAMPLE_LINES]
-    assert (long_files, long_functions, long_examples) == ([], [], [])
+    assert (long_files, long_functions) == ([], [])
+
+
+def test_the_budgets_leave_room():
+    """No file sits at its budget: the largest leaves room for the next change."""
+    largest = max(MODULES, key=lambda m: _lines(FILES[m]))
+    assert _lines(FILES[largest]) <= ROOM * MAX_FILE_LINES, largest
+
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
+def test_an_example_is_thin(example):
+    """Its profiles, its parser and main: all other logic is the package's, tested."""
+    functions = {node.name for node in ast.parse(example.read_text()).body
+                 if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    assert functions <= EXAMPLE_FUNCTIONS and _lines(example) <= MAX_EXAMPLE_LINES
 
 
 def _import_mxgan_beside(tmp_path, package, init_source):

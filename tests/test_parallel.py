@@ -11,13 +11,15 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+from mxgan.common.checks import UsageError
+from mxgan.distributed import parallel
+from mxgan.distributed.parallel import Cluster
 from mxgan.launch import free_port
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
-from mxgan.training import checkpoint, parallel
+from mxgan.training import checkpoint
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
-from mxgan.training.parallel import Cluster
 from mxgan.training.trainer import Recipe
 
 BATCH, NZ = 8, 6
@@ -112,7 +114,7 @@ def test_checkpoint_resumes_on_another_device_count(tmp_path, real_u8, model, sa
     make, steps, params = CASES[model]
     straight = make(saved_on)
     steps(straight, real_u8, 2)
-    ckpt = checkpoint.save(tmp_path, 2, straight.nets(), {"config": {}})
+    ckpt = checkpoint.save(tmp_path, 2, straight.checkpoint_states(), {"config": {}})
     resumed = make(resumed_on)
     resumed.restore(ckpt)
     _assert_same_params(params(straight), params(resumed))
@@ -172,3 +174,20 @@ def test_a_worker_refuses_a_bad_peer_timeout_before_waiting_for_its_scheduler(mo
     with pytest.raises(ValueError, match="MXGAN_PEER_TIMEOUT must be a number of seconds >= 5"):
         Cluster.join("dist_sync")
     assert time.monotonic() - start < 1
+
+
+@pytest.mark.parametrize("kvstore, env, message", [
+    ("local", {"DMLC_ROLE": "worker", "DMLC_PS_ROOT_URI": "10.0.0.1"},
+     "DMLC_ROLE=worker DMLC_PS_ROOT_URI=10.0.0.1 set, a KVStore job's worker variables, but "
+     "--kvstore is local: unset them, or pass --kvstore dist_sync"),
+    ("device", {"DMLC_NUM_WORKER": "2"}, "DMLC_NUM_WORKER=2 set"),
+    ("dist_sync", {"DMLC_ROLE": "worker", "DMLC_PS_ROOT_URI": "10.0.0.1"},
+     "--kvstore dist_sync needs DMLC_PS_ROOT_PORT, DMLC_NUM_SERVER, DMLC_NUM_WORKER set"),
+])
+def test_a_kvstore_jobs_variables_must_match_the_kvstore_asked_for(kvstore, env, message):
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parallel.check_job_variables(kvstore, env)
+    parallel.check_job_variables("local", {})
+    parallel.check_job_variables("dist_sync", dict(
+        env, DMLC_ROLE="worker", DMLC_PS_ROOT_URI="h", DMLC_PS_ROOT_PORT="9", DMLC_NUM_SERVER="1",
+        DMLC_NUM_WORKER="2"))

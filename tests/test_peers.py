@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mxgan import peers
-from mxgan.peers import ANSWERED, GONE_S, REFUSED, SILENT, Peers
+from mxgan.distributed import peers
+from mxgan.distributed.peers import ANSWERED, GONE_S, REFUSED, SILENT, Peers
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = ("198.18.0.2", 9091)
@@ -84,7 +84,7 @@ def test_the_peers_found_are_the_listeners_this_process_connected_to():
     assert far_end not in found  # the one it accepted: an ephemeral port, not a listener
 
 
-WATCHED = ("import sys, time, mxgan.peers as p\n"
+WATCHED = ("import sys, time, mxgan.distributed.peers as p\n"
            "p.GONE_S, p.PROBE_EVERY_S = 0.5, 0.1\n"
            "address = ('127.0.0.1', int(sys.argv[1]))\n"
            "p.watch(lambda: {address}, 5, 'worker', address)\n"

@@ -1,4 +1,4 @@
-"""mxgan.training.rundir: one training run per directory, and a metrics log a kill cannot break."""
+"""mxgan.runs.rundir: one training run per directory, and a metrics log a kill cannot break."""
 import json
 import subprocess
 import sys
@@ -7,12 +7,19 @@ import time
 import mxnet as mx
 import pytest
 
-import tiny
+from mxgan.runs.rundir import (
+    MetricsLog,
+    NotARun,
+    RunBusy,
+    RunLock,
+    read_metrics,
+    recorded_config,
+)
 from mxgan.training import checkpoint
-from mxgan.training.rundir import (MetricsLog, NotARun, RunBusy, RunLock, read_metrics,
-                                   recorded_config)
 
-LOCK_AND_WAIT = ("import sys, time; from mxgan.training.rundir import RunLock\n"
+import tiny
+
+LOCK_AND_WAIT = ("import sys, time; from mxgan.runs.rundir import RunLock\n"
                  "with RunLock(sys.argv[1]):\n    print('locked', flush=True); time.sleep(60)")
 
 
@@ -44,7 +51,8 @@ def test_a_run_is_known_by_its_config_json_else_its_newest_checkpoint(tmp_path, 
     _write(tmp_path, {"config.json": json.dumps(RUN_CONFIG), "notes.txt": "mine"})
     assert recorded_config(tmp_path) == RUN_CONFIG  # a user's own notes beside a run are fine
     (tmp_path / "config.json").unlink()
-    checkpoint.save(tmp_path, 4, tiny.dcgan().nets(), {"config": dict(RUN_CONFIG, seed=3)})
+    checkpoint.save(tmp_path, 4, tiny.dcgan().checkpoint_states(),
+                    {"config": dict(RUN_CONFIG, seed=3)})
     assert recorded_config(tmp_path)["seed"] == 3
 
 
@@ -73,7 +81,8 @@ def test_a_directory_no_run_wrote_is_refused_naming_it_and_what_it_holds(tmp_pat
 
 def test_a_refusal_names_a_few_entries_and_counts_the_rest(tmp_path):
     _write(tmp_path, {"file%d" % i: "" for i in range(7)})
-    with pytest.raises(NotARun, match=r"it holds file0, file1, file2, file3 and 3 more: pass --out"):
+    with pytest.raises(NotARun,
+                       match=r"it holds file0, file1, file2, file3 and 3 more: pass --out"):
         recorded_config(tmp_path)
 
 

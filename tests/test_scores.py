@@ -6,13 +6,19 @@ import cv2
 import numpy as np
 import pytest
 
-from idx_files import fake_split, write_split
 from mxgan.data import sources
-from mxgan.data.sources import DatasetError
 from mxgan.data.images import resize_images, to_unit_range
+from mxgan.data.sources import DatasetError
 from mxgan.quality.classifier import floor_split
-from mxgan.quality.scores import (Scorer, conditional_accuracy, frechet_distance,
-                                   precision_recall, score_samples)
+from mxgan.quality.scores import (
+    Scorer,
+    conditional_accuracy,
+    frechet_distance,
+    precision_recall,
+    score_samples,
+)
+
+from idx_files import fake_split, write_split
 
 
 @pytest.fixture(scope="module")

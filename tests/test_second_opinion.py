@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import second_opinion
+from benchmarks import records, second_opinion
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 500  # a classifier of 500 images, measured on 500: the plumbing is under test
@@ -36,13 +36,17 @@ def cache(tmp_path, monkeypatch):
 
 def test_a_run_gets_one_line_and_a_json_file_from_a_cached_classifier(dcgan_run, cache, capsys,
                                                                       monkeypatch):
-    second_opinion.main([str(dcgan_run), "--limit", str(LIMIT)])
+    records_file = cache.parent / "second-opinion.jsonl"
+    second_opinion.main([str(dcgan_run), "--limit", str(LIMIT), "--records", str(records_file)])
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith("%s: FD " % dcgan_run) and "x floor (" in line and " | P " in line
     scores = json.loads((dcgan_run / second_opinion.OUT_FILE).read_text())
     assert scores["num_samples"] == 5000 and len(scores["samples"]["frechet_distance_sets"]) == 5
     assert scores["floor_image_size"] == 28 and scores["run_dir"] == str(dcgan_run)
     assert scores["classifier"]["num_train_images"] == LIMIT
+    [record] = records.read(records_file)
+    assert record["fd_ratio"] == scores["samples"]["fd_ratio"]
+    assert record["provenance"]["command"].startswith("python benchmarks/second_opinion.py ")
     monkeypatch.setattr(second_opinion, "train", None)  # from now on it can only load
     assert second_opinion.load_second_opinion("mnist", limit=LIMIT).info == scores["classifier"]
     assert len(list(cache.iterdir())) == 1

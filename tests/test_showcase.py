@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from mxgan import generate, showcase, viz
+from mxgan import showcase
 from mxgan.cli import UsageError
+from mxgan.common import viz
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
-from mxgan.training import checkpoint
+from mxgan.training import checkpoint, generate
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
 
@@ -46,7 +47,7 @@ def dcgan_run(tmp_path_factory, real_u8):
     for _ in range(2):  # moves the BatchNorm running statistics off their initial values
         trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8))
     config = {"model": "dcgan", "nz": 8, "batch_size": BATCH, "dataset": "mnist", "seed": 0}
-    _settle_batchnorm(checkpoint.save(run_dir, 2, trainer.nets(), {"config": config}))
+    _settle_batchnorm(checkpoint.save(run_dir, 2, trainer.checkpoint_states(), {"config": config}))
     _fake_grids(run_dir)
     return run_dir
 
@@ -90,7 +91,8 @@ def _cgan_run(run_dir, real_u8, condition):
     trainer.step(mx.nd.array(real_u8[:BATCH], dtype=np.uint8), cond)
     config = {"model": "cgan", "condition": condition, "nz": 6, "batch_size": BATCH,
               "dataset": "mnist", "seed": 0}
-    _settle_batchnorm(checkpoint.save(run_dir, 1, trainer.nets(), {"config": config}), condition)
+    ckpt = checkpoint.save(run_dir, 1, trainer.checkpoint_states(), {"config": config})
+    _settle_batchnorm(ckpt, condition)
     return run_dir
 
 

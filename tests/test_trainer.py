@@ -4,9 +4,19 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+from mxgan.training.trainer import (
+    AVERAGE,
+    METRICS,
+    NETS,
+    Recipe,
+    RecipeError,
+    Trainer,
+    WeightAverage,
+    cross_entropy,
+    step_metrics,
+)
+
 import tiny
-from mxgan.training.trainer import (AVERAGE, METRICS, NETS, Recipe, RecipeError, Trainer,
-                                    WeightAverage, cross_entropy, step_metrics)
 
 
 def test_a_trainer_must_give_every_part_of_the_interface():
@@ -21,10 +31,10 @@ def test_a_trainer_must_give_every_part_of_the_interface():
 def test_both_trainers_give_what_the_loop_and_checkpoints_use(model, real_u8):
     trainer = tiny.TRAINERS[model]()
     assert trainer.step(**tiny.batch(model, real_u8)).shape == (len(METRICS),)
-    images, _ = trainer.monitor()
+    images, _ = trainer.fixed_noise_grid()
     assert images.ndim == 4 and images.shape[1:] == (1, 28, 28)
     assert trainer.batch_size == trainer.worker_batch == tiny.BATCH and trainer.device_ids == [0]
-    nets = trainer.nets()
+    nets = trainer.checkpoint_states()
     assert sorted(nets) == sorted(NETS)
     for net, state in nets.items():
         assert state.symbol is trainer.symbols[net] and state.updater is trainer.updater(net)

@@ -227,14 +227,28 @@ def test_tiny_settings_fail_loudly_when_a_page_renames_one():
 # ---- the notebooks -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("model", sorted(PAGES))
-def test_the_committed_notebook_is_the_page_without_outputs(model):
-    committed = (DOCS / ("%s.ipynb" % model)).read_text()
+def test_the_committed_notebook_is_the_page_with_or_without_its_outputs(model):
+    committed = make_notebooks.without_outputs((DOCS / ("%s.ipynb" % model)).read_text())
     assert committed == make_notebooks.render(model, PAGES[model].read_text()), \
         "run python docs/make_notebooks.py"
     notebook = nbformat.reads(committed, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert [cell.source for cell in code] == python_blocks(PAGES[model])
-    assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
+
+
+def test_an_executed_notebook_keeps_its_outputs_until_its_page_changes(tmp_path, monkeypatch):
+    page = tmp_path / "dcgan.md"
+    page.write_text("# A page\n\n```python\nprint(6 * 7)\n```\n")
+    monkeypatch.setattr(make_notebooks, "PAGES", {"dcgan": page})
+    monkeypatch.setattr(make_notebooks, "DOCS", tmp_path)
+    assert make_notebooks.main(["--execute"]) == 0
+    ran = nbformat.read(tmp_path / "dcgan.ipynb", as_version=4)
+    assert [output["text"] for output in ran.cells[-1].outputs] == ["42\n"]
+    assert make_notebooks.main(["--check"]) == 0 and make_notebooks.main([]) == 0
+    assert nbformat.read(tmp_path / "dcgan.ipynb", as_version=4) == ran
+    page.write_text(page.read_text().replace("6 * 7", "6 * 9"))
+    assert make_notebooks.main(["--check"]) == 1 and make_notebooks.main([]) == 0
+    assert nbformat.read(tmp_path / "dcgan.ipynb", as_version=4).cells[-1].outputs == []
 
 
 def test_make_notebooks_check_reports_a_stale_notebook(tmp_path, monkeypatch, capsys):

@@ -1,8 +1,8 @@
-"""mxgan.viz: grids laid out as arrays, and pictures written whole."""
+"""mxgan.common.viz: grids laid out as arrays, and pictures written whole."""
 import numpy as np
 from PIL import Image, ImageSequence
 
-from mxgan import viz
+from mxgan.common import viz
 
 
 def test_a_grid_places_image_i_at_row_i_div_cols_and_column_i_mod_cols():

@@ -1,15 +1,16 @@
-"""mxgan.training.watch: the in-training score at tiny settings, a row of its own in
+"""mxgan.runs.watch: the in-training score at tiny settings, a row of its own in
 metrics.jsonl and a curve on TensorBoard, taken without touching the training."""
 import numpy as np
 import pytest
 
-import tiny
-from mxgan.monitoring import TrainingScorer
-from mxgan.training import loop
-from mxgan.training.board import SCORE_SCALARS, Board
-from mxgan.training.rundir import read_metrics
+from mxgan.runs import loop
+from mxgan.runs.board import SCORE_SCALARS, Board
+from mxgan.runs.monitoring import TrainingScorer
+from mxgan.runs.rundir import read_metrics
+from mxgan.runs.watch import Watch
 from mxgan.training.trainer import Recipe
-from mxgan.training.watch import Watch
+
+import tiny
 
 RECIPE = Recipe(lr=1e-3, ema_decay=0.9)
 # The runs' configs as TrainingScorer reads them (sampling in batches of 100: fewer passes).

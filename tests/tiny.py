@@ -1,8 +1,10 @@
 """Tiny trainers and batches that every training test shares (seconds on one CPU thread)."""
+import argparse
+
 import mxnet as mx
 import numpy as np
 
-from mxgan import mxnet_internals
+from mxgan.common import mxnet_internals
 from mxgan.data.iters import image_iter
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
@@ -67,7 +69,7 @@ def all_arrays(trainer):
     """Every array a checkpoint holds, as numpy: parameters, statistics, optimiser state and
     step counts of both networks."""
     found = {}
-    for net, state in trainer.nets().items():
+    for net, state in trainer.checkpoint_states().items():
         for kind, params in (("arg", state.arg_params), ("aux", state.aux_params)):
             found.update({"%s %s %s" % (net, kind, k): v.asnumpy() for k, v in params.items()})
         if state.updater is None:  # G's weight average: parameters only
@@ -89,3 +91,23 @@ def read_events(logdir):
                                                           "histograms": 0})
     events.Reload()
     return events
+
+
+# A run's profiles and saved config, as the examples name them.
+RUN_PROFILES = {"cpu": dict(batch_size=64, epochs=None, max_iters=3000, real_label=0.9, ngf=28,
+                        ndf=28, image_size=28, channels=1),
+            "dry-run": dict(batch_size=8, epochs=None, max_iters=4, real_label=1.0, ngf=4,
+                            ndf=4, image_size=28, channels=1)}
+
+
+SAVED_RUN = dict(RUN_PROFILES["cpu"], model="dcgan", dataset="mnist", lr=2e-4, beta1=0.5, seed=0,
+             kvstore="local", nz=100, ctx=["cpu(0)"], train_command="python x.py")
+
+
+def run_args(**given):
+    """The parsed flags of an example's command line that gives ``given``."""
+    defaults = dict(dataset="mnist", lr=2e-4, beta1=0.5, seed=0, kvstore="local", nz=100,
+                    dry_run=False, out=None, profile=None, batch_size=None, epochs=None,
+                    max_iters=None, real_label=None, image_size=None, channels=None, ngf=None,
+                    ndf=None)
+    return argparse.Namespace(**dict(defaults, **given))

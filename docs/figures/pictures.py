@@ -2,16 +2,19 @@
 shown at one screen pixel per pixel with labelled rows and columns."""
 import numpy as np
 
-from mxgan import showcase, viz
-from mxgan.viz import plt  # matplotlib on its file-only backend, as mxgan.viz set it up
+from mxgan import showcase
+from mxgan.common import viz
+from mxgan.common.viz import (
+    plt,  # matplotlib on its file-only backend, as mxgan.common.viz set it up
+)
 
 SCALE = 2  # screen pixels per image pixel in the pictures drawn here: 28 px digits as 56 px
-GRID_PAD = 2  # the padding `mxgan.viz.make_grid` puts around every cell of the saved grids
+GRID_PAD = 2  # the padding `mxgan.common.viz.make_grid` puts around every cell of the saved grids
 
 
 def grid_cells(path, size):
-    """The cells of a saved monitoring grid (`mxgan.viz.make_grid`: ``size`` px images, 2 px of
-    padding) as an array (rows, columns, size, size, channels)."""
+    """The cells of a saved monitoring grid (`mxgan.common.viz.make_grid`: ``size`` px images,
+    2 px of padding) as an array (rows, columns, size, size, channels)."""
     picture = showcase.read_picture(path)
     step = size + GRID_PAD
     rows, cols = (picture.shape[0] - GRID_PAD) // step, (picture.shape[1] - GRID_PAD) // step

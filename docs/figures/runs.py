@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from mxgan import cli, run, showcase
-from mxgan.training.rundir import read_metrics
+from mxgan.runs.rundir import read_metrics
 
 
 def check_run(run_dir, model):
@@ -21,7 +21,7 @@ def check_run(run_dir, model):
 
 
 def metric_rows(run_dir):
-    """The per-step rows of ``metrics.jsonl`` (see `mxgan.training.rundir.MetricsLog`), without
+    """The per-step rows of ``metrics.jsonl`` (see `mxgan.runs.rundir.MetricsLog`), without
     its in-training scores."""
     return read_metrics(Path(run_dir, "metrics.jsonl"))
 

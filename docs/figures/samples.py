@@ -1,11 +1,13 @@
 """Samples of the trained generator, drawn by the package itself: generated beside real images,
-each asked digit, latent walks, each noise code as every digit, and the "what to try next"
-runs."""
+each asked digit, latent walks, each noise code as every digit, the "what to try next" runs and
+the README's picture of both generators."""
 import numpy as np
 
-from mxgan import generate, showcase, viz
+from mxgan import showcase
+from mxgan.common import viz
 from mxgan.data.images import prepare_images, to_unit_range
 from mxgan.nets.conditions import NUM_CLASSES
+from mxgan.training import generate
 
 from .pictures import GRID_PAD, SCALE, show_picture
 from .runs import read_scores
@@ -30,8 +32,8 @@ def real_digits(config, count, digits=None):
 
 
 def fake_vs_real(run_dir, config, path):
-    """Generated images beside real ones (`mxgan.viz.fake_vs_real_figure`); for a CGAN the
-    column is the digit on both sides. Samples come from `mxgan.generate.sample_run`: the
+    """Generated images beside real ones (`mxgan.common.viz.fake_vs_real_figure`); for a CGAN the
+    column is the digit on both sides. Samples come from `mxgan.training.generate.sample_run`: the
     newest checkpoint's G (its weight average if it has one), batch statistics."""
     fake, digits, _ = generate.sample_run(run_dir, FAKE_VS_REAL[config["model"]])
     viz.fake_vs_real_figure(fake, real_digits(config, len(fake), digits), path)
@@ -40,7 +42,7 @@ def fake_vs_real(run_dir, config, path):
 
 def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT, title=None):
     """A CGAN's answer to each condition: row d holds ``per_digit`` samples asked to be digit d
-    (`mxgan.generate.sample_run`, as ``--infer d`` draws them), rows labelled."""
+    (`mxgan.training.generate.sample_run`, as ``--infer d`` draws them), rows labelled."""
     digits = np.repeat(np.arange(NUM_CLASSES), per_digit)
     images, _, _ = generate.sample_run(run_dir, len(digits), digits=digits)
     picture = viz.enlarge(viz.make_grid(images, per_digit), SCALE)
@@ -53,7 +55,7 @@ def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT, title=None):
 
 def walks_figure(run_dir, path, *, rows=8, steps=10):
     """interpolation.png: ``rows`` walks between two random noise codes along the great circle
-    (`mxgan.showcase.latent_walks`, `mxgan.generate.slerp`), ``steps`` images each."""
+    (`mxgan.showcase.latent_walks`, `mxgan.training.generate.slerp`), ``steps`` images each."""
     module, _ = generate.open_generator(run_dir)
     images, _ = showcase.latent_walks(module, np.linspace(0, 1, steps), rows=rows)
     picture = viz.enlarge(viz.make_grid(images.reshape((-1,) + images.shape[2:]), steps), SCALE)
@@ -97,4 +99,18 @@ def try_figure(model, run_dir, config, path):
     images, _, _ = generate.sample_run(run_dir, 32)
     fig = show_picture(viz.enlarge(viz.make_grid(images, 8), SCALE), title=title)
     viz.save_figure(fig, path)
+    return path
+
+
+def readme_figure(runs, path, *, side=8):
+    """The README's picture: the DCGAN's samples (``side`` x ``side``) beside the CGAN's answer
+    to each digit (row d asked for digit d), each under its title; ``runs`` is {model: run_dir}."""
+    dcgan, _, _ = generate.sample_run(runs["dcgan"], side * side)
+    digits = np.repeat(np.arange(NUM_CLASSES), NUM_CLASSES)
+    cgan, _, _ = generate.sample_run(runs["cgan"], len(digits), digits=digits)
+    panels = [viz.add_caption(viz.enlarge(viz.make_grid(images, columns), SCALE), title)
+              for images, columns, title in (
+                  (dcgan, side, "DCGAN: random noise codes"),
+                  (cgan, NUM_CLASSES, "CGAN: row d asked for digit d, 0 to 9"))]
+    viz.write_png(path, viz.side_by_side(panels, gap=16, fill=0))
     return path

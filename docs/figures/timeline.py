@@ -2,7 +2,8 @@
 and every saved grid as a film (timeline.gif)."""
 import numpy as np
 
-from mxgan import showcase, viz
+from mxgan import showcase
+from mxgan.common import viz
 from mxgan.nets.conditions import NUM_CLASSES
 
 from .pictures import SCALE, grid_cells, show_picture, strip
@@ -25,7 +26,7 @@ def timeline_samples(model, cells):
 
 def timeline(model, run_dir, config, path, *, rows=TIMELINE_ROWS):
     """timeline.png: the run's fixed monitoring inputs at ``rows`` log-spaced steps, one row per
-    step (labelled), drawn as training drew them (`mxgan.training.loop.write_monitor_grid`)."""
+    step (labelled), drawn as training drew them (`mxgan.runs.loop.write_fixed_noise_grid`)."""
     grids = dict(showcase.sample_grids(run_dir))
     steps = showcase.log_spaced(sorted(grids), rows)
     size = config.get("image_size", 28)

@@ -1,9 +1,11 @@
 """Reading the training: D's and G's losses and D's verdicts over the steps (training.png), and
-their means early and late in the run (the training table)."""
+the windows early and late in the run whose means the training table shows."""
 import numpy as np
 
-from mxgan import viz
-from mxgan.viz import plt  # matplotlib on its file-only backend, as mxgan.viz set it up
+from mxgan.common import viz
+from mxgan.common.viz import (
+    plt,  # matplotlib on its file-only backend, as mxgan.common.viz set it up
+)
 
 from .runs import metric_rows
 
@@ -71,18 +73,3 @@ def windows(num_steps):
     early = (1, min(FIRST_STEPS, num_steps))
     late = (max(1, num_steps - int(round(num_steps * LAST_SHARE)) + 1), num_steps)
     return [early] if late[0] <= early[1] else [early, late]
-
-
-def training_table(run_dir):
-    """Means of the logged numbers over `windows`, and D's loss spikes, as Markdown."""
-    rows = metric_rows(run_dir)
-    lines = ["| steps | D loss | G loss | D(x) | D(G(z)) | steps with D loss > %g |" % D_LOSS_SPIKE,
-             "|" + " --- |" * 6]
-    for first, last in windows(len(rows)):
-        chosen = [row for row in rows if first <= row["iteration"] <= last]
-        means = [np.mean([row[key] for row in chosen])
-                 for key in ("d_loss", "g_loss", "d_real", "d_fake")]
-        spikes = sum(row["d_loss"] > D_LOSS_SPIKE for row in chosen)
-        lines.append("| {:,}-{:,} | ".format(first, last)
-                     + " | ".join("%.2f" % value for value in means) + " | %d |" % spikes)
-    return "\n".join(lines)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import UserError
+from ..common.checks import UserError
 
 _IDX_DTYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
                0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}

@@ -10,7 +10,7 @@ import operator
 import cv2
 import numpy as np
 
-from ..files import atomic_writer
+from ..common.files import atomic_writer
 from .sources import IMAGE_SIZE, data_root, load_dataset
 
 _log = logging.getLogger(__name__)

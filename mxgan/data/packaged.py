@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_writer
+from ..common.files import atomic_writer
 from ..nets.conditions import NUM_CLASSES
 from .idx import DatasetError, idx_header
 

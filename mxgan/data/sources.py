@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import check_choice
-from ..files import atomic_writer
+from ..common.checks import check_choice
+from ..common.files import atomic_writer
 from ..nets.conditions import NUM_CLASSES
 from . import packaged
 from .idx import DatasetError, read_idx

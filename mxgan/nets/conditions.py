@@ -6,7 +6,7 @@ tutorial). Symbols, iterators, sampling and export all encode digits through thi
 """
 import numpy as np
 
-from ..checks import check_choice
+from ..common.checks import check_choice
 
 NUM_CLASSES = 10
 CONDITIONS = ("onehot", "embedding")

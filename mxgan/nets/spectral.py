@@ -58,7 +58,7 @@ def power_iteration(weight, u):
 class PowerIteration:
     """The power iterations of a network's spectrally normalised weights, every device's copy.
 
-    ``names`` and ``per_device`` are the network's parameters and their [parameter][device]
+    ``names`` and ``per_device`` are the network's parameters and their ``[parameter][device]``
     arrays; each power vector is paired with its layer's "<layer>_weight". Without any, `step`
     does nothing.
     """

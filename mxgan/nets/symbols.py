@@ -3,8 +3,10 @@
 Every builder returns a bare trunk: generators end in tanh, discriminators in logits (B, 1). The
 loss head is attached apart (`logistic_head`) so a trainer can reuse a trunk with another loss.
 Every layer is named with the builder's prefix; the inputs are the Variables "rand", "cond" and
-"data". ``graph="tutorial"`` builds the layers as the tutorials write them, ``"fast"`` (the
-default) their exact faster formulations from `mxgan.nets.layers`: the same parameters and function.
+"data". Each builder writes its layers stage by stage through a `LayerFactory`, with the shape
+after each. ``graph="tutorial"`` builds the layers as the tutorials write them, ``"fast"`` (the
+default) their exact faster formulations from `mxgan.nets.layers`: the same parameters and
+function.
 
 Every discriminator takes two levers, off by default (`D_LEVERS`), the graph unchanged when off:
 ``minibatch_std`` appends ProGAN's minibatch standard-deviation feature map to its last layer's
@@ -16,9 +18,9 @@ import functools
 
 import mxnet as mx
 
-from ..checks import check_choice
-from . import layers
+from ..common.checks import check_choice
 from .conditions import NUM_CLASSES, check_condition
+from .factory import LayerFactory
 
 DCGAN_SIZES = (28, 64)
 GRAPHS = ("fast", "tutorial")
@@ -31,33 +33,7 @@ def _noise(nz):
     return mx.sym.Variable("rand", shape=(0, nz, 1, 1))
 
 
-def _upsample_to_image(code, layer_specs, *, in_channels, prefix, fast):
-    """Deconvolve the code vector (B, in_channels) through ``layer_specs``, each (num_filter,
-    kernel, stride, pad), the first from a 1 x 1 input; BN + ReLU between, tanh out."""
-    (num_filter, kernel, _, _), rest = layer_specs[0], layer_specs[1:]
-    net = layers.first_deconvolution(code, in_channels=in_channels, num_filter=num_filter,
-                                     kernel=kernel, name=prefix + "deconv1", fast=fast)
-    for index, (num_filter, kernel, stride, pad) in enumerate(rest, start=2):
-        net = layers.batch_norm(net, name="%sbn%d" % (prefix, index - 1))
-        net = mx.sym.Activation(net, act_type="relu", name="%srelu%d" % (prefix, index - 1))
-        net = layers.deconvolution(net, num_filter=num_filter, kernel=kernel, stride=stride,
-                                   pad=pad, name="%sdeconv%d" % (prefix, index))
-    return mx.sym.Activation(net, act_type="tanh", name=prefix + "tanh")
-
-
-def _dcgan_generator_layers(size, ngf, channels):
-    """(num_filter, kernel, stride, pad) of each deconvolution of the DCGAN generator."""
-    if size == 64:  # MXNet's DCGAN tutorial
-        return [(8 * ngf, 4, 1, 0),  # (B, 8*ngf, 4, 4)
-                (4 * ngf, 4, 2, 1),  # (B, 4*ngf, 8, 8)
-                (2 * ngf, 4, 2, 1),  # (B, 2*ngf, 16, 16)
-                (ngf, 4, 2, 1),  # (B, ngf, 32, 32)
-                (channels, 4, 2, 1)]  # (B, channels, 64, 64)
-    return [(4 * ngf, 4, 1, 0),  # (B, 4*ngf, 4, 4); the torch-for-R DCGAN tutorial
-            (2 * ngf, 4, 2, 1),  # (B, 2*ngf, 8, 8)
-            (ngf, 4, 2, 2),  # (B, ngf, 14, 14)
-            (channels, 4, 2, 1)]  # (B, channels, 28, 28)
-
+# ---- DCGAN --------------------------------------------------------------------------------------
 
 def dcgan_generator(*, size=64, nz=100, ngf=None, channels=3, prefix="g_", fast=True):
     """DCGAN generator: noise "rand" (B, nz, 1, 1) to tanh images (B, channels, size, size).
@@ -67,22 +43,35 @@ def dcgan_generator(*, size=64, nz=100, ngf=None, channels=3, prefix="g_", fast=
     """
     check_choice("size", size, DCGAN_SIZES)
     ngf = _DCGAN_DEFAULT_FILTERS[size] if ngf is None else ngf
-    return _upsample_to_image(mx.sym.flatten(_noise(nz)), _dcgan_generator_layers(
-        size, ngf, channels), in_channels=nz, prefix=prefix, fast=fast)
+    build = _generator64 if size == 64 else _generator28
+    return build(mx.sym.flatten(_noise(nz)), LayerFactory(prefix, fast=fast), in_channels=nz,
+                 ngf=ngf, channels=channels)
 
 
-def _downsample(data, filters, *, prefix, first_index=1, spectral_norm=False):
-    """Stride-2 4x4 convolutions to ``filters``, numbered from ``first_index``; BN after all but
-    layer 1 (spectral norm instead, with ``spectral_norm``); LeakyReLU 0.2."""
-    net = data
-    for index, num_filter in enumerate(filters, start=first_index):
-        net = layers.convolution(net, num_filter=num_filter, kernel=4, stride=2, pad=1,
-                                 name="%sconv%d" % (prefix, index), spectral_norm=spectral_norm)
-        if index > 1 and not spectral_norm:
-            net = layers.batch_norm(net, name="%sbn%d" % (prefix, index))
-        net = mx.sym.LeakyReLU(net, act_type="leaky", slope=0.2,
-                               name="%slrelu%d" % (prefix, index))
-    return net
+def _generator64(code, g, *, in_channels, ngf, channels):
+    """MXNet's DCGAN tutorial's generator: a code (B, in_channels) to 64 px images."""
+    net = g.first_deconv(code, in_channels=in_channels, num_filter=8 * ngf, kernel=4)
+    net = g.relu(g.batch_norm(net))  # (B, 8*ngf, 4, 4)
+    net = g.deconv(net, 4 * ngf, kernel=4, stride=2, pad=1)
+    net = g.relu(g.batch_norm(net))  # (B, 4*ngf, 8, 8)
+    net = g.deconv(net, 2 * ngf, kernel=4, stride=2, pad=1)
+    net = g.relu(g.batch_norm(net))  # (B, 2*ngf, 16, 16)
+    net = g.deconv(net, ngf, kernel=4, stride=2, pad=1)
+    net = g.relu(g.batch_norm(net))  # (B, ngf, 32, 32)
+    net = g.deconv(net, channels, kernel=4, stride=2, pad=1)
+    return g.tanh(net)  # (B, channels, 64, 64)
+
+
+def _generator28(code, g, *, in_channels, ngf, channels):
+    """The torch-for-R DCGAN tutorial's generator: a code (B, in_channels) to 28 px images."""
+    net = g.first_deconv(code, in_channels=in_channels, num_filter=4 * ngf, kernel=4)
+    net = g.relu(g.batch_norm(net))  # (B, 4*ngf, 4, 4)
+    net = g.deconv(net, 2 * ngf, kernel=4, stride=2, pad=1)
+    net = g.relu(g.batch_norm(net))  # (B, 2*ngf, 8, 8)
+    net = g.deconv(net, ngf, kernel=4, stride=2, pad=2)
+    net = g.relu(g.batch_norm(net))  # (B, ngf, 14, 14)
+    net = g.deconv(net, channels, kernel=4, stride=2, pad=1)
+    return g.tanh(net)  # (B, channels, 28, 28)
 
 
 def dcgan_discriminator(*, size=64, ndf=None, channels=3, prefix="d_", fast=True,
@@ -92,26 +81,36 @@ def dcgan_discriminator(*, size=64, ndf=None, channels=3, prefix="d_", fast=True
     levers (`D_LEVERS`)."""
     check_choice("size", size, DCGAN_SIZES)
     ndf = _DCGAN_DEFAULT_FILTERS[size] if ndf is None else ndf
-    filters = [ndf, 2 * ndf, 4 * ndf, 8 * ndf] if size == 64 else [ndf, 2 * ndf, 4 * ndf]
-    net = _downsample(mx.sym.Variable("data"), filters, prefix=prefix,
-                      spectral_norm=spectral_norm)  # (B, 8*ndf, 4, 4) or (B, 4*ndf, 3, 3)
-    last = dict(in_size=4, stride=1, pad=0) if size == 64 else dict(in_size=3, stride=2, pad=1)
-    return _last_layer(net, channels=filters[-1], name="%sconv%d" % (prefix, len(filters) + 1),
-                       fast=fast, minibatch_std=minibatch_std, spectral_norm=spectral_norm,
-                       **last)  # (B, 1)
+    build = _discriminator64 if size == 64 else _discriminator28
+    d = LayerFactory(prefix, fast=fast, spectral_norm=spectral_norm)
+    return build(mx.sym.Variable("data"), d, ndf=ndf, minibatch_std=minibatch_std)
 
 
-def _last_layer(net, *, channels, in_size, stride, pad, name, fast, minibatch_std,
-                spectral_norm):
-    """A DCGAN discriminator's 4x4 last convolution of ``net`` (B, channels, in_size, in_size)
-    to logits (B, 1), after the minibatch standard deviation with ``minibatch_std``."""
-    if minibatch_std:
-        net = layers.minibatch_std(net, name=name + "_mbstd")  # (B, channels + 1, ...)
-        channels += 1
-    return layers.last_convolution(net, in_channels=channels, in_size=in_size, kernel=4,
-                                   stride=stride, pad=pad, name=name, fast=fast,
-                                   spectral_norm=spectral_norm)  # (B, 1)
+def _discriminator64(data, d, *, ndf, minibatch_std):
+    """MXNet's DCGAN tutorial's discriminator: 64 px images to logits (B, 1)."""
+    net = d.lrelu(d.conv(data, ndf, kernel=4, stride=2, pad=1))  # (B, ndf, 32, 32)
+    net = d.conv(net, 2 * ndf, kernel=4, stride=2, pad=1)
+    net = d.lrelu(d.batch_norm(net))  # (B, 2*ndf, 16, 16)
+    net = d.conv(net, 4 * ndf, kernel=4, stride=2, pad=1)
+    net = d.lrelu(d.batch_norm(net))  # (B, 4*ndf, 8, 8)
+    net = d.conv(net, 8 * ndf, kernel=4, stride=2, pad=1)
+    net = d.lrelu(d.batch_norm(net))  # (B, 8*ndf, 4, 4)
+    return d.last_conv(net, in_channels=8 * ndf, in_size=4, kernel=4, stride=1, pad=0,
+                       minibatch_std=minibatch_std)  # (B, 1)
 
+
+def _discriminator28(data, d, *, ndf, minibatch_std):
+    """The torch-for-R DCGAN tutorial's discriminator: 28 px images to logits (B, 1)."""
+    net = d.lrelu(d.conv(data, ndf, kernel=4, stride=2, pad=1))  # (B, ndf, 14, 14)
+    net = d.conv(net, 2 * ndf, kernel=4, stride=2, pad=1)
+    net = d.lrelu(d.batch_norm(net))  # (B, 2*ndf, 7, 7)
+    net = d.conv(net, 4 * ndf, kernel=4, stride=2, pad=1)
+    net = d.lrelu(d.batch_norm(net))  # (B, 4*ndf, 3, 3)
+    return d.last_conv(net, in_channels=4 * ndf, in_size=3, kernel=4, stride=2, pad=1,
+                       minibatch_std=minibatch_std)  # (B, 1)
+
+
+# ---- conditional GANs ---------------------------------------------------------------------------
 
 def _condition_vector(condition, prefix):
     """The Variable "cond" as a (B, 10) vector: one-hot as given, or digits (B,) embedded."""
@@ -138,33 +137,22 @@ def cgan_generator(*, nz=96, ngf=(384, 192, 96), condition="onehot", prefix="g_"
     images (B, 1, 28, 28). ``condition`` "onehot": "cond" is (B, 10, 1, 1) one-hot;
     "embedding": "cond" is (B,) digits, embedded by a learned 10 x 10 table."""
     _check_three_filters("ngf", ngf)
-    layer_specs = [(ngf[0], 4, 1, 0),  # (B, ngf[0], 4, 4)
-                   (ngf[1], 3, 2, 1),  # (B, ngf[1], 7, 7)
-                   (ngf[2], 4, 2, 1),  # (B, ngf[2], 14, 14)
-                   (1, 4, 2, 1)]  # (B, 1, 28, 28)
-    return _upsample_to_image(_conditioned_code(nz, condition, prefix), layer_specs,
-                              in_channels=NUM_CLASSES + nz, prefix=prefix, fast=fast)
+    g = LayerFactory(prefix, fast=fast)
+    code = _conditioned_code(nz, condition, prefix)
+    net = g.first_deconv(code, in_channels=NUM_CLASSES + nz, num_filter=ngf[0], kernel=4)
+    net = g.relu(g.batch_norm(net))  # (B, ngf[0], 4, 4)
+    net = g.deconv(net, ngf[1], kernel=3, stride=2, pad=1)
+    net = g.relu(g.batch_norm(net))  # (B, ngf[1], 7, 7)
+    net = g.deconv(net, ngf[2], kernel=4, stride=2, pad=1)
+    net = g.relu(g.batch_norm(net))  # (B, ngf[2], 14, 14)
+    net = g.deconv(net, 1, kernel=4, stride=2, pad=1)
+    return g.tanh(net)  # (B, 1, 28, 28)
 
 
 def _check_three_filters(option, filters):
     """Raise ValueError unless ``filters`` holds three filter counts."""
     if len(filters) != 3:
         raise ValueError("%s must hold 3 filter counts, got %r" % (option, filters))
-
-
-def _bn_elu(data, *, index, prefix, batch_norm=True):
-    """BatchNorm (unless ``batch_norm`` is False) and ELU, as in the R CGAN discriminator."""
-    net = layers.batch_norm(data, name="%sbn%d" % (prefix, index)) if batch_norm else data
-    return mx.sym.LeakyReLU(net, act_type="elu", slope=0.25, name="%selu%d" % (prefix, index))
-
-
-def _conditioned_input(cond, *, num_filter, kernel, stride, pad, prefix, fast, spectral_norm):
-    """D's first convolution of the image "data" (B, 1, 28, 28) with the digit ``cond`` (B, 10)
-    as ten constant planes beside it (`mxgan.nets.layers.conditioned_convolution`)."""
-    return layers.conditioned_convolution(
-        mx.sym.Variable("data"), cond, image_channels=1,
-        num_classes=NUM_CLASSES, size=28, num_filter=num_filter, kernel=kernel, stride=stride,
-        pad=pad, name=prefix + "conv1", fast=fast, spectral_norm=spectral_norm)
 
 
 def cgan_discriminator(*, ndf=(24, 32, 64), condition="onehot", prefix="d_", fast=True,
@@ -177,39 +165,27 @@ def cgan_discriminator(*, ndf=(24, 32, 64), condition="onehot", prefix="d_", fas
     but not connected to the output.
     """
     _check_three_filters("ndf", ndf)
-    batch_norm = not spectral_norm
-    net = _conditioned_input(_condition_vector(condition, prefix), num_filter=ndf[0], kernel=3,
-                             stride=1, pad=0, prefix=prefix, fast=fast,
-                             spectral_norm=spectral_norm)  # (B, ndf[0], 26, 26)
-    net = _bn_elu(net, index=1, prefix=prefix, batch_norm=batch_norm)
-    net = mx.sym.Pooling(net, pool_type="max", kernel=(2, 2), stride=(2, 2),
-                         name=prefix + "pool1")  # (B, ndf[0], 13, 13)
-    for index, (num_filter, kernel, stride) in enumerate(((ndf[1], 3, 2), (ndf[2], 4, 1)), 2):
-        net = layers.convolution(net, num_filter=num_filter, kernel=kernel, stride=stride,
-                                 name="%sconv%d" % (prefix, index),
-                                 spectral_norm=spectral_norm)  # (B, ndf[1], 6, 6), then
-        net = _bn_elu(net, index=index, prefix=prefix, batch_norm=batch_norm)  # (B, ndf[2], 3, 3)
+    d = LayerFactory(prefix, fast=fast, spectral_norm=spectral_norm)
+    cond = _condition_vector(condition, prefix)
+    net = d.conditioned_conv(mx.sym.Variable("data"), cond, ndf[0], num_classes=NUM_CLASSES,
+                             kernel=3, stride=1, pad=0)
+    net = d.elu(d.batch_norm(net))  # (B, ndf[0], 26, 26)
+    net = d.max_pool(net)  # (B, ndf[0], 13, 13)
+    net = d.conv(net, ndf[1], kernel=3, stride=2)
+    net = d.elu(d.batch_norm(net))  # (B, ndf[1], 6, 6)
+    net = d.conv(net, ndf[2], kernel=4, stride=1)
+    net = d.elu(d.batch_norm(net))  # (B, ndf[2], 3, 3)
     if minibatch_std:
-        net = layers.minibatch_std(net, name=prefix + "fc_mbstd")  # (B, ndf[2] + 1, 3, 3)
-    net = mx.sym.Flatten(net, name=prefix + "flatten")  # (B, 9*ndf[2]), 9*(ndf[2]+1) with it
-    return _fully_connected(net, num_hidden=1, name=prefix + "fc",
-                            spectral_norm=spectral_norm)  # (B, 1)
-
-
-def _fully_connected(data, *, num_hidden, name, spectral_norm, **options):
-    """A FullyConnected layer, its weight spectrally normalised with ``spectral_norm``; without,
-    the weight FullyConnected makes itself, as in the graphs of runs before the levers."""
-    if spectral_norm:
-        options["weight"] = layers.layer_weight(name, rows=num_hidden, ndim=2, spectral_norm=True)
-    return mx.sym.FullyConnected(data, num_hidden=num_hidden, name=name, **options)
+        net = d.minibatch_std(net, before="fc")  # (B, ndf[2] + 1, 3, 3)
+    net = d.flatten(net)  # (B, 9*ndf[2]), 9*(ndf[2]+1) with the minibatch std
+    return d.fully_connected(net, 1, name="fc")  # (B, 1)
 
 
 def cdcgan_generator(*, nz=100, ngf=28, condition="onehot", prefix="g_", fast=True):
     """A conditional DCGAN generator: the torch-for-R tutorial's 28 px network drawing from the
     digit and the noise joined as in the R CGAN tutorial (options as for `cgan_generator`)."""
-    return _upsample_to_image(_conditioned_code(nz, condition, prefix),
-                              _dcgan_generator_layers(28, ngf, 1), in_channels=NUM_CLASSES + nz,
-                              prefix=prefix, fast=fast)
+    return _generator28(_conditioned_code(nz, condition, prefix), LayerFactory(prefix, fast=fast),
+                        in_channels=NUM_CLASSES + nz, ngf=ngf, channels=1)
 
 
 def cdcgan_discriminator(*, ndf=28, condition="onehot", projection=False, classifier=False,
@@ -218,41 +194,39 @@ def cdcgan_discriminator(*, ndf=28, condition="onehot", projection=False, classi
     sees the digit as constant planes, as in the R CGAN tutorial. ``projection`` adds to its
     logit the projection term of Miyato and Koyama (2018), `_projection`; ``classifier`` makes
     it a group of (logit, the ten digit logits of `_classifier`); the levers: `D_LEVERS`."""
+    d = LayerFactory(prefix, fast=fast, spectral_norm=spectral_norm)
     cond = _condition_vector(condition, prefix)
-    net = _conditioned_input(cond, num_filter=ndf, kernel=4, stride=2, pad=1, prefix=prefix,
-                             fast=fast, spectral_norm=spectral_norm)  # (B, ndf, 14, 14)
-    net = mx.sym.LeakyReLU(net, act_type="leaky", slope=0.2, name=prefix + "lrelu1")
-    net = _downsample(net, [2 * ndf, 4 * ndf], first_index=2, prefix=prefix,
-                      spectral_norm=spectral_norm)  # (B, 4ndf, 3, 3)
-    logits = _last_layer(net, channels=4 * ndf, in_size=3, stride=2, pad=1,
-                         name=prefix + "conv4", fast=fast, minibatch_std=minibatch_std,
-                         spectral_norm=spectral_norm)  # (B, 1)
+    net = d.conditioned_conv(mx.sym.Variable("data"), cond, ndf, num_classes=NUM_CLASSES,
+                             kernel=4, stride=2, pad=1)
+    net = d.lrelu(net)  # (B, ndf, 14, 14)
+    net = d.conv(net, 2 * ndf, kernel=4, stride=2, pad=1)
+    net = d.lrelu(d.batch_norm(net))  # (B, 2*ndf, 7, 7)
+    features = d.conv(net, 4 * ndf, kernel=4, stride=2, pad=1)
+    features = d.lrelu(d.batch_norm(features))  # (B, 4*ndf, 3, 3)
+    logits = d.last_conv(features, in_channels=4 * ndf, in_size=3, kernel=4, stride=2, pad=1,
+                         minibatch_std=minibatch_std)  # (B, 1)
     if projection:
-        logits = logits + _projection(net, cond, channels=4 * ndf, prefix=prefix,
-                                      spectral_norm=spectral_norm)
+        logits = logits + _projection(features, cond, d, channels=4 * ndf)
     if classifier:
-        return mx.sym.Group([logits, _classifier(net, prefix=prefix,
-                                                 spectral_norm=spectral_norm)])
+        return mx.sym.Group([logits, _classifier(features, d)])
     return logits
 
 
-def _classifier(features, *, prefix, spectral_norm):
+def _classifier(features, d):
     """AC-GAN's auxiliary classifier on D's last features summed over space: the ten digits'
     logits (B, 10), from the same features as the projection."""
-    pooled = mx.sym.sum(features, axis=(2, 3), name=prefix + "class_pool")  # (B, channels)
-    return _fully_connected(pooled, num_hidden=NUM_CLASSES, name=prefix + "class",
-                            spectral_norm=spectral_norm)  # (B, 10)
+    pooled = mx.sym.sum(features, axis=(2, 3), name=d.prefix + "class_pool")  # (B, channels)
+    return d.fully_connected(pooled, NUM_CLASSES, name="class")  # (B, 10)
 
 
-def _projection(features, cond, *, channels, prefix, spectral_norm):
+def _projection(features, cond, d, *, channels):
     """The inner product of the digit's learned embedding (B, channels) with D's last features
     summed over space: (B, 1). The digit then weighs on D's verdict directly, not only through
     the planes its first layer sees, which makes G draw the digit asked for more reliably. With
     ``spectral_norm`` the embedding is normalised too, as in Miyato and Koyama's code."""
-    pooled = mx.sym.sum(features, axis=(2, 3), name=prefix + "proj_pool")  # (B, channels)
-    embedded = _fully_connected(cond, num_hidden=channels, no_bias=True, name=prefix + "proj",
-                                spectral_norm=spectral_norm)  # (B, channels)
-    return mx.sym.sum(pooled * embedded, axis=1, keepdims=True, name=prefix + "proj_sum")
+    pooled = mx.sym.sum(features, axis=(2, 3), name=d.prefix + "proj_pool")  # (B, channels)
+    embedded = d.fully_connected(cond, channels, no_bias=True, name="proj")  # (B, channels)
+    return mx.sym.sum(pooled * embedded, axis=1, keepdims=True, name=d.prefix + "proj_sum")
 
 
 def logistic_head(logits, *, name="dloss"):

@@ -16,11 +16,11 @@ import mxnet as mx
 import numpy as np
 from tqdm import tqdm
 
-from .. import mxnet_internals
+from ..common import mxnet_internals
+from ..common.files import staged_directory
 from ..data import sources
 from ..data.images import to_unit_range
 from ..data.sources import IMAGE_SIZE, DatasetError, load_dataset
-from ..files import staged_directory
 from ..nets.conditions import NUM_CLASSES
 
 FEATURE_DIM = 128

@@ -1,1 +1,2 @@
-"""Training: trainers and their steps, devices, the loop, checkpoints, the run directory."""
+"""Training: the trainers and their steps, their checkpoints (networks and optimiser state), and
+sampling from a saved generator."""

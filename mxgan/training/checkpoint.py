@@ -5,7 +5,7 @@ standard ``NAME-symbol.json`` and ``NAME-NNNN.params`` (so ``mx.mod.Module.load(
 works) and ``NAME-NNNN.states`` (optimiser state as ``Module.save_optimizer_states`` writes it,
 on the CPU so a GPU run resumes on a CPU), plus ``meta.json`` (config, iteration, optimiser step
 counts) and, written last, ``manifest.json`` (every file's size and SHA-256). The directory is
-filled under a temporary name, synced and renamed into place (`mxgan.files`).
+filled under a temporary name, synced and renamed into place (`mxgan.common.files`).
 
 Reading goes through `find`: the newest checkpoint whose manifest verifies is used, and a
 damaged newer one is skipped with a warning naming both. Optimiser state is unpickled by a
@@ -21,9 +21,10 @@ from pathlib import Path
 
 import mxnet as mx
 
-from .. import __version__, mxnet_internals
-from ..checks import UserError
-from ..files import atomic_write_text, remove_staging_leftovers, staged_directory
+from .. import __version__
+from ..common.checks import UserError
+from ..common.files import atomic_write_text, remove_staging_leftovers, staged_directory
+from . import optimizer_states
 
 _PREFIX = "iter-"
 _NAME = re.compile(r"^iter-(\d+)$")  # a checkpoint's directory: its step, 6 digits or more
@@ -68,26 +69,16 @@ def save(run_dir, iteration, nets, meta, *, keep=KEEP):
 
 
 def _write_net(prefix, iteration, net):
+    """Write one network's ``PREFIX-symbol.json``, ``.params`` and, when it trains, ``.states``
+    (`mxgan.training.optimizer_states`); returns the step counts meta.json records for it (None
+    for a network without optimiser, G's weight average)."""
     mx.model.save_checkpoint(str(prefix), iteration, net.symbol, net.arg_params, net.aux_params)
     if net.updater is None:
         return None
-    states, counts = _first_copy(net.updater, net.device_ids)
+    states, counts = optimizer_states.first_copy(net.updater, net.device_ids)
     with open("%s-%04d.states" % (prefix, iteration), "wb") as f:
-        f.write(pickle.dumps(_to_cpu(states)))
+        f.write(optimizer_states.dumps(states))
     return {"num_update": net.updater.optimizer.num_update, "counts": sorted(counts.items())}
-
-
-def _first_copy(updater, device_ids):
-    """Optimiser state and step count of each parameter's first copy, keyed by parameter.
-
-    Every copy holds the same values (they see the same summed gradients), so one is saved
-    and a checkpoint resumes on any number of devices.
-    """
-    copies = len(device_ids)
-    counts = mxnet_internals.update_counts(updater.optimizer, device_ids[0])
-    return ({index // copies: state for index, state in updater.states.items()
-             if index % copies == 0},
-            {index // copies: count for index, count in counts.items() if index % copies == 0})
 
 
 def _describe_files(directory):
@@ -97,6 +88,7 @@ def _describe_files(directory):
 
 
 def _sha256(path):
+    """The SHA-256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -139,6 +131,8 @@ def verify(ckpt_dir, needs=()):
 
 
 def _check_manifest(ckpt_dir, manifest):
+    """A `CheckpointError` unless ``manifest`` ({file name: {"bytes", "sha256"}}) is well formed
+    and every file it lists is present with that size and checksum."""
     if (not isinstance(manifest, dict) or not manifest
             or not all(isinstance(entry, dict) for entry in manifest.values())):
         raise CheckpointError("%s: malformed manifest" % (ckpt_dir / MANIFEST))
@@ -152,6 +146,9 @@ def _check_manifest(ckpt_dir, manifest):
 
 
 def _check_files_present(ckpt_dir, meta):
+    """For a checkpoint older than manifests: a `CheckpointError` unless every network that
+    ``meta`` counts steps for has its graph, parameters and (when it trains) optimiser state as
+    non-empty files."""
     for name, counts in meta.get("optimizer_counts", {}).items():
         files = ["%s-symbol.json" % name, "%s-%04d.params" % (name, meta["iteration"])]
         if counts is not None:
@@ -162,6 +159,7 @@ def _check_files_present(ckpt_dir, meta):
 
 
 def _read_json(path):
+    """The JSON value in ``path``; a `CheckpointError` naming it when unreadable."""
     try:
         return json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError, ValueError) as err:
@@ -205,9 +203,10 @@ def latest(run_dir, *, warn=True, needs=()):
             continue
         found = candidate
         break
-    for err in skipped if warn else ():
-        print("warning: skipping a damaged checkpoint: %s%s"
-              % (err, "; using %s instead" % found if found else ""), file=sys.stderr)
+    if warn:
+        instead = "; using %s instead" % found if found else ""
+        for err in skipped:
+            print("warning: skipping a damaged checkpoint: %s%s" % (err, instead), file=sys.stderr)
     return found
 
 
@@ -233,6 +232,7 @@ def find(run_dir, checkpoint_dir=None, *, needs=()):
 # ---- reading ----------------------------------------------------------------------------------
 
 def _net_file(ckpt_dir, name, suffix):
+    """The path of network ``name``'s ``NAME-NNNN.SUFFIX`` file at the checkpoint's step."""
     iteration = load_meta(ckpt_dir)["iteration"]
     return Path(ckpt_dir) / ("%s-%04d.%s" % (name, iteration, suffix))
 
@@ -272,6 +272,9 @@ def load_params(ckpt_dir, name, like=None):
 
 
 def _check_same_arrays(path, kind, found, expected):
+    """A `CheckpointError` naming the first array of ``kind`` ("parameter" or "statistic") that
+    ``found`` (read from ``path``) lacks, holds in another shape than ``expected``, or holds
+    beyond it."""
     for name in expected:
         if name not in found:
             raise CheckpointError("%s lacks the %s %s" % (path, kind, name))
@@ -284,27 +287,15 @@ def _check_same_arrays(path, kind, found, expected):
                               % (path, kind, ", ".join(extra)))
 
 
-class _StateUnpickler(pickle.Unpickler):
-    """Unpickles optimiser state and refuses every global but NDArray (and the bytearray that
-    carries its bytes): loading it cannot run code."""
-
-    _ALLOWED = {("mxnet.ndarray.ndarray", "NDArray"), ("builtins", "bytearray")}
-
-    def find_class(self, module, name):
-        if (module, name) not in self._ALLOWED:
-            raise pickle.UnpicklingError("%s.%s is not optimiser state" % (module, name))
-        return super().find_class(module, name)
-
-
 def load_states(ckpt_dir, name):
     """Network ``name``'s optimiser state {parameter index: NDArray or tuple of NDArrays}."""
     path = _net_file(ckpt_dir, name, "states")
     try:
         with open(path, "rb") as f:
-            states = _StateUnpickler(f).load()
+            states = optimizer_states.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError) as err:
         raise CheckpointError("%s is not loadable optimiser state (%s)" % (path, err)) from None
-    if not isinstance(states, dict) or not all(isinstance(i, int) for i in states):
+    if not optimizer_states.is_state_by_index(states):
         raise CheckpointError("%s is not a dict of optimiser states by index" % path)
     return states
 
@@ -314,37 +305,12 @@ def restore_updater(ckpt_dir, name, updater, device_ids=(0,), shapes=None):
     device of ``device_ids`` (see `NetState`); ``shapes`` (the parameters' shapes in index
     order) makes a state that does not fit its parameter a `CheckpointError`."""
     states = load_states(ckpt_dir, name)
-    if shapes is not None:
-        _check_state_shapes(_net_file(ckpt_dir, name, "states"), states, shapes)
-    copies = len(device_ids)
-    mxnet_internals.set_updater_states(updater, {
-        index * copies + k: _to_cpu(state, copy=True)
-        for index, state in states.items() for k in range(copies)})
-    saved = load_meta(ckpt_dir).get("optimizer_counts", {}).get(name)
-    if not saved:
+    misfit = None if shapes is None else optimizer_states.misfit(states, shapes)
+    if misfit is not None:
+        raise CheckpointError("%s: the state of parameter %d does not fit the network"
+                              % (_net_file(ckpt_dir, name, "states"), misfit))
+    counts = load_meta(ckpt_dir).get("optimizer_counts", {}).get(name)
+    if not counts:
         raise CheckpointError("%s lacks the optimiser step counts of %s"
                               % (Path(ckpt_dir) / "meta.json", name))
-    mxnet_internals.set_update_counts(updater.optimizer, saved["num_update"], {
-        device: {index * copies + k: count for index, count in saved["counts"]}
-        for k, device in enumerate(device_ids)})
-
-
-def _check_state_shapes(path, states, shapes):
-    for index, state in states.items():
-        arrays = state if isinstance(state, (tuple, list)) else (state,)
-        if not 0 <= index < len(shapes) or any(
-                isinstance(a, mx.nd.NDArray) and a.shape != shapes[index] for a in arrays):
-            raise CheckpointError("%s: the state of parameter %d does not fit the network"
-                                  % (path, index))
-
-
-def _to_cpu(state, copy=False):
-    """Optimiser state (nested tuples/dicts of NDArrays) on the CPU; ``copy`` forces new arrays
-    (each device's copy of the state must own its arrays)."""
-    if isinstance(state, mx.nd.NDArray):
-        return state.copyto(mx.cpu()) if copy else state.as_in_context(mx.cpu())
-    if isinstance(state, dict):
-        return {key: _to_cpu(value, copy) for key, value in state.items()}
-    if isinstance(state, (tuple, list)):
-        return type(state)(_to_cpu(value, copy) for value in state)
-    return state
+    optimizer_states.install(updater, states, counts, device_ids)

@@ -8,11 +8,11 @@ pass runs through a second D Module sharing D's arrays that computes only the in
 import mxnet as mx
 import numpy as np
 
-from .. import mxnet_internals
+from ..common import mxnet_internals
 from ..data.iters import RandIter, fill_unit_range
+from ..distributed.parallel import Cluster
 from ..nets.spectral import PowerIteration, is_power_vector
 from .levers import DiffAugment, augment, generator_gradient
-from .parallel import Cluster
 from .trainer import NETS, Recipe, Trainer, zero
 
 
@@ -32,50 +32,70 @@ class ModuleGAN(Trainer):
     image_shape : tuple
         (C, H, W) of the images D sees.
     context : list of mx.Context
-    cluster : mxgan.training.parallel.Cluster, optional
+    cluster : mxgan.distributed.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
     recipe : mxgan.training.trainer.Recipe
         Learning rates, D's target for real images (0.9: one-sided label smoothing; G's target
         stays 1), G's weight average, and the levers between G and D (`mxgan.training.levers`).
-    monitor_seed : int
-        Seeds the fixed noise batch that `monitor` renders all run long.
+    grid_seed : int
+        Seeds the fixed noise batch that `fixed_noise_grid` renders all run long.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, image_shape, context,
-                 cluster=None, recipe=Recipe(), monitor_seed=0):
-        self.batch_size, self.context, self.recipe = batch_size, list(context), recipe
+                 cluster=None, recipe=Recipe(), grid_seed=0):
+        self.batch_size = batch_size
+        self.context = list(context)
+        self.recipe = recipe
         self.cluster = cluster or Cluster()
-        self.worker_batch = worker_batch = self.cluster.worker_batch(batch_size, len(context))
+        self.worker_batch = self.cluster.worker_batch(batch_size, len(context))
         self.symbols = dict(zip(NETS, (generator, discriminator)))
-        self.noise = RandIter(worker_batch, nz, self.context[0])
+        self.noise = RandIter(self.worker_batch, nz, self.context[0])
+        d_shapes = dict(data_shapes=[("data", (self.worker_batch,) + tuple(image_shape))],
+                        label_shapes=[("label", (self.worker_batch,))])
+        self._bind_modules(generator, discriminator, d_shapes)
+        self._init_modules()
+        self.mod_d_input = self._bind_input_gradient(discriminator, d_shapes)
+        self._prepare_discriminator_step(image_shape)
+        self._start_average()
+        self._fixed_noise = self._draw_fixed_noise(grid_seed)
+
+    def _bind_modules(self, generator, discriminator, d_shapes):
+        """G's and D's Modules over the devices, each bound to this worker's batch."""
         self.mod_g = mx.mod.Module(generator, data_names=("rand",), label_names=None,
                                    context=self.context)
         self.mod_g.bind(data_shapes=self.noise.provide_data)
-        d_shapes = dict(data_shapes=[("data", (worker_batch,) + tuple(image_shape))],
-                        label_shapes=[("label", (worker_batch,))])
         # D's parameters accumulate ('add'), so the fake and real gradients sum in place; its
         # spectral norms' power vectors are parameters without gradients (fixed).
+        power_vectors = [name for name in discriminator.list_arguments() if is_power_vector(name)]
         self.mod_d = mx.mod.Module(discriminator, data_names=("data",), label_names=("label",),
-                                   context=self.context, fixed_param_names=[
-                                       n for n in discriminator.list_arguments()
-                                       if is_power_vector(n)])
+                                   context=self.context, fixed_param_names=power_vectors)
         self.mod_d.bind(grad_req="add", **d_shapes)
         self.modules = dict(zip(NETS, (self.mod_g, self.mod_d)))
+
+    def _init_modules(self):
+        """The recipe's initial weights and each network's optimiser, run in this worker."""
         for net, mod in self.modules.items():
-            mod.init_params(initializer=recipe.initializer())
+            mod.init_params(initializer=self.recipe.initializer())
             mxnet_internals.init_optimizer_in_workers(mod, self.cluster.kvstore,
-                                                      recipe.optimizer(net, batch_size))
-        self.mod_d_input = self._bind_input_gradient(discriminator, d_shapes)
+                                                      self.recipe.optimizer(net, self.batch_size))
+
+    def _prepare_discriminator_step(self, image_shape):
+        """The arrays D's half of every step reuses: its gradients (zeroed before the fake
+        pass), its spectral norms' power iteration, the real batch and the labels; and the
+        augmentation of every image D sees."""
         self._d_grads = [grad for grad in mxnet_internals.module_grad_arrays(self.mod_d)
                          if grad is not None]
         self._d_power = PowerIteration(*mxnet_internals.module_param_arrays(self.mod_d))
-        self._real = mx.nd.zeros((worker_batch,) + tuple(image_shape), ctx=self.context[0])
-        self._labels = {value: mx.nd.full((worker_batch,), value, ctx=self.context[0])
-                        for value in {0, 1, recipe.real_label}}
-        self._augmentation = DiffAugment.of(recipe.diffaugment, image_shape)
-        self._start_average()
-        fixed = np.random.RandomState(monitor_seed).normal(size=self.noise.provide_data[0].shape)
-        self._fixed_noise = mx.nd.array(fixed, ctx=self.context[0])
+        device = self.context[0]
+        self._real = mx.nd.zeros((self.worker_batch,) + tuple(image_shape), ctx=device)
+        self._labels = {value: mx.nd.full((self.worker_batch,), value, ctx=device)
+                        for value in {0, 1, self.recipe.real_label}}
+        self._augmentation = DiffAugment.of(self.recipe.diffaugment, image_shape)
+
+    def _draw_fixed_noise(self, seed):
+        """The fixed noise batch of `fixed_noise_grid`, drawn from ``seed``."""
+        fixed = np.random.RandomState(seed).normal(size=self.noise.provide_data[0].shape)
+        return mx.nd.array(fixed, ctx=self.context[0])
 
     def _bind_input_gradient(self, discriminator, d_shapes):
         """A second D Module over D's own parameter and BatchNorm arrays (``shared_module``)
@@ -140,8 +160,9 @@ class ModuleGAN(Trainer):
         self.mod_g.forward(mx.io.DataBatch(data=[noise]), is_train=is_train)
         return self.mod_g.get_outputs()[0]
 
-    def monitor(self):
-        """The fixed noise batch rendered by the current G: (images (B, C, H, W), grid columns)."""
+    def fixed_noise_grid(self):
+        """The fixed noise batch rendered by the current G: (images (B, C, H, W), no set number
+        of grid columns)."""
         return self.generate(self._fixed_noise).asnumpy(), None
 
     def get_params(self, net):

@@ -13,7 +13,7 @@ Everything is NDArray operators on the arrays' own device, queued with the step:
 """
 import mxnet as mx
 
-from ..checks import UserError
+from ..common.checks import UserError
 
 AUGMENTATIONS = ("translation", "cutout")
 TRANSLATION_RATIO = 1 / 8  # the largest shift, as a share of the image side (3 px at 28)

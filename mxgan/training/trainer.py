@@ -1,4 +1,4 @@
-"""What both GAN trainers share: the `Trainer` interface `mxgan.training.loop` drives, their
+"""What both GAN trainers share: the `Trainer` interface `mxgan.runs.loop` drives, their
 checkpoint code, the optimiser and initialiser settings, and the numbers every step reports.
 
 The DCGAN trainer (`mxgan.training.dcgan.ModuleGAN`) drives ``mx.mod.Module``; the conditional
@@ -11,8 +11,8 @@ from typing import Optional
 
 import mxnet as mx
 
-from .. import mxnet_internals
-from ..checks import UserError
+from ..common import mxnet_internals
+from ..common.checks import UserError
 from . import checkpoint
 
 # Per step: D's losses on reals and fakes, G's loss, D's mean outputs, and 1 when every parameter
@@ -60,7 +60,7 @@ class Recipe:
     top_k_final: float = 1.0
     top_k_steps: int = 2000
     diffaugment: str = ""
-    sigma: float = 0.02
+    init_std: float = 0.02
 
     def __post_init__(self):
         if self.decay_steps and self.lr_warmup >= self.decay_steps:
@@ -128,8 +128,8 @@ class Recipe:
         return step % self.d_steps == 0
 
     def initializer(self):
-        """Normal(0, sigma) weights, unit BatchNorm gamma and zero beta (by parameter name)."""
-        return mx.init.Normal(self.sigma)
+        """Normal(0, init_std) weights, unit BatchNorm gamma and zero beta (by parameter name)."""
+        return mx.init.Normal(self.init_std)
 
 
 class EveryKthStep(mx.lr_scheduler.LRScheduler):
@@ -179,14 +179,15 @@ class WeightAverage:
 
 
 class Trainer(abc.ABC):
-    """A generator and a discriminator bound for adversarial training, as `mxgan.training.loop`
+    """A generator and a discriminator bound for adversarial training, as `mxgan.runs.loop`
     sees them.
 
     Subclasses set ``batch_size`` (the global batch), ``worker_batch`` (this process's share),
-    ``context`` (list of devices), ``cluster`` (`mxgan.training.parallel.Cluster`), ``recipe``
+    ``context`` (list of devices), ``cluster`` (`mxgan.distributed.parallel.Cluster`), ``recipe``
     (`Recipe`) and ``symbols`` ({net: Symbol} for `NETS`), give the phases of a step, each
-    network's parameters, updater and device-0 arrays; the step's order, checkpoints (`nets`,
-    `restore`), the weight average and the finiteness check are then the same for every trainer.
+    network's parameters, updater and device-0 arrays; the step's order, checkpoints
+    (`checkpoint_states`, `restore`), the weight average and the finiteness check are then the
+    same for every trainer.
     """
 
     average = None
@@ -231,8 +232,9 @@ class Trainer(abc.ABC):
         probabilities on them."""
 
     @abc.abstractmethod
-    def monitor(self):
-        """The fixed monitoring inputs drawn by the current G: (images (N, C, H, W), columns)."""
+    def fixed_noise_grid(self):
+        """The fixed noise (and digits) the run is watched with, drawn by the current G:
+        (images (N, C, H, W), grid columns or None)."""
 
     @abc.abstractmethod
     def get_params(self, net):
@@ -281,25 +283,26 @@ class Trainer(abc.ABC):
 
     def sampling_params(self):
         """(arg_params, aux_params) on the CPU of the generator samples are drawn from: G's
-        weight average where the run keeps one, else G (as `mxgan.generate.sampling_net`)."""
+        weight average where the run keeps one, else G (as
+        `mxgan.training.generate.sampling_net`)."""
         mxnet_internals.wait_for_queued_work()
         arg_params, aux_params = self.get_params("generator")
         if self.average is not None:
             arg_params = self.average.params_on_cpu()
         return arg_params, aux_params
 
-    def nets(self):
-        """Graph, parameters and optimiser state of both networks, for
-        `mxgan.training.checkpoint.save`."""
+    def checkpoint_states(self):
+        """{name: `mxgan.training.checkpoint.NetState`}: graph, parameters and optimiser state of
+        both networks (and G's weight average), for `mxgan.training.checkpoint.save`."""
         mxnet_internals.wait_for_queued_work()
-        nets = {net: checkpoint.NetState(self.symbols[net], *self.get_params(net),
-                                         updater=self.updater(net), device_ids=self.device_ids)
-                for net in NETS}
+        states = {net: checkpoint.NetState(self.symbols[net], *self.get_params(net),
+                                           updater=self.updater(net), device_ids=self.device_ids)
+                  for net in NETS}
         if self.average is not None:
-            nets[AVERAGE] = checkpoint.NetState(self.symbols["generator"],
-                                                self.average.params_on_cpu(),
-                                                nets["generator"].aux_params)
-        return nets
+            states[AVERAGE] = checkpoint.NetState(self.symbols["generator"],
+                                                  self.average.params_on_cpu(),
+                                                  states["generator"].aux_params)
+        return states
 
     def restore(self, ckpt_dir):
         """Load both networks' parameters and optimiser state (and G's weight average) from a

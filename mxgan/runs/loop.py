@@ -3,7 +3,7 @@
 A trainer (`mxgan.training.trainer.Trainer`) supplies the step, the monitoring pictures and its
 networks; this module owns iteration counting, resumption, Ctrl-C and SIGTERM, the progress bar
 and what is written into the run directory; what goes elsewhere (TensorBoard, alarms, scores)
-passes through one `mxgan.training.watch.Watch`. In a multi-process job every worker steps in
+passes through one `mxgan.runs.watch.Watch`. In a multi-process job every worker steps in
 lockstep and only rank 0 writes anything.
 """
 import contextlib
@@ -14,10 +14,10 @@ from pathlib import Path
 import mxnet as mx
 from tqdm import tqdm
 
-from .. import viz
+from ..common import viz
 from ..data.images import to_unit_range
 from ..data.iters import batch_by_name
-from . import checkpoint
+from ..training import checkpoint
 from .rundir import MetricsLog
 from .watch import Watch
 
@@ -91,9 +91,9 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
     iteration, the signal that stopped it early or None).
 
     ``config`` is saved with every checkpoint; its ``seed`` drives data order and noise.
-    ``watch`` (`mxgan.training.watch.Watch`; default: the alarms alone) sees every logged step,
+    ``watch`` (`mxgan.runs.watch.Watch`; default: the alarms alone) sees every logged step,
     grid and score. The steps are checked before every grid, score and checkpoint, so a step
-    that makes the networks non-finite raises `mxgan.training.alarms.Diverged` before any
+    that makes the networks non-finite raises `mxgan.runs.alarms.Diverged` before any
     picture or checkpoint holds it.
     """
     run_dir, chief = Path(run_dir), trainer.cluster.is_chief
@@ -116,7 +116,7 @@ def fit(trainer, data_iter, *, run_dir, config, max_iters, sample_every, checkpo
         if chief:
             out.finish(iteration)
     if chief:
-        write_monitor_grid(trainer, run_dir, iteration)
+        write_fixed_noise_grid(trainer, run_dir, iteration)
         write_summary_pictures(trainer, run_dir, out.log.rows, batches)
     return iteration, stop.signal
 
@@ -127,9 +127,14 @@ class _ChiefOutput:
 
     def __init__(self, trainer, run_dir, config, start, watch, bar, sample_every,
                  checkpoint_every, keep):
-        self.trainer, self.run_dir, self.config, self.watch, self.bar = (
-            trainer, run_dir, config, watch, bar)
-        self.sample_every, self.checkpoint_every, self.keep = sample_every, checkpoint_every, keep
+        self.trainer = trainer
+        self.run_dir = run_dir
+        self.config = config
+        self.watch = watch
+        self.bar = bar
+        self.sample_every = sample_every
+        self.checkpoint_every = checkpoint_every
+        self.keep = keep
         self.log = MetricsLog(run_dir / "metrics.jsonl", start, trainer.batch_size)
         self.pending, self.saved = [], start
 
@@ -141,7 +146,7 @@ class _ChiefOutput:
         if len(self.pending) == LOG_EVERY or grid or score or save:
             self._log(iteration, flush=grid or score or save)  # all steps checked first
         if grid:
-            write_monitor_grid(self.trainer, self.run_dir, iteration, self.watch)
+            write_fixed_noise_grid(self.trainer, self.run_dir, iteration, self.watch)
         if score:
             self.watch.score(iteration, self.log)
             self._show()
@@ -168,8 +173,8 @@ class _ChiefOutput:
     def _save(self, iteration):
         """Checkpoint ``iteration``; `_log` has flushed and checked every step up to it, so the
         log never lags behind a checkpoint and no checkpoint holds a non-finite step."""
-        checkpoint.save(self.run_dir, iteration, self.trainer.nets(), {"config": self.config},
-                        keep=self.keep)
+        checkpoint.save(self.run_dir, iteration, self.trainer.checkpoint_states(),
+                        {"config": self.config}, keep=self.keep)
         self.saved = iteration
 
     def _show(self):
@@ -188,10 +193,10 @@ def _stop_request(cluster):
     return contextlib.nullcontext(StopRequest()) if cluster.distributed else StopRequest()
 
 
-def write_monitor_grid(trainer, run_dir, iteration, watch=None):
+def write_fixed_noise_grid(trainer, run_dir, iteration, watch=None):
     """The fixed-noise grid at ``iteration`` (samples/iter-NNNNNN.png) and as latest.png, shown
     to ``watch`` too."""
-    images, ncols = trainer.monitor()
+    images, ncols = trainer.fixed_noise_grid()
     picture = viz.make_grid(images, ncols)
     viz.write_png(run_dir / "samples" / ("iter-%06d.png" % iteration), picture)
     viz.write_png(run_dir / "samples" / "latest.png", picture, scale=2)
@@ -204,6 +209,6 @@ def write_summary_pictures(trainer, run_dir, rows, batches):
     if rows:
         viz.loss_curve_figure(rows, run_dir / "loss_curves.png",
                               real_label=trainer.recipe.real_label)
-    images, _ = trainer.monitor()
+    images, _ = trainer.fixed_noise_grid()
     real = batches.next()["data"].asnumpy()[:len(images)]
     viz.fake_vs_real_figure(images, to_unit_range(real), run_dir / "fake_vs_real.png")

@@ -1,5 +1,5 @@
 """What a run reports beyond its metrics log, behind the one object the loop calls: the alarms
-(`mxgan.training.alarms`), TensorBoard (`mxgan.training.board.Board`, with ``--tensorboard``)
+(`mxgan.runs.alarms`), TensorBoard (`mxgan.runs.board.Board`, with ``--tensorboard``)
 and the in-training score (every ``--score-every`` steps).
 """
 import time
@@ -14,7 +14,7 @@ class Watch:
     ----------
     guide : str
         The tutorial's troubleshooting section the alarms point to.
-    board : mxgan.training.board.Board, optional
+    board : mxgan.runs.board.Board, optional
         TensorBoard's event files; closed when the ``with`` block ends.
     score : callable, optional
         ``score()`` scores the current generator (a `mxgan.quality.scores.score_samples` dict).
@@ -24,8 +24,10 @@ class Watch:
 
     def __init__(self, guide="docs/dcgan.md#troubleshooting", *, board=None, score=None,
                  score_every=0):
-        self.alarms, self.board = Alarms(guide), board
-        self._score, self.score_every = score, score_every if score else 0
+        self.alarms = Alarms(guide)
+        self.board = board
+        self._score = score
+        self.score_every = score_every if score else 0
 
     def __enter__(self):
         return self
@@ -35,14 +37,14 @@ class Watch:
             self.board.close()
 
     def steps(self, rows):
-        """Logged steps: `mxgan.training.alarms.Diverged` at a non-finite one, else on the
+        """Logged steps: `mxgan.runs.alarms.Diverged` at a non-finite one, else on the
         board."""
         self.alarms.check_steps(rows)
         if self.board:
             self.board.steps(rows)
 
     def grid(self, iteration, trainer, images, ncols, picture):
-        """The fixed-noise samples (``trainer.monitor()``) and their grid ``picture``, with
+        """The fixed-noise samples (``trainer.fixed_noise_grid()``) and their grid ``picture``, with
         histograms of ``trainer``'s weights and gradients."""
         self.alarms.check_samples(iteration, images, ncols)
         if self.board:
@@ -53,7 +55,7 @@ class Watch:
         return bool(self.score_every) and iteration % self.score_every == 0
 
     def score(self, iteration, log):
-        """Score the current generator into ``log`` (`mxgan.training.rundir.MetricsLog`, its
+        """Score the current generator into ``log`` (`mxgan.runs.rundir.MetricsLog`, its
         time off the training clock) and the board; returns the row."""
         start = time.perf_counter()
         numbers = score_row(self._score())

@@ -1,4 +1,4 @@
-"""The one check of a value against a fixed set of choices, and the one base of user errors."""
+"""The one check of a value against a fixed set of choices, and the user errors."""
 
 
 def check_choice(what, value, choices, error=ValueError):
@@ -11,5 +11,9 @@ def check_choice(what, value, choices, error=ValueError):
 class UserError(Exception):
     """A problem the user can fix (a flag, a file, a busy directory); the message says how.
 
-    Command-line entry points report it as one line and exit 2 (`mxgan.cli.main_guard`).
+    Command-line entry points report it as one line and exit 2 (`mxgan.cli.parsers.main_guard`).
     """
+
+
+class UsageError(UserError):
+    """A problem with what the user asked for; the message says how to fix it."""

@@ -7,18 +7,18 @@ of a job makes one. A resumed run writes into the same directory with tensorboar
 ``purge_step`` at its first new step, so TensorBoard drops whatever a killed run logged after
 its checkpoint and the curves continue with no step twice.
 """
-from ..checks import UserError
-from .trainer import NETS
+from ..common.checks import UserError
+from ..training.trainer import NETS
 
 INSTALL = 'pip install -e ".[tensorboard]"'
 FLUSH_S = 10  # how stale the files may get: TensorBoard shows a live run this far behind
 # Histogram bins: 64 fixed ones cost a quarter of tensorboardX's default (about 1,500 buckets
 # spaced for TensorFlow): 74 against 310 ms for the default DCGAN's 36 arrays on 2 cores.
 HISTOGRAM_BINS = 64
-# Scalar tag -> key of a step's row (`mxgan.training.rundir.MetricsLog`).
+# Scalar tag -> key of a step's row (`mxgan.runs.rundir.MetricsLog`).
 STEP_SCALARS = {"loss/D": "d_loss", "loss/G": "g_loss", "D_output/on_real": "d_real",
                 "D_output/on_fake": "d_fake", "speed/images_per_s": "images_per_s"}
-# Scalar tag -> key of a score's row (`mxgan.training.watch.score_row`).
+# Scalar tag -> key of a score's row (`mxgan.runs.watch.score_row`).
 SCORE_SCALARS = {"quality/FD_over_floor": "fd_ratio", "quality/classes_covered": "classes_covered",
                  "quality/precision": "precision", "quality/recall": "recall",
                  "quality/conditional_accuracy": "accuracy"}

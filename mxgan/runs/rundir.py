@@ -17,17 +17,17 @@ from pathlib import Path
 
 import mxnet as mx
 
-from ..checks import UserError
-from ..files import STAGING_PREFIX, atomic_write_text
-from . import checkpoint
-from .checkpoint import CheckpointError
-from .trainer import METRICS
+from ..common.checks import UserError
+from ..common.files import STAGING_PREFIX, atomic_write_text
+from ..training import checkpoint
+from ..training.checkpoint import CheckpointError
+from ..training.trainer import METRICS
 
 LOCK_FILE = ".lock"
 _LOCK_TEXT = re.compile(r"(process \d+ \(since [\d:]+\)\n)?")  # what `RunLock` writes
 CONFIG_FILE = "config.json"
-# Keys whose values mark a config.json as an mxgan run's: every version has written both.
-MARK_KEYS = ("model", "dataset")
+# The config keys whose values mark a config.json as an mxgan run's: every version has written both.
+RUN_MARKERS = ("model", "dataset")
 # The kind of each name a run writes at its top: the same name of another kind is not the run's.
 _KINDS = {CONFIG_FILE: "file", "metrics.jsonl": "file", "scores.json": "file", LOCK_FILE: "file",
           "checkpoints": "directory", "samples": "directory", "showcase": "directory"}
@@ -77,7 +77,7 @@ def _read_config(run_dir, entries):
         config = json.loads((run_dir / CONFIG_FILE).read_text())
     except (OSError, UnicodeDecodeError, ValueError):
         raise _not_a_run(run_dir, entries, "its config.json is not JSON") from None
-    if not (isinstance(config, dict) and all(isinstance(config.get(k), str) for k in MARK_KEYS)):
+    if not (isinstance(config, dict) and all(isinstance(config.get(k), str) for k in RUN_MARKERS)):
         raise _not_a_run(run_dir, entries, "its config.json names no model and dataset")
     return config
 
@@ -98,7 +98,7 @@ def _newest_checkpoint_config(run_dir):
     """The config of the newest checkpoint whose meta.json names a model and data set, or None."""
     for ckpt in reversed(checkpoint.list_checkpoints(run_dir)):
         try:
-            return checkpoint.load_meta(ckpt, MARK_KEYS)["config"]
+            return checkpoint.load_meta(ckpt, RUN_MARKERS)["config"]
         except CheckpointError:
             continue
     return None

@@ -8,7 +8,10 @@ never a partial file. Temporary names start with `STAGING_PREFIX` and carry the 
 import contextlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
+
+from .checks import UsageError
 
 STAGING_PREFIX = ".tmp-"
 
@@ -110,3 +113,36 @@ def _writer_alive(name):
     except PermissionError:
         return True
     return True
+
+
+# ---- paths a user names ---------------------------------------------------------------------
+
+def check_writable_dir(path, flag="--out"):
+    """``path`` as a directory this process can create or write into; a `UsageError` naming
+    ``flag`` when it is a file, lies under a file or a broken symbolic link, is not writable or
+    cannot be a name (too long)."""
+    path = Path(path)
+    try:
+        existing = next(p for p in [path, *path.parents] if p.exists() or p.is_symlink())
+    except OSError as err:
+        raise UsageError("%s %s: %s" % (flag, path, err.strerror)) from None
+    if not existing.exists():
+        raise UsageError("%s %s: %s is a symbolic link to %s, which does not resolve"
+                         % (flag, path, existing, os.readlink(existing)))
+    if not existing.is_dir():
+        raise UsageError("%s %s: %s is a file, not a directory" % (flag, path, existing))
+    try:
+        tempfile.TemporaryFile(dir=existing).close()  # what os.access cannot tell root
+    except OSError as err:
+        raise UsageError("%s %s: cannot write in %s (%s)"
+                         % (flag, path, existing, err.strerror)) from None
+    return path
+
+
+def check_writable_file(path, flag="--out"):
+    """``path`` as a file this process can write; a `UsageError` naming ``flag`` otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError("%s %s is a directory: give a file name" % (flag, path))
+    check_writable_dir(path.parent, flag)
+    return path

@@ -12,7 +12,10 @@ import time
 
 import mxnet as mx
 
-from .. import mxnet_internals, peers
+from .. import DMLC_JOB_VARIABLES
+from ..common import mxnet_internals
+from ..common.checks import UsageError
+from . import peers
 
 KVSTORES = ("local", "device", "dist_sync", "dist_device_sync")
 SCHEDULER_WAIT_S = 30  # a worker's wait for its scheduler (a dist KVStore alone waits forever)
@@ -53,7 +56,8 @@ class Cluster:
                 "mxgan.launch -n WORKERS -- python examples/... (README, 'Scaling out')"
                 % (os.environ.get("DMLC_PS_ROOT_URI"), os.environ.get("DMLC_PS_ROOT_PORT"),
                    SCHEDULER_WAIT_S))
-        # The scheduler ends with the first peer lost (mxgan.peers): watching it is enough.
+        # The scheduler ends with the first peer lost (mxgan.distributed.peers): watching it is
+        # enough.
         scheduler = peers.scheduler_address(os.environ)
         peers.watch(lambda: {scheduler}, timeout_s, "worker", scheduler)
         store = mx.kv.create(kvstore_type)
@@ -130,10 +134,6 @@ class Replicas:
     def __getitem__(self, index):
         return self.copies[index]
 
-    def map(self, method, *per_copy_args, **kwargs):
-        """``method(copy, *args, **kwargs)`` for each copy, its own slice of each argument."""
-        return [method(copy, *args, **kwargs) for copy, *args in zip(self.copies, *per_copy_args)]
-
     def split(self, array):
         """A worker batch's slice for each device (views, no copies)."""
         if len(self.slices) == 1:
@@ -151,7 +151,7 @@ class DeviceCopies:
     """One network's parameters, a copy on every device: gradients summed through ``store``
     (over devices and workers), then one optimiser step for every copy.
 
-    ``weights`` and ``grads`` are [parameter][device] arrays that never move, so the per-step
+    ``weights`` and ``grads`` are ``[parameter][device]`` arrays that never move, so the per-step
     update only reads these lists. With a store, every copy starts from rank 0's device 0.
     """
 
@@ -167,3 +167,21 @@ class DeviceCopies:
         """Sum the gradients and step every copy (MXNet's own ``Module.update`` arithmetic)."""
         mxnet_internals.sum_gradients_and_update(self.updater, self.names, self.weights,
                                                  self.grads, self.store)
+
+
+def check_job_variables(kvstore, env):
+    """A `UsageError` when ``env`` holds a KVStore job's variables (a worker's, left in the
+    shell) but ``kvstore`` is not a dist one, which would train alone; or lacks one a dist
+    worker needs, with which MXNet would fail or wait forever."""
+    if not kvstore.startswith("dist"):
+        found = ["%s=%s" % (name, env[name]) for name in ("DMLC_ROLE",) + DMLC_JOB_VARIABLES
+                 if name in env]
+        if found:
+            raise UsageError("%s set, a KVStore job's worker variables, but --kvstore is %s: "
+                             "unset them, or pass --kvstore dist_sync to train in the job"
+                             % (" ".join(found), kvstore))
+    elif env.get("DMLC_ROLE") == "worker":
+        missing = [name for name in DMLC_JOB_VARIABLES if not env.get(name)]
+        if missing:
+            raise UsageError("--kvstore %s needs %s set, as python -m mxgan.launch sets them "
+                             "(README, 'Scaling out')" % (kvstore, ", ".join(missing)))

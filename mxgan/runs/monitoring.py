@@ -1,23 +1,24 @@
 """What a run of the examples reports while it trains, set up from its flags: the alarms,
 TensorBoard (``--tensorboard``) and the in-training score (``--score-every``), assembled into the
-`mxgan.training.watch.Watch` that `mxgan.training.loop.fit` reports to.
+`mxgan.runs.watch.Watch` that `mxgan.runs.loop.fit` reports to.
 """
 from pathlib import Path
 
-from . import cli, generate
-from .quality.scores import FD_SAMPLES, Scorer
-from .training.board import Board, require_tensorboardx
-from .training.watch import Watch
+from ..common.files import check_writable_dir
+from ..quality.scores import FD_SAMPLES, Scorer
+from ..training import generate
+from .board import Board, require_tensorboardx
+from .watch import Watch
 
 SCORES_PER_RUN = 4  # in-training scores by default, evenly spaced, the last at the end
 
 
 def check_flags(args, run_dir):
     """Refuse ``--tensorboard`` without tensorboardX or into a directory that cannot be written
-    (a `mxgan.checks.UserError`), before anything else happens."""
+    (a `mxgan.common.checks.UserError`), before anything else happens."""
     if args.tensorboard is not None:
         require_tensorboardx()
-        cli.check_writable_dir(args.tensorboard or run_dir, "--tensorboard")
+        check_writable_dir(args.tensorboard or run_dir, "--tensorboard")
 
 
 def watch(args, run_dir, trainer, config, start):
@@ -43,9 +44,10 @@ def score_every(args, iterations):
 
 
 class TrainingScorer:
-    """Scores the generator of a run in training, as its final score does (`mxgan.run.report_scores`:
-    G's weight average where kept, batch statistics, `mxgan.generate.draw`), on ``num``
-    samples: one set for the Frechet distance, so it moves by about 20% from set to set.
+    """Scores the generator of a run in training, as its final score does
+    (`mxgan.run.report_scores`: G's weight average where kept, batch statistics,
+    `mxgan.training.generate.draw`), on ``num`` samples: one set for the Frechet distance, so it
+    moves by about 20% from set to set.
 
     ``trainer`` (`mxgan.training.trainer.Trainer`) and its run's ``config``; a call returns the
     `mxgan.quality.scores.score_samples` dict. Sampling runs on a copy of G bound on the

@@ -94,7 +94,7 @@ def wait_for_queued_work():
 
 
 def module_param_arrays(module):
-    """A bound Module's parameter names and their [parameter][device] arrays, the ones its
+    """A bound Module's parameter names and their ``[parameter][device]`` arrays, the ones its
     executors compute with (``get_params`` returns copies)."""
     group = module._exec_group
     return list(group.param_names), group.param_arrays

@@ -7,11 +7,11 @@ from pathlib import Path
 import mxnet as mx
 import numpy as np
 
-from . import viz
-from .files import atomic_writer
-from .nets.conditions import NUM_CLASSES, encode_digits
-from .training import checkpoint
-from .training.trainer import AVERAGE
+from ..common import viz
+from ..common.files import atomic_writer
+from ..nets.conditions import NUM_CLASSES, encode_digits
+from . import checkpoint
+from .trainer import AVERAGE
 
 
 def sampling_net(ckpt_dir):
