@@ -21,8 +21,8 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
                                profiles=RUN_PROFILES, train_command="python x.py")
     assert (named["profile"], named["batch_size"], named["max_iters"]) == ("dry-run", 8, 9)
     assert {key: config[key] for key in DEFAULTS_OF_OLDER_RUNS} == dict(
-        lr_warmup=0, d_steps=1, ema_start=0, beta2=0.999, top_k_final=1.0, top_k_steps=2000,
-        diffaugment="", minibatch_std=False,
+        lr_warmup=0, d_steps=1, ema_start=0, beta1=0.5, beta2=0.999, top_k_final=1.0,
+        top_k_steps=2000, diffaugment="", minibatch_std=False,
         spectral_norm=False)  # today's training
     warm = resolve_config(run_args(lr_warmup=50, d_steps=2), [mx.cpu()], model="dcgan",
                               profiles=RUN_PROFILES, train_command="python x.py")
@@ -55,7 +55,7 @@ def test_a_resume_takes_a_longer_run_and_other_devices_and_repeats_the_rest():
 
 
 def test_a_resume_of_a_run_recorded_before_the_levers_takes_their_defaults():
-    levers = dict(lr_warmup=0, d_steps=1, ema_start=0, beta2=0.999, top_k_final=1.0,
+    levers = dict(lr_warmup=0, d_steps=1, ema_start=0, beta1=0.5, beta2=0.999, top_k_final=1.0,
                   top_k_steps=2000, diffaugment="", minibatch_std=False, spectral_norm=False)
     config = resumed_config(SAVED_RUN, run_args(**levers), set(levers), [mx.cpu()])
     assert {key: config[key] for key in levers} == levers

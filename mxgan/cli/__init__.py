@@ -6,20 +6,6 @@ mistake of its user."""
 from ..common.checks import UsageError
 from .devices import parse_context, training_contexts
 from .flag_types import (
-<<<<<<< HEAD
-                         adam_beta_type,
-                         batch_size_type,
-                         count_type,
-                         decay_type,
-                         digit_type,
-                         learning_rate_type,
-                         make_number_type,
-                         path_type,
-                         positive_int_type,
-                         real_label_type,
-                         seed_type,
-                         weight_type,
-=======
     adam_beta_type,
     batch_size_type,
     count_type,
@@ -31,7 +17,7 @@ from .flag_types import (
     positive_int_type,
     real_label_type,
     seed_type,
->>>>>>> main
+    weight_type,
 )
 from .flags import add_training_args, check_common
 from .parsers import (
@@ -44,16 +30,8 @@ from .parsers import (
 )
 from .profiles import profile_default
 
-<<<<<<< HEAD
-__all__ = ["UsageError", "parse_context", "training_contexts", "adam_beta_type", "batch_size_type",
-           "count_type", "decay_type", "digit_type", "learning_rate_type", "make_number_type",
-           "path_type", "positive_int_type", "real_label_type", "seed_type", "weight_type", "add_training_args",
-           "check_common", "DefaultsHelpFormatter", "Parser", "add_run_args", "main_guard",
-           "new_parser", "parse_given"]
-=======
 __all__ = ["UsageError", "parse_context", "training_contexts", "adam_beta_type",
            "batch_size_type", "count_type", "decay_type", "digit_type", "learning_rate_type",
            "make_number_type", "path_type", "positive_int_type", "real_label_type", "seed_type",
-           "add_training_args", "check_common", "DefaultsHelpFormatter", "Parser", "add_run_args",
-           "main_guard", "new_parser", "parse_given", "profile_default"]
->>>>>>> main
+           "weight_type", "add_training_args", "check_common", "DefaultsHelpFormatter", "Parser",
+           "add_run_args", "main_guard", "new_parser", "parse_given", "profile_default"]

@@ -12,13 +12,14 @@ from ..training.trainer import Recipe
 
 # The settings every run has, set by the flags every example shares, beside the model's own
 # (`ARCHITECTURES`); a profile gives some of them.
-TRAINING_LEVERS = ("lr_warmup", "d_steps", "ema_start", "beta2", "top_k_final", "top_k_steps",
-                   "diffaugment")
-SHARED_SETTINGS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
+TRAINING_LEVERS = ("lr_warmup", "d_steps", "ema_start", "beta1", "beta2", "top_k_final",
+                   "top_k_steps", "diffaugment")
+SHARED_SETTINGS = ("dataset", "lr", "lr_d", "lr_decay", "ema_decay", "seed", "kvstore",
                    "real_label", "batch_size", "epochs", "max_iters", "graph", *TRAINING_LEVERS,
                    *symbols.D_LEVERS)
 # Shared keys newer than the first runs, at the values that trained those: `Recipe`'s defaults for
-# the training levers (`TRAINING_LEVERS`), the discriminator levers off.
+# the training levers (`TRAINING_LEVERS`; every run records beta1, which a profile may now set),
+# the discriminator levers off.
 DEFAULTS_OF_OLDER_RUNS = {**{key: getattr(Recipe, key) for key in TRAINING_LEVERS},
                           **symbols.D_LEVERS}
 # Keys a checkpoint fixes: resuming with other values is refused.
