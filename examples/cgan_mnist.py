@@ -52,6 +52,10 @@ def build_parser():
                      help="cdcgan28's D also projects its features on a learned embedding of "
                           "the digit (Miyato and Koyama, 2018) "
                           + by_profile("projection", absent="off"))
+    net.add_argument("--ac-weight", type=cli.weight_type, default=0.0, metavar="W",
+                     help="cdcgan28's D also classifies real digits (an auxiliary classifier, "
+                          "as AC-GAN's) and G's loss adds W x its cross-entropy for the digit "
+                          "asked; 0: no classifier")
     net.add_argument("--nz", type=cli.width_type, default=96, help="noise size")
     net.add_argument("--ngf", type=cli.width_type,
                      help="cdcgan28's generator width (default: 28)")

@@ -218,6 +218,12 @@ def cgan_networks(config):
             raise UsageError("--projection is an option of --network cdcgan28's discriminator, "
                              "not of the R tutorial's net (%s): drop it" % network)
         options["projection"] = True
+    if config.get("ac_weight"):
+        if network != "cdcgan28":
+            raise UsageError("--ac-weight gives --network cdcgan28's discriminator a digit "
+                             "classifier, which the R tutorial's net (%s) lacks: drop it"
+                             % network)
+        options["classifier"] = True
     return symbols.get_network(network, graph=config.get("graph", "fast"),
                                condition=config["condition"], nz=config["nz"], **options,
                                **{k: v for k, v in config.items() if k in symbols.D_LEVERS})
@@ -232,6 +238,7 @@ def dcgan_trainer(generator, discriminator, config, contexts, cluster):
 def cgan_trainer(generator, discriminator, config, contexts, cluster):
     """An `ExecutorGAN` of a CGAN run's networks."""
     return ExecutorGAN(generator, discriminator, condition=config["condition"],
+                       ac_weight=config.get("ac_weight") or 0.0,
                        **_trainer_options(config, contexts, cluster))
 
 

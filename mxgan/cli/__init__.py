@@ -17,6 +17,7 @@ from .flag_types import (
     positive_int_type,
     real_label_type,
     seed_type,
+    weight_type,
     width_type,
 )
 from .flags import add_sampling_args, add_training_args, check_common, sampling_overrides
@@ -33,6 +34,6 @@ from .profiles import profile_default
 __all__ = ["UsageError", "parse_context", "training_contexts", "adam_beta_type",
            "batch_size_type", "count_type", "decay_type", "digit_type", "learning_rate_type",
            "make_number_type", "path_type", "positive_int_type", "real_label_type", "seed_type",
-           "width_type", "add_sampling_args", "add_training_args", "check_common",
+           "weight_type", "width_type", "add_sampling_args", "add_training_args", "check_common",
            "sampling_overrides", "DefaultsHelpFormatter", "Parser", "add_run_args", "main_guard",
            "new_parser", "parse_given", "profile_default"]

@@ -1,5 +1,5 @@
 """The flags every example shares, in argparse groups (data, training, discriminator levers,
-output), and the checks of them that argparse cannot make."""
+levers between G and D, output), and the checks of them that argparse cannot make."""
 import argparse
 import functools
 
@@ -16,9 +16,11 @@ from .flag_types import (
     decay_type,
     learning_rate_type,
     path_type,
+    policy_type,
     positive_int_type,
     real_label_type,
     seed_type,
+    top_k_fraction_type,
     truncation_type,
 )
 from .profiles import profile_default, profiles_epilog
@@ -41,6 +43,7 @@ def add_training_args(parser, *, profiles, notes, default_dataset="mnist"):
     _add_optimiser_args(fit, by_profile)
     _add_placement_args(fit)
     _add_discriminator_args(parser.add_argument_group("discriminator levers"), by_profile)
+    _add_input_levers(parser.add_argument_group("levers between G and D"), by_profile)
     _add_output_args(parser.add_argument_group("output"))
     return parser
 
@@ -68,7 +71,8 @@ def _add_optimiser_args(fit, by_profile):
     fit.add_argument("--lr-d", type=learning_rate_type,
                      help="D's own learning rate, for two time-scales "
                           + by_profile("lr_d", absent="--lr"))
-    fit.add_argument("--beta1", type=adam_beta_type, default=0.5, help="Adam beta1")
+    fit.add_argument("--beta1", type=adam_beta_type, help="Adam beta1 " + by_profile("beta1"))
+    fit.add_argument("--beta2", type=adam_beta_type, help="Adam beta2 " + by_profile("beta2"))
     fit.add_argument("--lr-decay", choices=("none", "linear"),
                      help="learning rates constant, or falling linearly to 0 at the last step "
                           + by_profile("lr_decay"))
@@ -114,6 +118,21 @@ def _add_discriminator_args(levers, by_profile):
                         help="divide each of D's convolution and fully-connected weights by its "
                              "largest singular value (one power iteration a step) and drop D's "
                              "BatchNorm layers, as SNGAN does " + by_profile("spectral_norm"))
+
+
+def _add_input_levers(levers, by_profile):
+    levers.add_argument("--top-k-final", type=top_k_fraction_type, metavar="FRACTION",
+                        help="train G only on the fakes D scores most real: all of them at first, "
+                             "a share falling geometrically to FRACTION at step --top-k-steps "
+                             "(Sinha et al.); 1: all, always " + by_profile("top_k_final"))
+    levers.add_argument("--top-k-steps", type=positive_int_type, metavar="N",
+                        help="the step at which --top-k-final's share reaches FRACTION "
+                             + by_profile("top_k_steps"))
+    levers.add_argument("--diffaugment", type=policy_type, metavar="POLICY",
+                        help="DiffAugment: translation (up to 1/8 of the side, zero fill) "
+                             "and/or cutout (a square of half the side), comma-separated, on every "
+                             "image D sees, G's gradient flowing through; '': none "
+                             + by_profile("diffaugment", absent="none"))
 
 
 def _add_output_args(out):
