@@ -51,6 +51,9 @@ def run_variant(runs, model, name, flags, seed):
     seconds = time.perf_counter() - start
     if done.returncode:
         raise RuntimeError("%s failed:\n%s" % (" ".join(command), done.stderr[-3000:]))
+    if not (out / "scores.json").is_file():
+        raise cli.UsageError("%s wrote no scores.json: a variant must score its run (no "
+                             "--no-eval or --dry-run among its flags)" % " ".join(command))
     config = json.loads((out / "config.json").read_text())
     return {"model": model, "variant": name, "flags": flags, "seed": seed,
             "wall_s": round(seconds, 1), "iterations": config["iterations"], **score_fields(out)}
@@ -131,6 +134,7 @@ def parse_args(argv=None):
     return args
 
 
+@cli.main_guard
 def main(argv=None):
     """Train and score every variant on every seed (or rescore), appending each record."""
     args = parse_args(argv)

@@ -4,7 +4,8 @@
 
 One panel per record file (model); in each, one curve per lever, the other lever off:
 truncation (labelled with PSI) and discriminator rejection (labelled with the acceptance rate),
-from the shared point where both are off; the dotted line is recall 0.80. Writes ``docs/img/sampling-tradeoff.png``.
+from the shared point where both are off; the dotted line is recall 0.80. Writes
+``docs/img/sampling-tradeoff.png``.
 """
 import json
 import sys

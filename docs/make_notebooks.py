@@ -5,6 +5,9 @@
     python docs/make_notebooks.py --execute  # ... and run each notebook, keeping its outputs
     python docs/make_notebooks.py --check    # change nothing; exit 1 if anything is stale
 
+A page that links to a definition or file that no longer exists is one ``error: ...`` line and
+exit code 2.
+
 For each page of `PAGES` it
 
 1. points every link to a named definition, such as
@@ -74,16 +77,23 @@ def source_links(text, page_dir=DOCS):
     return found
 
 
+class StaleLink(Exception):
+    """A page links to a definition, or a file, that is no longer there."""
+
+
 def relink(text, page_dir=DOCS):
     """The page ``text`` with every source link anchored at its definition's current line; a
-    KeyError names a definition that no longer exists."""
+    `StaleLink` names a file or definition that no longer exists."""
     cache = {}
     pieces, end = [], 0
     for match, path, name, _ in source_links(text, page_dir):
+        where = path.relative_to(DOCS.parent) if path.is_relative_to(DOCS.parent) else path
+        if not path.is_file():
+            raise StaleLink("%s links to %s, which no longer exists" % (match.group(0), where))
         if path not in cache:
             cache[path] = definition_lines(path)
         if name not in cache[path]:
-            raise KeyError("%s no longer defines %s" % (path, name))
+            raise StaleLink("%s no longer defines %s" % (where, name))
         pieces += [text[end:match.start()], "[`%s`](%s#L%d)" % (
             match.group(0)[2:match.group(0).index("`", 2)], match.group("path"),
             cache[path][name])]
@@ -191,7 +201,11 @@ def main(argv=None):
     args = parse_args(argv)
     stale = []
     for model, page in PAGES.items():
-        text = updated_page(page)
+        try:
+            text = updated_page(page)
+        except StaleLink as err:
+            print("error: %s: %s" % (page.name, err), file=sys.stderr)
+            return 2
         notebook_path = page.with_suffix(".ipynb")
         outputs = {page: text,
                    notebook_path: notebook_text(model, text, notebook_path, args.execute)}

@@ -41,27 +41,36 @@ def body_of(kind, rendered):
 
 def render_page(text, root=ROOT):
     """The page ``text`` with every block rendered, and the problems: (line, message) for each
-    unknown name, missing file of history or wrong kind; those blocks are left as they are."""
+    unknown name, wrong kind, missing file of history or record without the fields its name
+    reads; those blocks are left as they are."""
     problems, pieces, end = [], [], 0
     for match in BLOCK.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         kind, name = match.group("kind"), match.group("name")
         try:
             body = body_of(kind, _rendered(kind, name, root))
-        except (KeyError, FileNotFoundError) as err:
+        except (UnknownName, FileNotFoundError) as err:
             problems.append((line, "%s %s: %s" % (kind, name, err.args[0])))
+            body = match.group("body")
+        except (KeyError, TypeError, ValueError) as err:  # a record without a field it reads
+            problems.append((line, "%s %s: its records lack what it reads (%s: %s)"
+                             % (kind, name, type(err).__name__, err)))
             body = match.group("body")
         pieces += [text[end:match.start()], match.group("open"), body, match.group("close")]
         end = match.end()
     return "".join(pieces) + text[end:], problems
 
 
+class UnknownName(Exception):
+    """A block names something not registered, or registered as the other kind."""
+
+
 def _rendered(kind, name, root):
     """The Markdown of a registered name of the given kind."""
     if name not in REGISTRY:
-        raise KeyError("not a registered name (see docs/rendering/)")
+        raise UnknownName("not a registered name (see docs/rendering/)")
     if REGISTRY[name].kind != kind:
-        raise KeyError("registered as a %s, not a %s" % (REGISTRY[name].kind, kind))
+        raise UnknownName("registered as a %s, not a %s" % (REGISTRY[name].kind, kind))
     return render(name, root)
 
 

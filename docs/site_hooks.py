@@ -27,6 +27,7 @@ REPO_COPIES = "_repo/"
 NOTEBOOKS = "notebooks/"
 FOLDER_PAGES = ("README.md", "__init__.py")  # what a link to a folder shows
 API_SECTION = "API reference"  # the nav section (mkdocs.yml) the API pages fill
+ALWAYS_COPIED = ("CHANGELOG.md", "LICENSE")  # the nav shows the changelog
 
 _FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 _LINK = re.compile(r"(?P<head>!?\[[^\]]*\]\()(?P<target>[^)\s]+)(?P<tail>\))")
@@ -83,8 +84,9 @@ def rewrite_links(repo_path, text):
 
     def relink(match):
         target, hash_, anchor = match.group("target").partition("#")
-        if not target or not _is_relative(target):
-            return match.group(0)
+        if not target or not _is_relative(target) or not (ROOT / resolve(repo_path,
+                                                                           target)).exists():
+            return match.group(0)  # a broken link stays as written, for the build to report
         moved = posixpath.relpath(site_path(resolve(repo_path, target)), here or ".")
         return match.group("head") + moved + hash_ + anchor + match.group("tail")
 
@@ -154,7 +156,7 @@ def on_files(files, config):
     generated = {"index.md": (ROOT / "README.md").read_text(), **api_pages()}
     for src_uri, content in generated.items():
         files.append(File.generated(config, src_uri, content=content))
-    for path in repository_copies(pages):  # reached by links, not by the nav
+    for path in sorted(set(repository_copies(pages)) | set(ALWAYS_COPIED)):  # reached by links
         files.append(File.generated(config, site_path(path), content=(ROOT / path).read_bytes(),
                                     inclusion=InclusionLevel.NOT_IN_NAV))
     return files

@@ -23,9 +23,13 @@ import time
 
 from . import USER_SET_OMP_THREADS
 from .cli import DefaultsHelpFormatter, Parser, make_number_type, positive_int_type
+from .common import capacity
+from .common.files import format_bytes
 from .distributed.parallel import scheduler_reachable
 
 POLL_S = 0.2
+# Memory each process of a job takes at least: Python with MXNet loaded (measured: 250 MiB).
+PROCESS_BYTES = 250 * 2 ** 20
 GRACE_S = 20  # how long the scheduler and servers get to shut down after the workers
 # At the normal end every worker leaves within seconds of the others (a dist KVStore's teardown
 # is a barrier); one that left this long before the others never joined them, and they would
@@ -200,6 +204,13 @@ def parse_args(argv):
             {"DMLC_PS_ROOT_URI": "127.0.0.1", "DMLC_PS_ROOT_PORT": args.port}, 0):
         parser.error("something already listens on 127.0.0.1:%d (another job's scheduler?): "
                      "choose another --port, or leave it out for a free one" % args.port)
+    processes = args.workers + args.servers + 1  # and the scheduler
+    if processes * PROCESS_BYTES > capacity.available_memory():
+        parser.error("-n %d and -s %d start %d processes of MXNet, which need at least %s of "
+                     "memory, and %s is available: lower -n or -s"
+                     % (args.workers, args.servers, processes,
+                        format_bytes(processes * PROCESS_BYTES),
+                        format_bytes(capacity.available_memory())))
     return args
 
 

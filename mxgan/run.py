@@ -10,23 +10,23 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
+from .common import capacity
 from .common.checks import UsageError
 from .common.files import check_writable_dir
 from .data.images import prepare_images
 from .data.iters import image_iter
 from .data.sources import IMAGE_SIZE
 from .distributed.parallel import Cluster, check_job_variables
-from .evaluate import evaluate_and_report, summary_line
 from .nets import symbols
+from .quality.report import evaluate_and_report, summary_line
 from .quality.scores import SCORED_SAMPLES
 from .runs import loop, monitoring
 from .runs.alarms import DIVERGED_EXIT, Diverged
 from .runs.config import announce, resolve_config, resumed_config
 from .runs.lookup import NEEDED_TO_RESUME, claim, example_command, open_run
 from .runs.rundir import RunLock
-from .showcase import interpolate_run, timeline_pictures
+from .runs.showcase import interpolate_run, timeline_pictures
+from .runs.survivors import naming_survivors
 from .training import checkpoint, generate
 from .training.cgan import ExecutorGAN
 from .training.dcgan import ModuleGAN
@@ -35,9 +35,12 @@ from .training.trainer import Recipe
 
 def run_directory(args, model):
     """``--out``, else ``runs/<model>-<dataset>`` (``-dry-run`` appended for a dry run, which
-    must not take the real run's place); a `UsageError` unless it can be written."""
+    must not take the real run's place); a `UsageError` or `mxgan.common.files.WriteFailed`
+    unless it can be written."""
     default = "%s-%s%s" % (model, args.dataset, "-dry-run" if args.dry_run else "")
-    return check_writable_dir(args.out or Path("runs") / default)
+    run_dir = args.out or Path("runs") / default
+    with naming_survivors(run_dir):
+        return check_writable_dir(run_dir)
 
 
 def join_cluster(kvstore):
@@ -82,6 +85,9 @@ def train(args, run_dir, contexts, *, given, model, profiles):
         start = loop.restore(trainer, ckpt) if ckpt else 0
         _check_continues(config, start)
         if cluster.is_chief:
+            capacity.check_disk(run_dir, checkpoint.estimated_bytes(trainer.checkpoint_states()),
+                                "a checkpoint of this run", "free some space, or pass --out a "
+                                "directory on another filesystem")
             announce(config, run_dir)
         watch = (monitoring.watch(args, run_dir, trainer, config, start)
                  if cluster.is_chief else None)
@@ -134,13 +140,32 @@ def build(model, config, contexts, cluster, *, offline=False, dry_run=False):
 
     The networks come first, so a flag they refuse is reported before any data is loaded; the
     run's length in steps, which needs the number of images, is then set once, as
-    ``config["iterations"]``, for the learning-rate schedule and the loop alike.
+    ``config["iterations"]``, for the learning-rate schedule and the loop alike. Memory for
+    training is checked once the data has said whether the batch fits in it at all.
     """
     networks, make_trainer = MODELS[model]
     generator, discriminator = networks(config)
     data = training_data(config, cluster, offline=offline, dry_run=dry_run)
+    check_training_memory(config, generator, discriminator, contexts)
     config["iterations"] = run_length(config, data.batches_per_epoch)
     return make_trainer(generator, discriminator, config, contexts, cluster), data
+
+
+def check_training_memory(config, generator, discriminator, contexts):
+    """A `mxgan.common.capacity.TooLarge` naming the flags to lower when training ``generator`` and
+    ``discriminator`` at the run's batch would not fit in memory, before anything is allocated
+    (for the CPU: a GPU's memory is its own)."""
+    if any(ctx.device_type != "cpu" for ctx in contexts):
+        return
+    g_inputs = generate.input_shapes(config, 1)
+    d_inputs = dict(data=(1,) + generate.image_shape(config), label=(1,),
+                    **{k: v for k, v in g_inputs.items() if k == "cond"})
+    needed = capacity.training_bytes([(generator, g_inputs), (discriminator, d_inputs)],
+                                     config["batch_size"])
+    flags = ["--%s %s" % (key.replace("_", "-"), config[key])
+             for key in ("batch_size", "nz", "ngf", "ndf") if config.get(key) is not None]
+    capacity.check_memory(needed, "training with %s" % ", ".join(flags),
+                          "lower %s" % " or ".join(flag.split()[0] for flag in flags))
 
 
 def run_length(config, batches_per_epoch):
@@ -193,6 +218,12 @@ def cgan_networks(config):
             raise UsageError("--projection is an option of --network cdcgan28's discriminator, "
                              "not of the R tutorial's net (%s): drop it" % network)
         options["projection"] = True
+    if config.get("ac_weight"):
+        if network != "cdcgan28":
+            raise UsageError("--ac-weight gives --network cdcgan28's discriminator a digit "
+                             "classifier, which the R tutorial's net (%s) lacks: drop it"
+                             % network)
+        options["classifier"] = True
     return symbols.get_network(network, graph=config.get("graph", "fast"),
                                condition=config["condition"], nz=config["nz"], **options,
                                **{k: v for k, v in config.items() if k in symbols.D_LEVERS})
@@ -200,14 +231,14 @@ def cgan_networks(config):
 
 def dcgan_trainer(generator, discriminator, config, contexts, cluster):
     """A `ModuleGAN` of a DCGAN run's networks."""
-    size = config["image_size"]
-    return ModuleGAN(generator, discriminator, image_shape=(config["channels"], size, size),
+    return ModuleGAN(generator, discriminator, image_shape=generate.image_shape(config),
                      **_trainer_options(config, contexts, cluster))
 
 
 def cgan_trainer(generator, discriminator, config, contexts, cluster):
     """An `ExecutorGAN` of a CGAN run's networks."""
     return ExecutorGAN(generator, discriminator, condition=config["condition"],
+                       ac_weight=config.get("ac_weight") or 0.0,
                        **_trainer_options(config, contexts, cluster))
 
 
@@ -237,19 +268,27 @@ def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=Non
                   overrides=None):
     """The ``--generate N`` / ``--infer D`` action: ``num`` samples (of ``digit``, for a CGAN)
     of a run of ``model``, drawn as its sampling settings say but for ``overrides``
-    (`mxgan.training.generate.sample_run`), as a grid and an array in the run directory;
-    returns the exit code."""
+    (`mxgan.training.generate.run_sampling`), as an array streamed to the run directory and a
+    grid of the first `mxgan.training.generate.GRID_SAMPLES`; returns the exit code. A count the
+    disk cannot hold is refused before anything is drawn (`mxgan.common.capacity.TooLarge`)."""
     ckpt, config = open_run(run_dir, checkpoint_dir, model=model)
     conditional = config.get("condition") is not None
     if digit is not None and not conditional:
         raise UsageError("%s holds an unconditional generator: drawing a chosen digit needs a "
                          "conditional GAN's run" % ckpt)
-    digits = None if digit is None else np.full(num, digit)
-    images, _, _ = generate.sample_run(run_dir, num, seed=seed, checkpoint_dir=ckpt,
-                                       digits=digits, overrides=overrides)
-    if digit is not None:  # a chosen digit's samples are (N, 28, 28), as they always were
-        images = images[:, 0]
+    # a chosen digit's samples are (N, 28, 28), as they always were
+    sample_shape = generate.image_shape(config)[0 if digit is None else 1:]
     stem = "generated" if digit is None else "infer_%d" % digit
-    png, npy = generate.write_samples(images, run_dir, stem)
-    print("wrote %s and %s" % (png, npy))
+    capacity.check_disk(run_dir, generate.files_bytes(num, sample_shape),
+                        "writing {:,} samples ({}.npy and .png)".format(num, stem),
+                        "ask for fewer, or free some space")
+    sampling = generate.run_sampling(config, overrides)
+    module = generate.load_generator(ckpt, batch_size=config["batch_size"])
+    critic = generate.open_critic(ckpt, config) if sampling.rejects else None
+    batches = generate.draw_batches(module, config, num, seed=seed, digit=digit,
+                                    sampling=sampling, critic=critic)
+    png, npy = generate.write_sample_files(batches, num, sample_shape, run_dir, stem)
+    shown = "all %d samples" % num if num <= generate.GRID_SAMPLES else (
+        "the first %d of {:,} samples".format(num) % generate.GRID_SAMPLES)
+    print("wrote %s (%s) and %s" % (png, shown, npy))
     return 0

@@ -25,13 +25,15 @@ MAX_README_FIGURE_BYTES = 300 * 1024  # trained digits, mostly black, compress w
 # Pictures in docs/img/ that make_figures does not draw: screenshots taken in a browser, shown
 # by the README (its "Watching a run" section says how).
 SCREENSHOTS = {"tensorboard.png", "tensorboard-grid.png"}
-PLOTS = {"time-to-quality.png"}  # python benchmarks/time_to_quality.py --plot ...
+# Plots of the benchmarks' records: python benchmarks/time_to_quality.py --plot ...,
+# python benchmarks/sampling_curve.py
+PLOTS = {"time-to-quality.png", "sampling-tradeoff.png"}
 # What the pages' shell blocks may run: the tutorials run python and make only; python and make
 # commands are parsed by their own parsers.
 SHELL_PROGRAMS = ("python", "make", "pip", "export", ".venv/bin/tensorboard")
 DCGAN_PY = ROOT / "mxgan" / "training" / "dcgan.py"
-TUTORIAL_TABLES = ["dcgan.scores", "dcgan.scorer", "dcgan.training", "dcgan.try", "cgan.scores",
-                   "cgan.scorer", "cgan.training", "cgan.per-digit", "cgan.try"]
+TUTORIAL_TABLES = ["dcgan.scores", "dcgan.scorer", "dcgan.training", "cgan.scores",
+                   "cgan.scorer", "cgan.training", "cgan.per-digit"]
 TRAINER_PY = ROOT / "mxgan" / "training" / "trainer.py"
 
 
@@ -52,6 +54,7 @@ def load_file(path):
 
 make_figures = load_file(DOCS / "make_figures.py")
 make_notebooks = load_file(DOCS / "make_notebooks.py")
+render = load_file(DOCS / "render.py")
 EXAMPLES = {model: load_file(ROOT / "examples" / ("%s_mnist.py" % model)) for model in PAGES}
 _page_ids = [str(page.relative_to(ROOT)) for page in ALL_PAGES]
 
@@ -91,7 +94,7 @@ def anchors(markdown_file):
 
 def attributed_names(page):
     """(source file, dotted name) for links such as
-    [`ModuleGAN.monitor`](../mxgan/training/dcgan.py#L83)."""
+    [`ModuleGAN.fixed_noise_grid`](../mxgan/training/dcgan.py#L150)."""
     pairs = []
     for is_image, text, target in links(page):
         name = re.sub(r"\(\)$", "", text.strip("`"))
@@ -143,13 +146,12 @@ def dry_runs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def figures(dry_runs, tmp_path_factory):
     out = tmp_path_factory.mktemp("img")
-    tries = [arg for model, names in make_figures.TRIES.items() for name in names
-             for arg in ("--try", model, name, str(dry_runs[model]))]
     make_figures.main(["--dcgan", str(dry_runs["dcgan"]), "--cgan", str(dry_runs["cgan"]),
-                       "--out", str(out), "--records", str(out / "records")] + tries)
+                       "--out", str(out), "--records", str(out / "records")])
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", PAGES)
 def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
     for name in make_figures.FIGURES[model]:
@@ -157,6 +159,7 @@ def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
             assert image.format == name.rsplit(".", 1)[1].upper() and min(image.size) > 50, name
 
 
+@pytest.mark.slow
 def test_make_figures_draws_the_readmes_picture_of_both_generators(figures):
     with Image.open(figures / make_figures.README_FIGURE) as image:
         assert image.format == "PNG" and image.mode == "L"
@@ -165,7 +168,6 @@ def test_make_figures_draws_the_readmes_picture_of_both_generators(figures):
 
 def test_make_figures_records_each_run_and_the_pages_tables_render_from_them(figures, dry_runs,
                                                                             tmp_path):
-    render = load_file(DOCS / "render.py")
     (tmp_path / "records").symlink_to(figures / "records")
     (tmp_path / "README.md").write_text("".join(
         "<!-- table %s -->\n<!-- /table -->\n" % name for name in TUTORIAL_TABLES))
@@ -175,8 +177,6 @@ def test_make_figures_records_each_run_and_the_pages_tables_render_from_them(fig
     (record,) = records.read(figures / "records" / "tutorial-dcgan.jsonl")
     assert record["steps"] == 4 and record["run"] == str(dry_runs["dcgan"])
     assert record["provenance"]["command"].startswith("python docs/make_figures.py --dcgan ")
-    tries = records.read(figures / "records" / "tries-cgan.jsonl")
-    assert [t["name"] for t in tries] == list(make_figures.TRIES["cgan"])
     assert render.run(tmp_path, check=True) == []
 
 
@@ -188,6 +188,7 @@ def test_a_missing_run_directory_is_one_error_line_and_exit_2(tmp_path, capsys):
     assert err.startswith("error: no run directory") and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_a_run_of_the_other_model_is_refused(dry_runs, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         make_figures.main(["--dcgan", str(dry_runs["cgan"]), "--cgan", str(dry_runs["cgan"]),
@@ -258,9 +259,9 @@ def test_the_parsers_find_the_names_and_commands_of_a_models_page(model):
 
 
 def test_the_name_check_catches_a_renamed_function():
-    pairs = [(DCGAN_PY, "ModuleGAN.monitor"), (DCGAN_PY, "ModuleGAN.monitors"),
+    pairs = [(DCGAN_PY, "ModuleGAN.fixed_noise_grid"), (DCGAN_PY, "ModuleGAN.fixed_noise_grids"),
              (DOCS / "make_figures.py", "no_such_function")]
-    assert missing_names(pairs) == ["ModuleGAN.monitors in mxgan/training/dcgan.py",
+    assert missing_names(pairs) == ["ModuleGAN.fixed_noise_grids in mxgan/training/dcgan.py",
                                     "no_such_function in docs/make_figures.py"]
 
 
@@ -280,12 +281,13 @@ def test_every_link_to_a_definition_points_at_its_line(page):
 
 
 def test_the_anchor_check_catches_a_moved_definition(tmp_path):
-    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.monitor"]
+    line = make_notebooks.definition_lines(DCGAN_PY)["ModuleGAN.fixed_noise_grid"]
     page = tmp_path / "page.md"
-    page.write_text("[`ModuleGAN.monitor`](%s#L%d) [`ModuleGAN.monitor`](%s#L%d) [`zero`](%s)\n"
-                    % (DCGAN_PY, line, DCGAN_PY, line + 1, TRAINER_PY))
+    link = "[`ModuleGAN.fixed_noise_grid`](%s#L%d)"
+    page.write_text("%s %s [`zero`](%s)\n" % (link % (DCGAN_PY, line), link % (DCGAN_PY, line + 1),
+                                              TRAINER_PY))
     assert [entry.split(":")[0] for entry in misplaced_anchors(page)] == [
-        "[`ModuleGAN.monitor`](%s#L%d)" % (DCGAN_PY, line + 1),
+        "[`ModuleGAN.fixed_noise_grid`](%s#L%d)" % (DCGAN_PY, line + 1),
         "[`zero`](%s)" % TRAINER_PY]
     assert make_notebooks.definition_lines(ROOT / "examples" / "dcgan_mnist.py")["PROFILES"] \
         == next(n for n, text in enumerate((ROOT / "examples" / "dcgan_mnist.py").read_text()
@@ -308,7 +310,7 @@ def test_quoted_code_is_still_in_the_file_it_names(page):
 
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_the_tutorials_are_named_by_what_they_are(page):
-    text = page.read_text()
+    text = render.BLOCK.sub("", page.read_text())  # what a person wrote, not what records render
     if page in PAGES.values():  # elsewhere "seed 0" is a random seed
         assert not re.search(r"\bseeds? \d|\bthe seeds?\b", text, re.I), \
             "name a tutorial by what it is, e.g. MXNet's DCGAN tutorial"

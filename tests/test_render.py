@@ -117,6 +117,14 @@ def test_an_unknown_name_or_missing_history_is_an_error_and_stays_as_it_was(site
     assert "kept" in page.read_text() and ">x<" in page.read_text()
 
 
+def test_a_record_without_a_field_its_table_reads_is_reported_not_raised(site):
+    path = site / "records" / "quality-cgan.jsonl"
+    path.write_text(json.dumps({"flags": "", "seed": 0}) + "\n")
+    problems = [line for line in render.run(site, check=True) if "page.md" in line]
+    assert problems == ["docs/page.md:3: table defaults-per-digit: its records lack what it "
+                        "reads (KeyError: 'per_digit')"]
+
+
 def test_the_command_exits_1_on_drift_and_0_when_rendered(tmp_path):
     (tmp_path / "docs").mkdir()
     script = tmp_path / "docs" / "render.py"

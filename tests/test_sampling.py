@@ -4,13 +4,13 @@ import json
 import mxnet as mx
 import numpy as np
 import pytest
+from test_examples import _exit_message, cgan, dcgan
 
-import tiny
 from mxgan.runs.config import resolve_config
 from mxgan.training import checkpoint, generate, rejection
 from mxgan.training.sampling import Sampling, truncated_normal
-from test_examples import _exit_message, cgan, dcgan
 
+import tiny
 
 # ---- truncated noise --------------------------------------------------------------------------
 

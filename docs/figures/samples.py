@@ -1,16 +1,15 @@
 """Samples of the trained generator, drawn by the package itself: generated beside real images,
-each asked digit, latent walks, each noise code as every digit, the "what to try next" runs and
-the README's picture of both generators."""
+each asked digit, latent walks, each noise code as every digit and the README's picture of both
+generators."""
 import numpy as np
 
-from mxgan import showcase
 from mxgan.common import viz
 from mxgan.data.images import prepare_images, to_unit_range
 from mxgan.nets.conditions import NUM_CLASSES
+from mxgan.runs import showcase
 from mxgan.training import generate
 
 from .pictures import GRID_PAD, SCALE, show_picture
-from .runs import read_scores
 
 FAKE_VS_REAL = {"dcgan": 64, "cgan": 100}  # images per side; 100 = 10 columns, one per digit
 PER_DIGIT = 10  # samples per digit in per_digit.png
@@ -40,7 +39,7 @@ def fake_vs_real(run_dir, config, path):
     return path
 
 
-def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT, title=None):
+def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT):
     """A CGAN's answer to each condition: row d holds ``per_digit`` samples asked to be digit d
     (`mxgan.training.generate.sample_run`, as ``--infer d`` draws them), rows labelled."""
     digits = np.repeat(np.arange(NUM_CLASSES), per_digit)
@@ -48,14 +47,14 @@ def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT, title=None):
     picture = viz.enlarge(viz.make_grid(images, per_digit), SCALE)
     cell = (picture.shape[0] - GRID_PAD * SCALE) / NUM_CLASSES
     fig = show_picture(picture, row_labels=range(NUM_CLASSES), row_height=cell,
-                       title=title or "%d samples of each asked digit (rows: cond)" % per_digit)
+                       title="%d samples of each asked digit (rows: cond)" % per_digit)
     viz.save_figure(fig, path)
     return path
 
 
 def walks_figure(run_dir, path, *, rows=8, steps=10):
     """interpolation.png: ``rows`` walks between two random noise codes along the great circle
-    (`mxgan.showcase.latent_walks`, `mxgan.training.generate.slerp`), ``steps`` images each."""
+    (`mxgan.runs.showcase.latent_walks`, `mxgan.training.generate.slerp`), ``steps`` images each."""
     module, _ = generate.open_generator(run_dir)
     images, _ = showcase.latent_walks(module, np.linspace(0, 1, steps), rows=rows)
     picture = viz.enlarge(viz.make_grid(images.reshape((-1,) + images.shape[2:]), steps), SCALE)
@@ -67,7 +66,7 @@ def walks_figure(run_dir, path, *, rows=8, steps=10):
 
 def digits_figure(run_dir, path, *, rows=NUM_CLASSES):
     """digits.png: ``rows`` noise codes (rows), each asked for every digit (columns, labelled),
-    as `mxgan.showcase.digit_rows` draws them."""
+    as `mxgan.runs.showcase.digit_rows` draws them."""
     module, config = generate.open_generator(run_dir)
     images, _ = showcase.digit_rows(module, rows=rows, condition=config["condition"])
     picture = viz.enlarge(viz.make_grid(images.reshape((-1,) + images.shape[2:]), NUM_CLASSES),
@@ -75,29 +74,6 @@ def digits_figure(run_dir, path, *, rows=NUM_CLASSES):
     cell = (picture.shape[1] - GRID_PAD * SCALE) / NUM_CLASSES
     fig = show_picture(picture, column_labels=range(NUM_CLASSES), column_width=cell,
                        title="%d noise codes (rows), each asked for every digit (columns)" % rows)
-    viz.save_figure(fig, path)
-    return path
-
-
-def try_figure(model, run_dir, config, path):
-    """try-NAME.png: samples of a "what to try next" run (a CGAN's: five of each asked digit,
-    rows labelled), titled with its data set (a CGAN's network and condition too) and scores."""
-    fake, _ = read_scores(run_dir)
-    title = config["dataset"]
-    size = config.get("image_size", 28)
-    if size != 28:
-        title += ", %d px, widths %d" % (size, config["ngf"])
-    if model == "cgan":
-        title += ", %s, %s condition" % (config.get("network", "cgan28"), config["condition"])
-    if fake:
-        floor = "floor" if size == 28 else "%d px floor" % size
-        title += ": FD %.2fx the %s" % (fake["fd_ratio"], floor)
-        if "conditional_accuracy" in fake:
-            title += ", %.1f%% read as asked" % (100 * fake["conditional_accuracy"]["accuracy"])
-    if model == "cgan":
-        return per_digit_grid(run_dir, path, per_digit=5, title=title)
-    images, _, _ = generate.sample_run(run_dir, 32)
-    fig = show_picture(viz.enlarge(viz.make_grid(images, 8), SCALE), title=title)
     viz.save_figure(fig, path)
     return path
 

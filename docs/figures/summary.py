@@ -1,6 +1,6 @@
 """What the records keep of a tutorial's run, for the pages' tables (rendered by docs/render.py
-from records/tutorial-MODEL.jsonl and records/tries-MODEL.jsonl): its length, speed and
-scores, its scorer, its training, and the "what to try next" runs."""
+from records/tutorial-MODEL.jsonl): its length, speed and scores, its scorer and its
+training."""
 import json
 from pathlib import Path
 
@@ -65,14 +65,3 @@ def run_summary(model, run_dir, config):
             "real": score_summary(real) if real else None,
             "scorer": scorer_summary(run_dir), "training": training_summary(rows),
             "d_loss_spike": D_LOSS_SPIKE}
-
-
-def try_summary(model, name, run_dir, config):
-    """The record of a "what to try next" run: its data set, network, condition, steps and
-    scores."""
-    fake, _ = read_scores(run_dir)
-    return {"model": model, "name": name, "run": str(run_dir), "dataset": config["dataset"],
-            "network": config.get("network"), "condition": config.get("condition"),
-            "steps": len(metric_rows(run_dir)),
-            "fd_ratio": fake["fd_ratio"] if fake else None,
-            "accuracy": fake.get("conditional_accuracy", {}).get("accuracy") if fake else None}

@@ -1,8 +1,7 @@
 """The benchmarks' tables: throughput, scaling, layers, hosts, time to quality, the second
-opinion, the quality variants and the levers they measure; most also as ``history-NAME`` from
-records/history/."""
-from .formats import (count, history_source, markdown_table, pair, percent, ratio,
-                      with_sources)
+opinion, the quality variants and the levers they measure, and the sampling levers; most also as
+``history-NAME`` from records/history/."""
+from .formats import count, history_source, markdown_table, pair, percent, ratio, with_sources
 from .registry import table
 
 MODELS = ("dcgan", "cgan")
@@ -90,6 +89,22 @@ def _levers(records):
     return markdown_table(head, rows)
 
 
+def _sampling(records):
+    """Each sampling lever alone (the other off) on the newest sweep of each model: truncation
+    PSI (0: off) and the share of samples rejection keeps (1: off), with the digit check's
+    setting for a conditional G."""
+    newest = {(r["model"], r["truncation"], r["acceptance"], r.get("digit_check")): r
+              for r in records}
+    head = ["model", "truncation", "acceptance", "digit check", "FD / floor",
+            "precision / recall", "classes", "accuracy as asked"]
+    rows = [[model.upper(), "off" if t == 0 else "%g" % t, "off" if a == 1 else "%g" % a,
+             {None: "-", True: "on", False: "off"}[check], ratio(r["fd_ratio"]),
+             pair(r["precision"], r["recall"]), str(r["classes_covered"]),
+             percent(r.get("accuracy"))]
+            for (model, t, a, check), r in newest.items() if t == 0 or a == 1]
+    return markdown_table(head, rows)
+
+
 def _second_opinion(records):
     newest = {record["run_dir"]: record for record in records}
     head = ["run", "dataset", "FD / floor", "precision / recall", "classes",
@@ -149,6 +164,11 @@ register_pair("levers",
               {"records/quality-%s.jsonl" % m:
                "python benchmarks/quality.py %s --variant NAME FLAGS --seeds 0 1" % m
                for m in MODELS}, [], _levers, pick=every)
+register_pair("sampling",
+              {"records/sampling-%s.jsonl" % m:
+               "python benchmarks/sampling_grid.py runs/%s-mnist" % m for m in MODELS},
+              [], _sampling, pick=lambda found: [dict(record, model=model) for model, records
+                                                 in zip(MODELS, found) for record in records])
 register_pair("second-opinion",
               {"records/second-opinion.jsonl": "python benchmarks/second_opinion.py RUN_DIR"},
               [], _second_opinion, pick=every)

@@ -66,8 +66,8 @@ def load(path):
 
 def render(name, root=ROOT):
     """The Markdown of a registered name from the records under ``root``; the placeholder where
-    a file is missing or holds nothing to show. A KeyError for an unknown name, a
-    FileNotFoundError for a missing file of history."""
+    a file is missing or holds nothing to show. A FileNotFoundError for a missing file of
+    history."""
     entry = REGISTRY[name]
     missing = entry.missing(root)
     if missing and not entry.measurable(missing):

@@ -1,13 +1,11 @@
-"""The tutorial pages' tables, from the records docs/make_figures.py writes of the run each page
-shows (records/tutorial-MODEL.jsonl, the newest record) and of its "what to try next" runs
-(records/tries-MODEL.jsonl, the newest record of each)."""
+"""The tutorial pages' tables, from the record docs/make_figures.py writes of the run each page
+shows (records/tutorial-MODEL.jsonl, the newest record)."""
 from .formats import count, markdown_table, minutes, pair, percent, ratio, with_sources
 from .registry import NotMeasured, table
 
 MODELS = ("dcgan", "cgan")
 NUM_CLASSES = 10
 COMMAND = "make figures"  # trains both defaults, then docs/make_figures.py records their runs
-TRY_COMMAND = "python docs/make_figures.py --try %s NAME RUN_DIR"
 
 
 def _scores(record):
@@ -35,7 +33,8 @@ def _scorer(record):
         return markdown_table(head, [["-"] * 4])
     return markdown_table(head, [[
         "%s classifier (`mxgan.quality.classifier`)" % scorer["dataset"],
-        percent(scorer["test_accuracy"], 2), "%s training images" % count(scorer["num_train_images"]),
+        percent(scorer["test_accuracy"], 2),
+        "%s training images" % count(scorer["num_train_images"]),
         "mean FD of %d sets of %s unseen training images" % (scorer["floor_sets"],
                                                              count(scorer["num_fd"]))]])
 
@@ -55,15 +54,6 @@ def _per_digit(record):
                           [["read as asked"] + [percent(a, 0) for a in per_digit]])
 
 
-def _tries(records):
-    newest = {record["name"]: record for record in records}
-    head = ["run", "data set", "network", "condition", "steps", "FD / floor", "accuracy as asked"]
-    return markdown_table(head, [
-        [r["name"], r["dataset"], r["network"] or "-", r["condition"] or "-", count(r["steps"]),
-         "-" if r["fd_ratio"] is None else ratio(r["fd_ratio"]), percent(r["accuracy"])]
-        for r in newest.values()]), list(newest.values())
-
-
 def _register(model, section, draw):
     """``MODEL.SECTION``: ``draw`` of the newest record of the model's tutorial run."""
     path = "records/tutorial-%s.jsonl" % model
@@ -76,20 +66,7 @@ def _register(model, section, draw):
         return with_sources(draw(newest), [newest], [path])
 
 
-def _register_tries(model):
-    """``MODEL.try``: the newest record of each "what to try next" run of the model."""
-    path = "records/tries-%s.jsonl" % model
-
-    @table("%s.try" % model, {path: TRY_COMMAND % model})
-    def render(found):
-        if not found[path]:
-            raise NotMeasured(path)
-        drawn, shown = _tries(found[path])
-        return with_sources(drawn, shown, [path])
-
-
 for _model in MODELS:
     for _section, _draw in (("scores", _scores), ("scorer", _scorer), ("training", _training)):
         _register(_model, _section, _draw)
-    _register_tries(_model)
 _register("cgan", "per-digit", _per_digit)

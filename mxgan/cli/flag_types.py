@@ -4,7 +4,12 @@ import argparse
 import math
 from pathlib import Path
 
+from ..training.levers import AugmentationError, parse_policy
+
 MAX_SEED = 2 ** 31 - 1
+# The widest layer a flag may ask for (a network's width or noise size): MXNet describes a
+# layer's shape in 32-bit integers, and a generator's first layer is 8 times --ngf wide.
+MAX_WIDTH = 2 ** 16
 
 
 def make_number_type(convert, check, requirement):
@@ -22,6 +27,8 @@ def make_number_type(convert, check, requirement):
 
 positive_int_type = make_number_type(int, lambda v: v >= 1, "an integer >= 1")
 count_type = make_number_type(int, lambda v: v >= 0, "an integer >= 0")
+width_type = make_number_type(int, lambda v: 1 <= v <= MAX_WIDTH,
+                              "an integer from 1 to %d" % MAX_WIDTH)
 batch_size_type = make_number_type(int, lambda v: v >= 2,
                                    "an integer >= 2 (BatchNorm needs a batch)")
 seed_type = make_number_type(int, lambda v: 0 <= v <= MAX_SEED,
@@ -34,6 +41,16 @@ decay_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 truncation_type = make_number_type(float, lambda v: math.isfinite(v) and v >= 0,
                                    "a number >= 0 (0: off)")
 acceptance_type = make_number_type(float, lambda v: 0 < v <= 1, "a number in (0, 1] (1: off)")
+weight_type = make_number_type(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
+top_k_fraction_type = make_number_type(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
+
+
+def policy_type(text):
+    """argparse type: a DiffAugment policy (`mxgan.training.levers.parse_policy`)."""
+    try:
+        return parse_policy(text)
+    except AugmentationError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def path_type(text):

@@ -1,7 +1,9 @@
-"""Parsers whose mistakes are one line: ``error: ...`` on stderr and exit code 2, never a traceback.
+"""Parsers whose mistakes are one line, ``error: ...`` on stderr, and an exit code; no traceback.
 
 A user mistake raises a `mxgan.common.checks.UserError` (`UsageError` for a flag; others for a
-dataset, a checkpoint or a busy run directory); `main_guard` turns it into that line. `Parser`
+dataset, a checkpoint or a busy run directory), exit 2; a file that cannot be written
+`mxgan.common.files.WriteFailed`, exit 4; Ctrl-C outside training's own handling
+`mxgan.runs.survivors.Interrupted`, exit 130. `main_guard` turns each into that line. `Parser`
 does the same for what argparse itself refuses.
 """
 import argparse
@@ -9,19 +11,32 @@ import functools
 import sys
 
 from ..common.checks import UserError
+from ..common.files import WriteFailed, is_storage_error
+from ..runs.survivors import Interrupted
 from .flag_types import path_type
 
 
 def main_guard(main):
-    """Run ``main``; report a user error as ``error: ...`` on stderr and exit 2."""
+    """Run ``main``; report a user error, a failed write or Ctrl-C as one line ``error: ...``
+    on stderr and exit with its ``exit_code``."""
     @functools.wraps(main)
     def guarded(argv=None):
         try:
             return main(argv)
-        except UserError as err:
-            print("error: %s" % err, file=sys.stderr)
-            sys.exit(2)
+        except (UserError, WriteFailed, Interrupted) as err:
+            _fail(err)
+        except OSError as err:
+            if not is_storage_error(err):
+                raise
+            _fail(WriteFailed.from_os_error(err))
+        except KeyboardInterrupt:
+            _fail(Interrupted())
     return guarded
+
+
+def _fail(error):
+    print("error: %s" % error, file=sys.stderr)
+    sys.exit(error.exit_code)
 
 
 class Parser(argparse.ArgumentParser):
@@ -32,9 +47,11 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each flag's default, except where there is none to show (None, or an off switch);
-    those flags' help says what happens instead."""
+class DefaultsHelpFormatter(argparse.RawDescriptionHelpFormatter,
+                            argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each flag's default, except where there is none to show (None, or an off switch):
+    those flags' help says what happens instead. The description and the closing text keep
+    their lines (an example's list of profiles)."""
 
     def _get_help_string(self, action):
         if action.default is None or action.default is False:

@@ -11,8 +11,11 @@ def check_choice(what, value, choices, error=ValueError):
 class UserError(Exception):
     """A problem the user can fix (a flag, a file, a busy directory); the message says how.
 
-    Command-line entry points report it as one line and exit 2 (`mxgan.cli.parsers.main_guard`).
+    Command-line entry points report it as one line and exit ``exit_code``
+    (`mxgan.cli.parsers.main_guard`).
     """
+
+    exit_code = 2
 
 
 class UsageError(UserError):

@@ -236,10 +236,15 @@ def _read_info(directory):
 
 
 def _save(directory, trained, info):
-    """Write the cache into a staged directory renamed into place: never half a cache."""
-    with staged_directory(directory) as staging:
-        mx.model.save_checkpoint(str(staging / "classifier"), 0, *trained)
-        (staging / "classifier.json").write_text(json.dumps(info, indent=2))
+    """Write the cache into a staged directory renamed into place: never half a cache. A full or
+    read-only disk costs a warning, not the scores (the classifier is trained again next time)."""
+    try:
+        with staged_directory(directory) as staging:
+            mx.model.save_checkpoint(str(staging / "classifier"), 0, *trained)
+            (staging / "classifier.json").write_text(json.dumps(info, indent=2))
+    except (OSError, mx.base.MXNetError) as err:
+        _log.warning("cannot cache the classifier in %s (%s)", directory,
+                     str(err).splitlines()[0])
 
 
 def train_classifier(images, labels, *, recipe, ctx, seed=0):

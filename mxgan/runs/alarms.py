@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from ..quality.scores import squared_distances
 
-DIVERGED_EXIT = 3  # beside 2 (a user error), 130 and 143 (stopped by Ctrl-C or SIGTERM)
+DIVERGED_EXIT = 3  # beside 2 (a user error), 4 (a failed write), 130 and 143 (Ctrl-C, SIGTERM)
 D_WINS_BELOW, D_WINS_STEPS = 1e-3, 100
 COLLAPSE_SPREAD = 0.02  # mean RMS difference of two samples drawn for the same condition
 MIN_CLASSES = 5  # classes covered by the in-training score's samples

@@ -13,17 +13,19 @@ from ..training.trainer import Recipe
 
 # The settings every run has, set by the flags every example shares, beside the model's own
 # (`ARCHITECTURES`); a profile gives some of them.
-SHARED_SETTINGS = ("dataset", "lr", "lr_d", "beta1", "lr_decay", "ema_decay", "seed", "kvstore",
-               "real_label", "batch_size", "epochs", "max_iters", "graph", "lr_warmup",
-               "d_steps", "ema_start", *symbols.D_LEVERS)
+TRAINING_LEVERS = ("lr_warmup", "d_steps", "ema_start", "beta1", "beta2", "top_k_final",
+                   "top_k_steps", "diffaugment")
+SHARED_SETTINGS = ("dataset", "lr", "lr_d", "lr_decay", "ema_decay", "seed", "kvstore",
+                   "real_label", "batch_size", "epochs", "max_iters", "graph", *TRAINING_LEVERS,
+                   *symbols.D_LEVERS)
 # Shared keys newer than the first runs, at the values that trained those: `Recipe`'s defaults for
-# the training levers, the discriminator levers off.
-TRAINING_LEVERS = ("lr_warmup", "d_steps", "ema_start")
+# the training levers (`TRAINING_LEVERS`; every run records beta1, which a profile may now set),
+# the discriminator levers off.
 DEFAULTS_OF_OLDER_RUNS = {**{key: getattr(Recipe, key) for key in TRAINING_LEVERS},
                           **symbols.D_LEVERS}
 # Keys a checkpoint fixes: resuming with other values is refused.
 ARCHITECTURES = {"dcgan": ("image_size", "channels", "ngf", "ndf", "nz"),
-                 "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection")}
+                 "cgan": ("network", "condition", "nz", "ngf", "ndf", "projection", "ac_weight")}
 # The sampling settings (`mxgan.training.sampling`) of each model's runs; off unless a profile or
 # flag sets them, and off for the runs recorded before them (`Sampling.from_config`).
 SAMPLING_SETTINGS = {"dcgan": ("truncation", "acceptance"), "cgan": SAMPLING_KEYS}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..common.checks import UsageError
 from ..training import checkpoint
-from ..training.checkpoint import CheckpointError
+from ..training.checkpoint import CheckpointError, NonFinite
 from .config import ARCHITECTURES
 from .rundir import RUN_MARKERS, recorded_config
 
@@ -30,6 +30,12 @@ def require_checkpoint(run_dir, checkpoint_dir=None, *, train_command=None, need
     `how_to_train`)."""
     try:
         return checkpoint.find(run_dir, checkpoint_dir, needs=needs)
+    except NonFinite as err:
+        if checkpoint_dir is not None:
+            raise UsageError("%s: pass another --checkpoint, or none to use the run's newest "
+                             "finite one" % err) from None
+        raise UsageError("%s: start another run with --out DIR, with a lower --lr or --lr-d"
+                         % err) from None
     except CheckpointError as err:
         if checkpoint_dir is None and checkpoint.list_checkpoints(run_dir):
             raise UsageError("%s: put back an intact copy of one, or train another run with "

@@ -18,7 +18,7 @@ from pathlib import Path
 import mxnet as mx
 
 from ..common.checks import UserError
-from ..common.files import STAGING_PREFIX, atomic_write_text
+from ..common.files import STAGING_PREFIX, atomic_write_text, writing
 from ..training import checkpoint
 from ..training.checkpoint import CheckpointError
 from ..training.trainer import METRICS
@@ -132,8 +132,9 @@ class RunLock:
         self._file = None
 
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a+")
+        with writing(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "a+")
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
@@ -144,10 +145,11 @@ class RunLock:
             self._file.close()
             raise RunBusy("%s is in use by %s: wait for it to finish, stop it, or pass --out "
                           "DIR" % (self.path.parent, holder)) from None
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write("process %d (since %s)\n" % (os.getpid(), time.strftime("%H:%M:%S")))
-        self._file.flush()
+        with writing(self.path):
+            self._file.seek(0)
+            self._file.truncate()
+            self._file.write("process %d (since %s)\n" % (os.getpid(), time.strftime("%H:%M:%S")))
+            self._file.flush()
         return self
 
     def __exit__(self, *exc):
@@ -216,7 +218,8 @@ class MetricsLog:
         return row
 
     def _append(self, rows):
-        with self.path.open("a") as f:
+        """Add rows at the end; a full disk may leave a partial last line, which reading skips."""
+        with writing(self.path), self.path.open("a") as f:
             f.writelines(json.dumps(row) + "\n" for row in rows)
 
     def _write(self, first_iteration, block):

@@ -2,6 +2,7 @@
 (`mxgan.runs.alarms`), TensorBoard (`mxgan.runs.board.Board`, with ``--tensorboard``)
 and the in-training score (every ``--score-every`` steps).
 """
+import contextlib
 import time
 
 from .alarms import Alarms
@@ -32,9 +33,12 @@ class Watch:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        if self.board:
+    def __exit__(self, kind, error, trace):
+        if self.board and kind is None:
             self.board.close()
+        elif self.board:  # ending with an error already: a second one (a full disk) adds nothing
+            with contextlib.suppress(OSError):
+                self.board.close()
 
     def steps(self, rows):
         """Logged steps: `mxgan.runs.alarms.Diverged` at a non-finite one, else on the

@@ -7,33 +7,50 @@ on the CPU so a GPU run resumes on a CPU), plus ``meta.json`` (config, iteration
 counts) and, written last, ``manifest.json`` (every file's size and SHA-256). The directory is
 filled under a temporary name, synced and renamed into place (`mxgan.common.files`).
 
-Reading goes through `find`: the newest checkpoint whose manifest verifies is used, and a
-damaged newer one is skipped with a warning naming both. Optimiser state is unpickled by a
-loader that admits NDArrays and nothing else, so a shared checkpoint cannot run code.
+Reading goes through `find`: the newest checkpoint whose manifest verifies and whose numbers
+are all finite is used, and a damaged newer one is skipped with a warning naming both.
+Optimiser state is unpickled by a loader that admits NDArrays and nothing else, so a shared
+checkpoint cannot run code.
 """
 import hashlib
 import json
 import pickle
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import mxnet as mx
+import numpy as np
 
 from .. import __version__
 from ..common.checks import UserError
-from ..common.files import atomic_write_text, remove_staging_leftovers, staged_directory
+from ..common.files import (
+    WriteFailed,
+    atomic_write_text,
+    remove_staging_leftovers,
+    remove_tree,
+    staged_directory,
+    storage_fault,
+    writing,
+)
 from . import optimizer_states
 
 _PREFIX = "iter-"
 _NAME = re.compile(r"^iter-(\d+)$")  # a checkpoint's directory: its step, 6 digits or more
 MANIFEST = "manifest.json"
+# Arrays per weight in the optimiser state of Adam, which every trainer uses: what a
+# checkpoint's state takes before the first step has made it.
+ADAM_MOMENTS = 2
 KEEP = 2  # by default older checkpoints are deleted once a newer one is complete
 
 
 class CheckpointError(UserError):
     """A checkpoint is missing, damaged or does not fit; the message names the file or parameter."""
+
+
+class NonFinite(CheckpointError):
+    """A checkpoint's parameters or optimiser state hold NaN or infinity: its run diverged
+    before the check that stops training saw it, and resuming it would diverge again."""
 
 
 class NetState:
@@ -64,21 +81,60 @@ def save(run_dir, iteration, nets, meta, *, keep=KEEP):
         atomic_write_text(staging / MANIFEST, json.dumps(_describe_files(staging), indent=2))
     if keep:
         for old in list_checkpoints(run_dir)[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
+            remove_tree(old)
     return final
 
 
+def estimated_bytes(nets):
+    """About the bytes a checkpoint of ``nets`` (as `save` takes them) fills: its arrays'
+    (graphs and metadata are small beside them)."""
+    total = 0
+    for net in nets.values():
+        weights = _nbytes(net.arg_params.values())
+        total += weights + _nbytes(net.aux_params.values())
+        if net.updater is not None:
+            states = optimizer_states.first_copy(net.updater, net.device_ids)[0]
+            total += (_nbytes(optimizer_states.arrays_in(list(states.values())))
+                      or ADAM_MOMENTS * weights)
+    return total
+
+
+def _nbytes(arrays):
+    return sum(array.size * np.dtype(array.dtype).itemsize for array in arrays)
+
+
 def _write_net(prefix, iteration, net):
-    """Write one network's ``PREFIX-symbol.json``, ``.params`` and, when it trains, ``.states``
+    """Write one network's ``PREFIX-symbol.json`` and ``.params`` (as
+    ``mx.model.save_checkpoint`` writes them) and, when it trains, ``.states``
     (`mxgan.training.optimizer_states`); returns the step counts meta.json records for it (None
     for a network without optimiser, G's weight average)."""
-    mx.model.save_checkpoint(str(prefix), iteration, net.symbol, net.arg_params, net.aux_params)
+    _write_bytes("%s-symbol.json" % prefix, net.symbol.tojson().encode("utf-8"))
+    arrays = {"arg:%s" % name: value for name, value in net.arg_params.items()}
+    arrays.update({"aux:%s" % name: value for name, value in net.aux_params.items()})
+    _save_ndarrays("%s-%04d.params" % (prefix, iteration), optimizer_states.to_cpu(arrays))
     if net.updater is None:
         return None
     states, counts = optimizer_states.first_copy(net.updater, net.device_ids)
-    with open("%s-%04d.states" % (prefix, iteration), "wb") as f:
-        f.write(optimizer_states.dumps(states))
+    _write_bytes("%s-%04d.states" % (prefix, iteration), optimizer_states.dumps(states))
     return {"num_update": net.updater.optimizer.num_update, "counts": sorted(counts.items())}
+
+
+def _write_bytes(path, payload):
+    """A file of the staging directory (renamed whole with it: no file of its own to stage)."""
+    with writing(path), open(path, "wb") as f:
+        f.write(payload)
+
+
+def _save_ndarrays(path, arrays):
+    """``mx.nd.save``, whose failure to write says only "write incomplete": a `WriteFailed`
+    when the storage is why (`mxgan.common.files.storage_fault`)."""
+    try:
+        mx.nd.save(str(path), arrays)
+    except mx.base.MXNetError:
+        fault = storage_fault(Path(path).parent, _nbytes(arrays.values()))
+        if fault is None:
+            raise
+        raise WriteFailed(path, fault.reason, fault.errno) from None
 
 
 def _describe_files(directory):
@@ -127,7 +183,24 @@ def verify(ckpt_dir, needs=()):
     meta = load_meta(ckpt_dir, needs)
     if not manifest.is_file():
         _check_files_present(ckpt_dir, meta)
+    _check_finite(ckpt_dir, meta["iteration"])
     return meta
+
+
+def _check_finite(ckpt_dir, iteration):
+    """`NonFinite` naming the first file and array of the checkpoint holding NaN or infinity."""
+    for path in sorted(Path(ckpt_dir).glob("*-%04d.params" % iteration)):
+        _check_arrays_finite(path, _read_params(path).items())
+    for path in sorted(Path(ckpt_dir).glob("*-%04d.states" % iteration)):
+        _check_arrays_finite(path, (("the state of parameter %d" % index, state)
+                                    for index, state in _read_states(path).items()))
+
+
+def _check_arrays_finite(path, named):
+    for name, value in named:
+        if not all(np.isfinite(array.asnumpy()).all()
+                   for array in optimizer_states.arrays_in(value)):
+            raise NonFinite("%s holds NaN or infinite values (in %s)" % (path, name))
 
 
 def _check_manifest(ckpt_dir, manifest):
@@ -194,38 +267,62 @@ def warn_if_other_version(ckpt_dir, meta):
 def latest(run_dir, *, warn=True, needs=()):
     """The newest checkpoint of a run that verifies (`verify`), or None; with ``warn``, each
     damaged newer one is named on stderr, with the one used instead if there is one."""
-    skipped, found = [], None
+    found, skipped = _newest_verified(run_dir, needs)
+    if warn:
+        _warn_skipped(found, skipped)
+    return found
+
+
+def _newest_verified(run_dir, needs):
+    """(The newest checkpoint that verifies or None, the errors of the newer ones skipped)."""
+    skipped = []
     for candidate in reversed(list_checkpoints(run_dir)):
         try:
             verify(candidate, needs)
         except CheckpointError as err:
             skipped.append(err)
             continue
-        found = candidate
-        break
-    if warn:
-        instead = "; using %s instead" % found if found else ""
-        for err in skipped:
-            print("warning: skipping a damaged checkpoint: %s%s" % (err, instead), file=sys.stderr)
-    return found
+        return candidate, skipped
+    return None, skipped
+
+
+def _warn_skipped(found, skipped):
+    instead = "; using %s instead" % found if found else ""
+    for err in skipped:
+        print("warning: skipping a damaged checkpoint: %s%s" % (err, instead), file=sys.stderr)
+
+
+def survivors(run_dir):
+    """What a reader of the run would use after a failure, in words: its newest complete
+    checkpoint, by step, or that it has none."""
+    found = latest(run_dir, warn=False)
+    if found is None:
+        return "%s holds no complete checkpoint" % run_dir
+    return "the newest complete checkpoint is step %d (%s), intact" % (checkpoint_step(found),
+                                                                       found)
 
 
 def find(run_dir, checkpoint_dir=None, *, needs=()):
     """The checkpoint every reader uses: ``checkpoint_dir`` verified, else the run's `latest`;
     ``needs`` as `load_meta`'s.
 
-    Raises `CheckpointError` when the given one is damaged or the run has none that verifies.
+    Raises `CheckpointError` when the given one is damaged or the run has none that verifies,
+    `NonFinite` when the run's checkpoints are whole but none is finite.
     """
     if checkpoint_dir is not None:
         if not Path(checkpoint_dir, "meta.json").exists():
             raise CheckpointError("no checkpoint at %s" % checkpoint_dir)
         verify(checkpoint_dir, needs)
         return Path(checkpoint_dir)
-    found = latest(run_dir, needs=needs)
+    found, skipped = _newest_verified(run_dir, needs)
+    if skipped and found is None and all(isinstance(err, NonFinite) for err in skipped):
+        raise NonFinite("no usable model at %s: its %d checkpoint(s) all hold NaN or infinite "
+                        "values (the newest: %s), so the run diverged before any was saved"
+                        % (run_dir, len(skipped), skipped[0]))
+    _warn_skipped(found, skipped)
     if found is None:
-        damaged = list_checkpoints(run_dir)
         raise CheckpointError("no trained model at %s%s" % (
-            run_dir, " (its checkpoints are all damaged)" if damaged else ""))
+            run_dir, " (its checkpoints are all damaged)" if skipped else ""))
     return found
 
 
@@ -254,13 +351,8 @@ def load_params(ckpt_dir, name, like=None):
     `CheckpointError`, naming the parameter, when a name is missing or extra or a shape differs.
     """
     path = _net_file(ckpt_dir, name, "params")
-    try:
-        saved = mx.nd.load(str(path))
-    except (OSError, mx.base.MXNetError) as err:
-        raise CheckpointError("%s is not a readable MXNet parameter file (%s)"
-                              % (path, str(err).splitlines()[0])) from None
     params = ({}, {})
-    for key, value in saved.items():
+    for key, value in _read_params(path).items():
         kind, _, param = key.partition(":")
         if kind not in ("arg", "aux") or not param:
             raise CheckpointError("%s: unexpected entry %r" % (path, key))
@@ -269,6 +361,18 @@ def load_params(ckpt_dir, name, like=None):
         for kind, found, expected in zip(("parameter", "statistic"), params, like):
             _check_same_arrays(path, kind, found, expected)
     return params
+
+
+def _read_params(path):
+    """{"arg:NAME" or "aux:NAME": NDArray} of an MXNet parameter file."""
+    try:
+        saved = mx.nd.load(str(path))
+    except (OSError, mx.base.MXNetError) as err:
+        raise CheckpointError("%s is not a readable MXNet parameter file (%s)"
+                              % (path, str(err).splitlines()[0])) from None
+    if not isinstance(saved, dict):
+        raise CheckpointError("%s holds unnamed arrays, not a network's parameters" % path)
+    return saved
 
 
 def _check_same_arrays(path, kind, found, expected):
@@ -289,7 +393,11 @@ def _check_same_arrays(path, kind, found, expected):
 
 def load_states(ckpt_dir, name):
     """Network ``name``'s optimiser state {parameter index: NDArray or tuple of NDArrays}."""
-    path = _net_file(ckpt_dir, name, "states")
+    return _read_states(_net_file(ckpt_dir, name, "states"))
+
+
+def _read_states(path):
+    """The optimiser state pickled in ``path`` (see `load_states`)."""
     try:
         with open(path, "rb") as f:
             states = optimizer_states.load(f)

@@ -1,20 +1,29 @@
 """Sampling from a saved generator, on the CPU or any device, without its training code.
 
 Used by ``--generate`` / ``--infer`` in the examples and by ``python -m mxgan.evaluate RUN_DIR``.
+Samples come batch by batch (`sample_batches`), so a count of any size streams to disk
+(`write_sample_files`) without being held in memory.
 """
 import functools
+import sys
 from pathlib import Path
 
 import mxnet as mx
 import numpy as np
+from tqdm import tqdm
 
 from ..common import viz
 from ..common.files import atomic_writer
+from ..data.sources import IMAGE_SIZE
 from ..nets.conditions import NUM_CLASSES, encode_digits
 from . import checkpoint
 from .rejection import Critic, draw_accepted
 from .sampling import Sampling
 from .trainer import AVERAGE
+
+GRID_SAMPLES = 256  # samples a written grid shows at most: 16 x 16 stay readable
+REJECTION_CHUNK = 10000  # samples drawn at once where D rejects (streamed, see draw_batches)
+GRID_SCALE = 2  # pixel enlargement of a written grid
 
 
 def sampling_net(ckpt_dir):
@@ -51,6 +60,12 @@ def bind_generator(symbol, config, *, batch_size, ctx=None):
     return module
 
 
+def image_shape(config):
+    """(channels, height, width) of the images of a run's generator (its ``config``)."""
+    size = config.get("image_size", IMAGE_SIZE)
+    return (config.get("channels", 1), size, size)
+
+
 def input_shapes(config, batch_size):
     """{input name: shape} of a run's generator: ``rand``, then ``cond`` for a conditional one
     (the order `from_codes` feeds them in)."""
@@ -69,15 +84,30 @@ def sample(module, num, *, digits=None, condition=None, seed=0, is_train=True,
     noise (an int or a sequence of them, as numpy's RandomState takes), which ``sampling``
     truncates when it says so.
     """
+    digits_at = None if digits is None else np.asarray(digits).__getitem__
+    return np.concatenate(list(sample_batches(module, num, digits_at=digits_at,
+                                              condition=condition, seed=seed,
+                                              is_train=is_train, sampling=sampling)))
+
+
+def sample_batches(module, num, *, digits_at=None, condition=None, seed=0, is_train=True,
+                   sampling=Sampling()):
+    """`sample`'s images, one batch of the module's size after another (the last one cut).
+
+    ``digits_at(indices)`` gives a conditional G the digits of those samples; a batch's digits
+    are padded by cycling them. The noise is drawn batch by batch from one generator seeded
+    with ``seed`` (truncated as ``sampling`` says): the same samples, however many are drawn
+    at once.
+    """
     batch_size, nz = module.data_shapes[0].shape[:2]
-    padded = -(-num // batch_size) * batch_size  # whole batches: padding draws its own noise
-    noise = sampling.noise(np.random.RandomState(seed), (padded, nz))
-    cond = None
-    if digits is not None:  # each batch's digits padded by cycling them
-        cond = encode_digits(np.concatenate([np.resize(digits[start:start + batch_size],
-                                                       batch_size)
-                                             for start in range(0, num, batch_size)]), condition)
-    return from_codes(module, noise, cond, is_train=is_train)[:num]
+    noise = np.random.RandomState(seed)
+    for start in range(0, num, batch_size):
+        codes = sampling.noise(noise, (batch_size, nz))  # whole batches: padding has its own
+        cond = None
+        if digits_at is not None:
+            digits = digits_at(np.arange(start, min(start + batch_size, num)))
+            cond = encode_digits(np.resize(digits, batch_size), condition)
+        yield from_codes(module, codes, cond, is_train=is_train)[:num - start]
 
 
 def sample_digits(module, digits, *, condition, seed=0, sampling=Sampling()):
@@ -88,10 +118,22 @@ def sample_digits(module, digits, *, condition, seed=0, sampling=Sampling()):
     CPU run (an earlier scorer, 97% accurate): conditional accuracy 92.2% (one digit per batch),
     94.7% (running averages), 95.3% (this), mean over the ten digits.
     """
-    slots = np.stack([np.roll(np.arange(NUM_CLASSES), -digit) for digit in digits])
-    images = sample(module, slots.size, digits=slots.ravel(), condition=condition, seed=seed,
-                    sampling=sampling)
-    return images[::NUM_CLASSES]
+    digits = np.asarray(digits)
+    return np.concatenate(list(digit_batches(module, len(digits), digits.__getitem__,
+                                             condition=condition, seed=seed,
+                                             sampling=sampling)))
+
+
+def digit_batches(module, num, digits_at, *, condition, seed=0, sampling=Sampling()):
+    """`sample_digits`'s images batch by batch: sample i shows ``digits_at(i)``, drawn in the
+    first of ten slots that hold the digits from it on (slot j: digit + j mod 10)."""
+    def slot_digits(slots):
+        return (digits_at(slots // NUM_CLASSES) + slots % NUM_CLASSES) % NUM_CLASSES
+    drawn = 0
+    for images in sample_batches(module, num * NUM_CLASSES, digits_at=slot_digits,
+                                 condition=condition, seed=seed, sampling=sampling):
+        yield images[(-drawn) % NUM_CLASSES::NUM_CLASSES]
+        drawn += len(images)
 
 
 def open_generator(run_dir, checkpoint_dir=None):
@@ -104,15 +146,16 @@ def open_generator(run_dir, checkpoint_dir=None):
 
 
 def open_critic(ckpt_dir, config):
-    """A checkpoint's discriminator as a `mxgan.training.rejection.Critic` of its run's ``config``."""
+    """A checkpoint's discriminator as a `mxgan.training.rejection.Critic` of its run's
+    ``config``."""
     critic = Critic(checkpoint.load_symbol(ckpt_dir, "discriminator"), config)
     critic.set_params(*checkpoint.load_params(ckpt_dir, "discriminator"))
     return critic
 
 
 def run_sampling(config, overrides=None):
-    """The `mxgan.training.sampling.Sampling` of a run's ``config``, with ``overrides`` (a dict of its
-    keys; None values keep the run's); ValueError for settings the run cannot take."""
+    """The `mxgan.training.sampling.Sampling` of a run's ``config``, with ``overrides`` (a dict
+    of its keys; None values keep the run's); ValueError for settings the run cannot take."""
     sampling = Sampling.from_config(config, overrides)
     if sampling.digit_check and config.get("condition") is None:
         raise ValueError("the digit check asks D which digit a sample shows: it needs a "
@@ -170,14 +213,71 @@ def candidates(module, config, count, *, seed, sampling):
                   sampling=sampling), digits
 
 
-def write_samples(images, out_dir, stem, *, ncols=None):
-    """Write ``stem.npy`` (the float32 images) and ``stem.png`` (a grid) into ``out_dir``."""
+def draw_batches(module, config, num, *, seed=0, digit=None, sampling=Sampling(),
+                 critic=None):
+    """`draw`'s images batch by batch, all of ``digit`` when given (a conditional G). Where
+    ``sampling`` rejects, the kept samples come in chunks of `REJECTION_CHUNK`, each drawn by
+    `draw` with its own seed, so that no more than a chunk is held at once."""
+    if sampling.rejects:
+        return _accepted_chunks(module, config, num, seed=seed, digit=digit, sampling=sampling,
+                                critic=critic)
+    if config.get("condition") is None:
+        return sample_batches(module, num, seed=seed, sampling=sampling)
+    if digit is None:
+        return digit_batches(module, num, lambda i: i % NUM_CLASSES,
+                             condition=config["condition"], seed=seed, sampling=sampling)
+    return digit_batches(module, num, lambda i: np.full(len(i), digit),
+                         condition=config["condition"], seed=seed, sampling=sampling)
+
+
+def _accepted_chunks(module, config, num, *, seed, digit, sampling, critic):
+    """`draw_batches` where D rejects: `draw` of up to `REJECTION_CHUNK` samples at a time."""
+    for chunk, start in enumerate(range(0, num, REJECTION_CHUNK)):
+        count = min(REJECTION_CHUNK, num - start)
+        digits = None
+        if config.get("condition") is not None:
+            digits = (np.arange(start, start + count) % NUM_CLASSES if digit is None
+                      else np.full(count, digit))
+        chunk_seed = seed if start == 0 else [seed, chunk]
+        yield draw(module, config, count, seed=chunk_seed, digits=digits, sampling=sampling,
+                   critic=critic)[0]
+
+
+def files_bytes(num, sample_shape):
+    """An upper bound on the bytes `write_sample_files` writes for ``num`` samples of
+    ``sample_shape``: the array's, and the grid's before PNG compresses it (twice its cells'
+    pixels cover the padding and a part-filled last row)."""
+    pixels = int(np.prod([int(n) for n in sample_shape], dtype=object))
+    height, width = sample_shape[-2:]
+    grid = 2 * min(num, GRID_SAMPLES) * pixels // (height * width) * (height + 2) * (width + 2)
+    return 128 + num * pixels * 4 + grid * GRID_SCALE ** 2  # a .npy header: 128 bytes
+
+
+def write_sample_files(batches, num, sample_shape, out_dir, stem):
+    """Write ``num`` samples of ``sample_shape`` arriving in ``batches`` into ``out_dir``:
+    ``stem.npy`` (float32, each batch appended as it comes) and ``stem.png`` (a grid of the
+    first `GRID_SAMPLES`); returns the two paths. Both appear whole or not at all."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_writer(out_dir / (stem + ".npy")) as f:
-        np.save(f, images.astype(np.float32))
-    viz.write_png(out_dir / (stem + ".png"), viz.make_grid(images, ncols), scale=2)
-    return out_dir / (stem + ".png"), out_dir / (stem + ".npy")
+    npy, png = out_dir / (stem + ".npy"), out_dir / (stem + ".png")
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype("<f4")), "fortran_order": False,
+              "shape": (num,) + tuple(sample_shape)}
+    shown = []
+    with atomic_writer(npy) as out, tqdm(total=num, unit="sample", file=sys.stderr,
+                                         disable=None, leave=False) as bar:
+        np.lib.format.write_array_header_1_0(out, header)
+        for images in batches:
+            images = np.asarray(images, "<f4").reshape((-1,) + tuple(sample_shape))
+            out.write(images.tobytes())
+            shown.append(images[:GRID_SAMPLES - sum(map(len, shown))])
+            bar.update(len(images))
+    viz.write_png(png, viz.make_grid(np.concatenate(shown)), scale=GRID_SCALE)
+    return png, npy
+
+
+def write_samples(images, out_dir, stem):
+    """Write ``stem.npy`` (the float32 images) and ``stem.png`` (a grid of the first
+    `GRID_SAMPLES`) into ``out_dir``; returns the two paths."""
+    return write_sample_files([images], len(images), images.shape[1:], out_dir, stem)
 
 
 def slerp(a, b, t):

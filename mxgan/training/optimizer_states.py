@@ -75,6 +75,15 @@ def install(updater, states, counts, device_ids):
         for k, device in enumerate(device_ids)})
 
 
+def arrays_in(state):
+    """The NDArrays in optimiser state (an NDArray, or nested tuples, lists and dicts of them)."""
+    if isinstance(state, mx.nd.NDArray):
+        yield state
+    elif isinstance(state, (tuple, list, dict)):
+        for value in state.values() if isinstance(state, dict) else state:
+            yield from arrays_in(value)
+
+
 def to_cpu(state, copy=False):
     """Optimiser state (nested tuples/dicts of NDArrays) on the CPU; ``copy`` forces new arrays
     (each device's copy of the state must own its arrays)."""

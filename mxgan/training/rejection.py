@@ -100,8 +100,8 @@ class AcceptanceRule:
 # ---- drawing until enough samples are kept -----------------------------------------------------
 
 def draw_accepted(candidates, critic, num, *, seed, digits, sampling):
-    """``num`` samples that the rejection of ``sampling`` (`mxgan.training.sampling.Sampling`) keeps, of
-    the asked ``digits`` (None for an unconditional run), drawn in rounds of
+    """``num`` samples that the rejection of ``sampling`` (`mxgan.training.sampling.Sampling`)
+    keeps, of the asked ``digits`` (None for an unconditional run), drawn in rounds of
     ``candidates(count, seed=...)`` (images, digits or None: ``count`` of each digit) until
     enough are kept; ``critic`` is the run's `Critic`.
 
@@ -215,9 +215,10 @@ class Critic:
     """A run's discriminator as a logit of images (and, for a conditional run, digits), with the
     held-out real digits its rule is calibrated on.
 
-    It is bound for training, as `mxgan.training.generate.bind_generator` is and for the same reason:
-    D reads each batch of its training size with that batch's statistics, as in training, where
-    its batches are all real or all generated (the minibatch standard deviation too).
+    It is bound for training, as `mxgan.training.generate.bind_generator` is and for the same
+    reason: D reads each batch of its training size with that batch's statistics, as in
+    training, where its batches are all real or all generated (the minibatch standard deviation
+    too).
     """
 
     def __init__(self, symbol, config, *, ctx=None):

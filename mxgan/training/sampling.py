@@ -22,8 +22,8 @@ class Sampling:
 
     ``truncation`` PSI redraws every noise value beyond +-PSI (BigGAN's truncation trick; None
     or 0: off); ``acceptance`` is the fraction of drawn samples discriminator rejection sampling
-    keeps (`mxgan.training.rejection`; None or 1: off); ``digit_check`` makes a conditional run reject a
-    sample that its D rates likelier as another digit than the one asked.
+    keeps (`mxgan.training.rejection`; None or 1: off); ``digit_check`` makes a conditional run
+    reject a sample that its D rates likelier as another digit than the one asked.
     """
 
     truncation: Optional[float] = None
