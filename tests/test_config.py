@@ -70,3 +70,16 @@ def test_the_discriminator_levers_are_off_unless_a_profile_or_a_flag_turns_them_
     flagged = resolve_config(run_args(minibatch_std=False, spectral_norm=True), [mx.cpu()],
                                  model="dcgan", profiles=profiles, train_command="python x.py")
     assert [flagged[key] for key in levers] == [False, True]
+
+
+def test_a_profile_sets_adams_betas_and_a_flag_given_overrides_them():
+    profiles = dict(RUN_PROFILES, cpu=dict(RUN_PROFILES["cpu"], beta1=0.0, beta2=0.99))
+    config = resolve_config(run_args(), [mx.cpu()], model="dcgan", profiles=profiles,
+                            train_command="python x.py")
+    assert (config["beta1"], config["beta2"]) == (0.0, 0.99)
+    given = resolve_config(run_args(beta1=0.5), [mx.cpu()], model="dcgan", profiles=profiles,
+                           train_command="python x.py")
+    assert (given["beta1"], given["beta2"]) == (0.5, 0.99)
+    dry = resolve_config(run_args(dry_run=True), [mx.cpu()], model="dcgan", profiles=profiles,
+                         train_command="python x.py")
+    assert (dry["beta1"], dry["beta2"]) == (0.5, 0.999)  # a profile without them: Adam's own

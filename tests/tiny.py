@@ -106,7 +106,7 @@ SAVED_RUN = dict(RUN_PROFILES["cpu"], model="dcgan", dataset="mnist", lr=2e-4, b
 
 def run_args(**given):
     """The parsed flags of an example's command line that gives ``given``."""
-    defaults = dict(dataset="mnist", lr=2e-4, beta1=0.5, seed=0, kvstore="local", nz=100,
+    defaults = dict(dataset="mnist", lr=2e-4, beta1=None, seed=0, kvstore="local", nz=100,
                     dry_run=False, out=None, profile=None, batch_size=None, epochs=None,
                     max_iters=None, real_label=None, image_size=None, channels=None, ngf=None,
                     ndf=None)
