@@ -1,5 +1,6 @@
 # Two promises (see README): `make demo` sets up and trains; `make test` sets up and runs the tests.
 # Both are idempotent: the environment is rebuilt only when setup.py or the MXNet build changes.
+# For contributors, `make check` lints and runs the fast tier of the tests (those not marked slow).
 # `make docs` builds the documentation site into site/; `make figures` measures and draws every
 # figure the README and the pages show again (about 40 minutes on 2 CPU cores).
 
@@ -15,7 +16,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(MXNET)
 
-.PHONY: demo test cgan clean venv docs figures
+.PHONY: demo test check cgan clean venv docs figures
 
 venv: $(STAMP)
 
@@ -45,6 +46,11 @@ cgan: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+
+# ruff (ruff.toml) and the tests not marked slow: about a minute on 2 cores.
+check: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -m "not slow" tests
 
 # The site (mkdocs.yml), strict: a broken link, anchor or image fails the build.
 docs: $(STAMP)

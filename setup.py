@@ -60,7 +60,7 @@ setup(
         "pillow>=8",  # GIFs (mxgan.showcase); matplotlib needs it too
         "tqdm>=4.60",
     ],
-    extras_require={"test": ["pytest>=7",
+    extras_require={"test": ["pytest>=7", "ruff>=0.15,<1",  # ruff: make check's lint
                              # tests/test_tutorials.py runs docs/*.ipynb; docs/make_notebooks.py
                              # writes them. Bounded to the major versions tested (Python 3.11:
                              # nbformat 5.11.1, nbclient 0.11.0, ipykernel 7.4.0).

@@ -37,13 +37,13 @@ from benchmarks import records  # noqa: E402
 from mxgan.cli import main_guard, new_parser, path_type, positive_int_type  # noqa: E402
 from mxgan.common.files import atomic_write_text, staged_directory  # noqa: E402
 from mxgan.data.sources import DATASETS, data_root, load_dataset  # noqa: E402
-from mxgan.evaluate import summary_line  # noqa: E402
 from mxgan.nets.conditions import NUM_CLASSES  # noqa: E402
 from mxgan.quality.classifier import to_classifier_input  # noqa: E402
+from mxgan.quality.report import summary_line  # noqa: E402
 from mxgan.quality.scores import SCORED_SAMPLES, Scorer  # noqa: E402
 from mxgan.runs.lookup import NEEDED_TO_SAMPLE, require_checkpoint  # noqa: E402
-from mxgan.training import generate  # noqa: E402
 from mxgan.runs.watch import score_row  # noqa: E402
+from mxgan.training import generate  # noqa: E402
 
 OUT_FILE = "second_opinion.json"
 SAMPLES = SCORED_SAMPLES  # 5 sets of 1,000: 500 of each class from a conditional G
@@ -200,7 +200,7 @@ def score_run(run_dir, checkpoint_dir, dataset=None, limit=None):
 
 
 def one_line(scores):
-    """``RUN_DIR: `` and `mxgan.evaluate.summary_line`, with the per-class FD of a conditional
+    """``RUN_DIR: `` and `mxgan.quality.report.summary_line`, with the per-class FD of a conditional
     G (the mean over classes and the worst)."""
     line = "%s: %s" % (scores["run_dir"], summary_line(scores))
     ratios = [r for r in scores["samples"].get("per_class_fd_ratio", ()) if r is not None]

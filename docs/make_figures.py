@@ -27,9 +27,10 @@ if str(DOCS.parent) not in sys.path:
     sys.path.insert(0, str(DOCS.parent))  # benchmarks/, beside the package
 
 from benchmarks import records  # noqa: E402
+from mxgan import cli  # noqa: E402
+
 from figures import samples, summary, timeline, training  # noqa: E402
 from figures.runs import check_run  # noqa: E402
-from mxgan import cli  # noqa: E402
 
 FIGURES = {"dcgan": ("timeline.png", "timeline.gif", "training.png", "fake_vs_real.png",
                      "interpolation.png"),

@@ -9,16 +9,21 @@
 Everything lands in the run directory (default runs/cgan-<dataset>/).
 """
 import argparse
+import functools
 import sys
 
 from mxgan import cli, run
 from mxgan.nets.conditions import CONDITIONS
 from mxgan.runs.survivors import naming_survivors
 
-# Named defaults (--profile); gpu and cpu are the devices' own. tutorial is MXNet's R CGAN
-# tutorial as published (its net, 2,400 steps); gpu trains it longer; cpu is tuned for 2 cores:
-# the conditional 28 px DCGAN with a projection discriminator, 3.5x the lr, D at twice G's
-# (README: Sample quality).
+# Named defaults (--profile), each with what it is for (--help lists them); gpu and cpu are the
+# devices' own.
+PROFILE_NOTES = {
+    "tutorial": "MXNet's R CGAN tutorial as published: its net (cgan28), 2,400 steps",
+    "gpu": "the tutorial's net trained for 25 epochs, with a weight average of G",
+    "cpu": "tuned for 2 cores: cdcgan28 with a projection D, 3.5x the lr, D's at twice G's",
+    "dry-run": "a few steps, to check that everything runs (--dry-run)",
+}
 PROFILES = {
     "tutorial": dict(network="cgan28", batch_size=64, epochs=None, max_iters=2400, lr=2e-4,
                      real_label=1.0, lr_decay="none", ema_decay=0.0),
@@ -33,19 +38,24 @@ MODEL = "cgan"
 
 
 def build_parser():
-    parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]), profiles=PROFILES)
+    parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]), profiles=PROFILES,
+                                   notes=PROFILE_NOTES)
+    by_profile = functools.partial(cli.profile_default, PROFILES)
     net = parser.add_argument_group("network")
     net.add_argument("--network", choices=("cgan28", "cdcgan28"),
                      help="MXNet's R CGAN tutorial's net, or a conditional 28 px DCGAN "
-                          "(default: per device)")
+                          + by_profile("network"))
     net.add_argument("--condition", choices=CONDITIONS, default="onehot",
                      help="digit given to G and D as a one-hot vector or a learned embedding")
     net.add_argument("--projection", action=argparse.BooleanOptionalAction,
                      help="cdcgan28's D also projects its features on a learned embedding of "
-                          "the digit (Miyato and Koyama, 2018) (default: per device)")
+                          "the digit (Miyato and Koyama, 2018) "
+                          + by_profile("projection", absent="off"))
     net.add_argument("--nz", type=cli.width_type, default=96, help="noise size")
-    net.add_argument("--ngf", type=cli.width_type, help="cdcgan28's generator width")
-    net.add_argument("--ndf", type=cli.width_type, help="cdcgan28's discriminator width")
+    net.add_argument("--ngf", type=cli.width_type,
+                     help="cdcgan28's generator width (default: 28)")
+    net.add_argument("--ndf", type=cli.width_type,
+                     help="cdcgan28's discriminator width (default: 28)")
     infer = parser.add_argument_group("inference")
     infer.add_argument("--infer", type=cli.digit_type, metavar="DIGIT",
                        help="draw this digit (0-9) instead of training")

@@ -8,16 +8,23 @@
 
 Everything lands in the run directory (default runs/dcgan-<dataset>/).
 """
+import functools
 import sys
 
 from mxgan import cli, run
 from mxgan.runs.survivors import naming_survivors
 
-# Named defaults (--profile); gpu and cpu are the devices' own. The tutorials' nets as published
-# (Adam lr 2e-4): tutorial-64 is MXNet's DCGAN tutorial (64 x 64 x 3, one epoch), tutorial-28 the
-# torch-for-R one. gpu trains the former longer; cpu the latter, tuned for 2 cores: 4x the lr, D
-# at twice G's, a weight average, D's minibatch standard deviation (README: Sample quality);
-# cpu-64 is the former at a quarter of its width in grey, with cpu's rates (about 20 minutes).
+# Named defaults (--profile), each with what it is for (--help lists them); gpu and cpu are the
+# devices' own.
+PROFILE_NOTES = {
+    "tutorial-64": "MXNet's DCGAN tutorial as published: 64 x 64 x 3, Adam lr 2e-4, one epoch",
+    "tutorial-28": "the torch-for-R DCGAN tutorial as published: 28 x 28 x 1, five epochs",
+    "gpu": "tutorial-64 trained for five epochs, with a weight average of G",
+    "cpu": "tutorial-28 tuned for 2 cores: 4x the lr, D's at twice G's, a weight average, "
+           "minibatch std",
+    "cpu-64": "tutorial-64 at a quarter of its width in grey, with cpu's rates (about 20 min)",
+    "dry-run": "a few steps of a tiny net, to check that everything runs (--dry-run)",
+}
 PROFILES = {
     "tutorial-64": dict(image_size=64, channels=3, ngf=128, ndf=128, batch_size=64, epochs=1,
                         max_iters=None, lr=2e-4, real_label=1.0, lr_decay="none", ema_decay=0.0),
@@ -38,13 +45,19 @@ MODEL = "dcgan"
 
 
 def build_parser():
-    parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]), profiles=PROFILES)
+    parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]), profiles=PROFILES,
+                                   notes=PROFILE_NOTES)
+    by_profile = functools.partial(cli.profile_default, PROFILES)
     net = parser.add_argument_group("network")
     net.add_argument("--image-size", type=int, choices=(28, 64),
-                     help="28 (the torch-for-R tutorial's net) or 64 (MXNet's DCGAN tutorial's)")
-    net.add_argument("--channels", type=int, choices=(1, 3), help="image channels")
-    net.add_argument("--ngf", type=cli.width_type, help="generator width")
-    net.add_argument("--ndf", type=cli.width_type, help="discriminator width")
+                     help="28 (the torch-for-R tutorial's net) or 64 (MXNet's DCGAN tutorial's) "
+                          + by_profile("image_size"))
+    net.add_argument("--channels", type=int, choices=(1, 3),
+                     help="image channels " + by_profile("channels"))
+    net.add_argument("--ngf", type=cli.width_type,
+                     help="generator width " + by_profile("ngf"))
+    net.add_argument("--ndf", type=cli.width_type,
+                     help="discriminator width " + by_profile("ndf"))
     net.add_argument("--nz", type=cli.width_type, default=100, help="noise size")
     sampling = parser.add_argument_group("sampling")
     sampling.add_argument("--generate", type=cli.positive_int_type, metavar="N",

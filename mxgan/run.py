@@ -17,8 +17,8 @@ from .data.images import prepare_images
 from .data.iters import image_iter
 from .data.sources import IMAGE_SIZE
 from .distributed.parallel import Cluster, check_job_variables
-from .evaluate import evaluate_and_report, summary_line
 from .nets import symbols
+from .quality.report import evaluate_and_report, summary_line
 from .quality.scores import SCORED_SAMPLES
 from .runs import loop, monitoring
 from .runs.alarms import DIVERGED_EXIT, Diverged
@@ -26,7 +26,7 @@ from .runs.config import announce, resolve_config, resumed_config
 from .runs.lookup import NEEDED_TO_RESUME, claim, example_command, open_run
 from .runs.rundir import RunLock
 from .runs.survivors import naming_survivors
-from .showcase import interpolate_run, timeline_pictures
+from .runs.showcase import interpolate_run, timeline_pictures
 from .training import checkpoint, generate
 from .training.cgan import ExecutorGAN
 from .training.dcgan import ModuleGAN

@@ -34,3 +34,12 @@ def scorer():
         load_classifier,  # after OMP_NUM_THREADS is set above
     )
     return load_classifier("mnist")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """1,000 real held-out digits in [-1, 1] and their labels."""
+    from mxgan.data import sources
+    from mxgan.data.images import to_unit_range
+    images, labels = sources.load_dataset("mnist", "test")
+    return to_unit_range(images[-1000:]), labels[-1000:]

@@ -40,6 +40,7 @@ def _warnings(capsys):
     return [line for line in capsys.readouterr().err.splitlines() if "warning:" in line]
 
 
+@pytest.mark.slow
 def test_a_huge_lr_stops_at_the_first_non_finite_step_and_keeps_the_last_checkpoint(
         tmp_path, real_u8):
     _fit(tiny.dcgan(), tmp_path, real_u8[:24], 3, checkpoint_every=3)
@@ -60,6 +61,7 @@ def quick_alarms(monkeypatch):
     monkeypatch.setattr(alarms, "D_WINS_STEPS", 30)  # a tiny run is short
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lr, expected", [
     (2e-4, []),
     (1.0, ["warning: D wins outright: D(G(z)) has stayed below 0.001 for 30 steps (step ",
@@ -73,6 +75,7 @@ def test_a_run_warns_of_d_winning_and_of_collapse_once_each_and_a_healthy_run_of
     assert len(lines) == len(expected) and all(line.endswith("see " + GUIDE) for line in lines)
 
 
+@pytest.mark.slow
 def test_a_conditional_g_that_ignores_its_noise_warns_of_collapse(tmp_path, real_u8, capsys):
     trainer = tiny.cgan()
     trainer._grid_noise[:] = trainer._grid_noise[:1]  # every column of a digit's row alike

@@ -22,6 +22,7 @@ IMPLS = ["mxgan", "mxgan-tutorial-graph", "naive", pytest.param("torch", marks=p
     not HAS_TORCH, reason="torch is not installed"))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workload", ["dcgan28", "cgan28"])
 @pytest.mark.parametrize("impl", IMPLS)
 def test_each_implementation_measures_positive_throughput(impl, workload):
@@ -132,6 +133,7 @@ def test_torch_twin_computes_the_mxnet_networks(workload):
 
 
 # ---- the command --------------------------------------------------------------------------
+@pytest.mark.slow
 def test_run_prints_a_table_and_appends_a_record(tmp_path):
     out = tmp_path / "throughput.jsonl"
     command = [sys.executable, "benchmarks/run.py", "--workloads", "dcgan28", "--impls", "mxgan",
@@ -149,6 +151,7 @@ def test_run_prints_a_table_and_appends_a_record(tmp_path):
     assert all(0 < row["percent_of_peak"] for row in results["results"])
 
 
+@pytest.mark.slow
 def test_time_to_quality_scores_every_checkpoint_or_reads_the_in_training_scores(tmp_path,
                                                                                  scorer):
     from benchmarks import time_to_quality
@@ -167,6 +170,7 @@ def test_time_to_quality_scores_every_checkpoint_or_reads_the_in_training_scores
     assert 0 < read[0]["training_s"] < read[1]["training_s"]
 
 
+@pytest.mark.slow
 def test_quality_records_each_variant_and_rescores_it_with_the_current_scorer(tmp_path, scorer):
     from benchmarks import quality
     results, runs = tmp_path / "q.jsonl", tmp_path / "runs"
@@ -209,6 +213,7 @@ def test_the_quality_scripts_without_a_model_say_which_to_choose(script):
     assert done.stderr.startswith("error: no model given: choose dcgan or cgan")
 
 
+@pytest.mark.slow
 def test_the_layer_benchmark_times_every_rewrite_against_the_tutorial_layer(tmp_path):
     from benchmarks import layers
     layers.main(["--steps", "1", "--threads", "1", "--out", str(tmp_path / "layers.jsonl")])

@@ -28,6 +28,7 @@ def board_run(request, tmp_path_factory, real_u8):
     return request.param, run_dir, trainer, tiny.read_events(run_dir / "tensorboard")
 
 
+@pytest.mark.slow
 def test_every_step_logs_its_losses_d_outputs_learning_rates_and_speed(board_run):
     events = board_run[-1]
     assert set(events.Tags()["scalars"]) == set(STEP_SCALARS) | {"lr/G", "lr/D"}

@@ -24,13 +24,19 @@ def _trained(model, real_u8, steps=2):
     return trainer
 
 
-@pytest.fixture(params=["dcgan", "cgan"])
-def saved(request, tmp_path, real_u8):
+@pytest.fixture(scope="module", params=["dcgan", "cgan"])
+def trained(request, real_u8):
+    """(model, a trainer two steps in), shared by the tests of a module: none changes it."""
+    return request.param, _trained(request.param, real_u8)
+
+
+@pytest.fixture
+def saved(trained, tmp_path):
     """(model, trainer, run directory) with checkpoints at iterations 1 and 2."""
-    trainer = _trained(request.param, real_u8)
+    model, trainer = trained
     for iteration in (1, 2):
         checkpoint.save(tmp_path, iteration, trainer.checkpoint_states(), {"config": {"seed": 0}})
-    return request.param, trainer, tmp_path
+    return model, trainer, tmp_path
 
 
 def test_every_saved_array_comes_back_bit_for_bit(saved):
@@ -236,6 +242,7 @@ def _rewrite(ckpt, net, change):
     (ckpt / checkpoint.MANIFEST).write_text(json.dumps(checkpoint._describe_files(ckpt)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change, message", [
     (lambda p: p.pop(next(k for k in p if k.endswith("_weight"))), "lacks the parameter"),
     (lambda p: p.update({"arg:g_extra_weight": mx.nd.zeros(2)}), "does not have: g_extra_weight"),

@@ -11,6 +11,7 @@ from mxgan.quality.classifier import FEATURE_DIM, floor_split, to_classifier_inp
 from idx_files import fake_split, write_split
 
 
+@pytest.mark.slow
 def test_the_classifier_gets_99_percent_of_held_out_digits_right(scorer):
     images, labels = sources.load_dataset("mnist", "test")
     accuracy = np.mean(scorer.predict(images).argmax(axis=1) == labels)

@@ -74,8 +74,36 @@ def test_device_lists_parse_to_contexts():
 
 
 def test_the_flags_given_are_those_on_the_command_line_even_at_their_default():
-    parser = cli.add_training_args(cli.new_parser("demo"), profiles={"cpu": {}})
+    parser = cli.add_training_args(cli.new_parser("demo"), profiles={"cpu": {}},
+                                   notes={"cpu": "the device's"})
     args, given = cli.parse_given(parser, ["--lr", "2e-4", "--max-iters", "9", "--seed", "0"])
     assert given == {"lr", "max_iters", "seed"}
     assert (args.lr, args.max_iters, args.seed, args.beta1) == (2e-4, 9, 0, 0.5)
     assert cli.parse_given(parser, [])[1] == set()
+
+
+PROFILES = {"cpu": dict(lr=8e-4, minibatch_std=True, max_iters=4500),
+            "gpu": dict(lr=2e-4, max_iters=None),
+            "tutorial": dict(lr=2e-4, max_iters=2400)}
+
+
+@pytest.mark.parametrize("key, absent, shown", [
+    ("lr", None, "(default: 0.0008 in cpu; 0.0002 in the other profiles)"),
+    ("minibatch_std", None, "(default: on in cpu; off in the other profiles)"),
+    ("max_iters", None, "(default: 4500 in cpu; none in gpu; 2400 in tutorial)"),
+    ("d_steps", None, "(default: 1)"),
+    ("lr_d", "--lr", "(default: --lr)"),
+])
+def test_a_flags_default_is_told_per_profile(key, absent, shown):
+    assert cli.profile_default(PROFILES, key, absent=absent) == shown
+
+
+def test_help_lists_every_profile_with_what_it_is_for(capsys):
+    parser = cli.add_training_args(cli.new_parser("demo"), profiles=PROFILES, notes={
+        "cpu": "tuned for 2 cores", "gpu": "longer", "tutorial": "as published"})
+    parser.print_help()
+    text = capsys.readouterr().out
+    assert text.endswith("profiles (--profile NAME; default: the device's, cpu or gpu, or "
+                         "dry-run with --dry-run):\n  cpu       tuned for 2 cores\n"
+                         "  gpu       longer\n  tutorial  as published\n")
+    assert "(default: on in cpu; off in the other profiles)" in " ".join(text.split())

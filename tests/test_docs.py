@@ -151,6 +151,7 @@ def figures(dry_runs, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", PAGES)
 def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
     for name in make_figures.FIGURES[model]:
@@ -186,6 +187,7 @@ def test_a_missing_run_directory_is_one_error_line_and_exit_2(tmp_path, capsys):
     assert err.startswith("error: no run directory") and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_a_run_of_the_other_model_is_refused(dry_runs, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         make_figures.main(["--dcgan", str(dry_runs["cgan"]), "--cgan", str(dry_runs["cgan"]),

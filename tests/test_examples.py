@@ -181,6 +181,7 @@ def test_dcgan_refuses_a_checkpoint_of_another_architecture(dcgan_run, capsys):
     assert "these flags differ: --ngf 8 (the run has 4)" in line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example, flag, made", [
     (dcgan, "--spectral-norm", "d_conv4_sn_u"), (cgan, "--minibatch-std", "d_fc_mbstd")],
     ids=["dcgan-spectral-norm", "cgan-minibatch-std"])
@@ -212,6 +213,17 @@ def test_help_names_the_discriminator_levers_and_what_they_do(example, capsys):
     assert exited.value.code == 0
     assert "--minibatch-std, --no-minibatch-std" in text and "each device's share" in text
     assert "--spectral-norm, --no-spectral-norm" in text and "drop D's BatchNorm" in text
+
+
+@pytest.mark.parametrize("example", [dcgan, cgan], ids=["dcgan", "cgan"])
+def test_help_lists_the_examples_profiles_and_their_defaults(example, capsys):
+    with pytest.raises(SystemExit):
+        example.main(["--help"])
+    text = capsys.readouterr().out
+    listed = text[text.index("profiles (--profile NAME"):].splitlines()[1:]
+    assert [line.split()[0] for line in listed] == list(example.PROFILE_NOTES)
+    assert set(example.PROFILE_NOTES) == set(example.PROFILES)
+    assert "(default: on in cpu; off in the other profiles)" in " ".join(text.split())
 
 
 @pytest.mark.parametrize("digit", ["x", "10", "-1", "4.5"])
@@ -327,6 +339,7 @@ def test_a_runs_meta_json_without_a_key_every_reader_needs_is_named(dcgan_run, t
         "copy of one, or train another run with --out DIR" % run_dir]
 
 
+@pytest.mark.slow
 def test_a_resume_past_step_999999_continues_the_newest_and_prunes_the_oldest(dcgan_run,
                                                                               tmp_path):
     """Checkpoints iter-999999 and iter-1000000 from the real writer: as text the first is
@@ -372,6 +385,7 @@ def test_a_workers_variables_without_a_dist_kvstore_are_refused_before_data(monk
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow
 def test_user_error_is_one_line_without_traceback(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "cgan_mnist.py"),
                              "--out", str(tmp_path), "--infer", "nine"],
@@ -396,6 +410,7 @@ def _long_dry_run(run_dir, *extra):
     return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_stop_signal_saves_a_checkpoint_and_stops_cleanly(tmp_path, sig):
     child = _long_dry_run(tmp_path)
@@ -411,6 +426,7 @@ def test_a_stop_signal_saves_a_checkpoint_and_stops_cleanly(tmp_path, sig):
     assert checkpoint.load_meta(saved)["iteration"] >= 10
 
 
+@pytest.mark.slow
 def test_a_second_run_on_a_busy_directory_exits_2_naming_the_first(tmp_path):
     first = _long_dry_run(tmp_path, "--checkpoint-every", "5")
     try:
@@ -432,6 +448,7 @@ def test_a_second_run_on_a_busy_directory_exits_2_naming_the_first(tmp_path):
     assert taken_over.returncode == 0, taken_over.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_every_reader_skips_a_damaged_newest_checkpoint_with_a_warning(dcgan_run, tmp_path):
     run_dir = tmp_path / "run"
     shutil.copytree(dcgan_run, run_dir)
@@ -461,6 +478,7 @@ def test_cgan_infer_from_a_missing_checkpoint_path_says_so(capsys, tmp_path):
     assert line.startswith("error: no checkpoint at %s" % (tmp_path / "nope"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", ["dcgan_mnist.py", "cgan_mnist.py"])
 def test_two_cpu_contexts_train_from_the_command_line(tmp_path, example):
     """Data parallel over cpu:0,1 as a user runs it: the process restarts itself with one
@@ -475,6 +493,7 @@ def test_two_cpu_contexts_train_from_the_command_line(tmp_path, example):
     assert meta["config"]["ctx"] == ["cpu(0)", "cpu(1)"] and meta["iteration"] == 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example, fixture, pictures", [
     ("dcgan", "dcgan_run", ["interpolation.png", "interpolation.gif"]),
     ("cgan", "cgan_run", ["interpolation.png", "interpolation.gif", "digits.png", "digits.gif"]),
@@ -496,6 +515,7 @@ def test_interpolate_without_a_model_says_how_to_train(capsys, tmp_path):
         in line
 
 
+@pytest.mark.slow
 def test_tensorboard_curves_continue_a_resumed_run_without_a_repeated_step(tmp_path):
     base = ["--dry-run", "--out", str(tmp_path), "--tensorboard", "--sample-every", "2",
             "--checkpoint-every", "3"]

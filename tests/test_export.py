@@ -173,6 +173,7 @@ def test_cli_exports_and_prints_the_difference(tmp_path, capsys):
     assert (tmp_path / "out" / "g.onnx").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command, shown", [
     (None, "one of python examples/*_mnist.py"),
     ("python examples/cgan_mnist.py", "python examples/cgan_mnist.py")])

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 import tiny
-from mxgan import cli, evaluate, launch, run, showcase
+from mxgan import cli, evaluate, launch, run
 from mxgan.common import capacity, files, viz
 from mxgan.common.capacity import TooLarge
 from mxgan.common.checks import UsageError
 from mxgan.common.files import STAGING_PREFIX, WriteFailed
 from mxgan.quality import classifier
-from mxgan.runs import lookup, survivors
+from mxgan.runs import lookup, showcase, survivors
 from mxgan.runs.board import EventFile
 from mxgan.runs.rundir import MetricsLog, read_metrics
 from mxgan.training import checkpoint, generate

@@ -16,7 +16,7 @@ from mxgan.training import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 WHY_NOT = netns.unavailable()
-pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=str(WHY_NOT))
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(WHY_NOT is not None, reason=str(WHY_NOT))]
 
 TRAIN = [sys.executable, "examples/dcgan_mnist.py", "--kvstore", "dist_sync", "--dry-run"]
 JOB_TIME_LIMIT_S = 120

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mxgan.launch import free_port, job_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,6 +17,7 @@ WORKER = ("import mxgan, mxnet as mx\n"
           "print(out.asnumpy().tolist())\n")
 
 
+@pytest.mark.slow
 def test_scheduler_and_server_serve_a_job_and_exit_with_it():
     env = job_environment(workers=1, servers=1, port=free_port())
     nodes = [subprocess.Popen([sys.executable, "-m", "mxgan.kvstore_server"], cwd=ROOT,
@@ -34,6 +37,7 @@ def test_scheduler_and_server_serve_a_job_and_exit_with_it():
             node.wait()
 
 
+@pytest.mark.slow
 def test_without_a_server_role_it_says_what_to_set():
     result = subprocess.run([sys.executable, "-m", "mxgan.kvstore_server"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)

@@ -57,6 +57,7 @@ def _processes_of_job(port):
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["dcgan", "cgan"])
 def test_dist_sync_workers_end_with_identical_parameters(tmp_path, model):
     result, _ = launch(sys.executable, str(ROOT / "tests" / "dist_worker.py"), model,
@@ -71,6 +72,7 @@ def test_dist_sync_workers_end_with_identical_parameters(tmp_path, model):
     assert not np.allclose(ranks[0]["metrics"], ranks[1]["metrics"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", ["dcgan_mnist.py", "cgan_mnist.py"])
 def test_examples_train_under_the_launcher_and_rank_0_alone_writes(tmp_path, example):
     result, _ = launch(sys.executable, "examples/" + example, "--dry-run", "--kvstore",
@@ -86,6 +88,7 @@ def test_examples_train_under_the_launcher_and_rank_0_alone_writes(tmp_path, exa
     assert [event.step for event in events.Scalars("loss/D")] == [1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_a_failing_worker_ends_the_job_with_a_clear_message(tmp_path):
     # The first worker to claim the flag file fails at once; the other would wait forever for
     # it in the KVStore's start-up barrier.
@@ -140,6 +143,7 @@ class SleepingJob:
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_every_process_of_the_job():
     with SleepingJob() as job:
         job.launcher.send_signal(signal.SIGINT)
@@ -148,6 +152,7 @@ def test_ctrl_c_ends_every_process_of_the_job():
         assert not _processes_of_job(job.port)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGKILL, -signal.SIGKILL),
                                        (signal.SIGTERM, 128 + signal.SIGTERM),
                                        (signal.SIGHUP, 128 + signal.SIGHUP)],
@@ -164,6 +169,7 @@ def test_the_job_dies_with_the_launcher_however_it_dies(sig, code):
         assert not any(map(_alive, job.pids))
 
 
+@pytest.mark.slow
 def test_under_nohup_the_job_outlives_the_terminal():
     with SleepingJob(ignore_hup=True) as job:
         job.launcher.send_signal(signal.SIGHUP)
@@ -173,6 +179,7 @@ def test_under_nohup_the_job_outlives_the_terminal():
         assert job.launcher.wait(timeout=STOP_TIMEOUT_S) == 130
 
 
+@pytest.mark.slow
 def test_a_worker_that_finishes_long_before_the_others_ends_the_job(tmp_path):
     code = ("import sys, mxgan.launch as launch\nlaunch.WORKER_GRACE_S = 1\n"
             "sys.exit(launch.main(sys.argv[1:]))")
@@ -189,6 +196,7 @@ def test_a_worker_that_finishes_long_before_the_others_ends_the_job(tmp_path):
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.slow
 def test_workers_finishing_within_the_grace_period_end_the_job_normally(tmp_path, monkeypatch):
     monkeypatch.setattr("mxgan.launch.WORKER_GRACE_S", 10)
     job = Job([sys.executable, "-c", FIRST_LEAVES % (str(tmp_path / "left"), 2)],
@@ -207,6 +215,7 @@ def _listening(pid):
     return ["%s:%d" % local for state, local, _ in tcp_sockets(pid) if state == LISTEN]
 
 
+@pytest.mark.slow
 def test_every_process_of_a_job_listens_on_127_0_0_1_only():
     # Servers and workers bind when their KVStore starts; ps-lite would pick the machine's
     # network interface without DMLC_NODE_HOST.
@@ -280,12 +289,14 @@ def test_a_port_in_use_is_refused_before_anything_starts(capsys):
     assert parse_args(["--port", str(port), "--", "true"]).port == port  # free again
 
 
+@pytest.mark.slow
 def test_a_command_that_cannot_start_is_one_message_and_no_leftovers():
     result, _ = launch("no-such-program-mxgan")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "cannot start worker 0 (no-such-program-mxgan)" in result.stderr
 
 
+@pytest.mark.slow
 def test_launcher_without_a_command_explains_usage():
     result = subprocess.run([sys.executable, "-m", "mxgan.launch", "-n", "2"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)

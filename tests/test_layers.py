@@ -177,6 +177,7 @@ def _assert_float32_close(actual, expected):
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-5 * np.abs(expected).max())
 
 
+@pytest.mark.slow
 def test_single_filter_workaround_matches_the_plain_layer(tmp_path):
     # The CGAN's last layer (96 -> 1 filter, 14 x 14 -> 28 x 28): the plain layer with oneDNN off,
     # since it crashes with oneDNN on, against the workaround with oneDNN on.

@@ -62,6 +62,7 @@ def _assert_identical(trainer, other):
         np.testing.assert_array_equal(found[key], expected[key], err_msg=key)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
         straight, tmp_path, real_u8, sig):
@@ -82,6 +83,7 @@ def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
 LEVERS = dataclasses.replace(RECIPE, d_steps=2, lr_warmup=6, ema_start=6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["dcgan", "cgan", "dcgan+d-levers", "cgan+d-levers"])
 def test_a_run_with_the_levers_stopped_and_resumed_equals_the_uninterrupted_run(
         case, tmp_path, real_u8):
@@ -109,6 +111,7 @@ def test_a_signal_after_the_step_while_the_grid_is_drawn_still_checkpoints_that_
     assert checkpoint.load_meta(checkpoint.find(tmp_path))["iteration"] == 2
 
 
+@pytest.mark.slow
 def test_a_finished_run_extended_equals_the_longer_run(straight, tmp_path, real_u8):
     case, expected = straight
     _fit(case, tmp_path, real_u8[:24], 4)
@@ -116,6 +119,7 @@ def test_a_finished_run_extended_equals_the_longer_run(straight, tmp_path, real_
     _assert_identical(expected, resumed)
 
 
+@pytest.mark.slow
 def test_a_kill_between_checkpoints_loses_only_the_steps_since_the_last(straight, tmp_path,
                                                                       real_u8):
     case, expected = straight

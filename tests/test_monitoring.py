@@ -20,6 +20,7 @@ def test_a_run_scores_itself_four_times_unless_told_otherwise(given, expected):
     assert monitoring.score_every(args, 4500) == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["dcgan", "cgan"])
 def test_a_training_run_is_scored_as_its_checkpoint_would_be(model, tmp_path, real_u8, scorer):
     trainer = tiny.TRAINERS[model](recipe=Recipe(ema_decay=0.9))

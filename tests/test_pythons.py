@@ -84,6 +84,7 @@ def test_the_python_finder_reads_versions_and_skips_what_does_not_run(tmp_path):
     assert _version(sys.executable) == sys.version_info[:2]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not PYTHONS, reason="no other supported Python (3.9+) on this machine, "
                                         "or MXGAN_SMOKE_PYTHONS=none")
 @pytest.mark.parametrize("version", list(PYTHONS) or ["none"])

@@ -103,6 +103,7 @@ def test_a_second_lock_on_a_run_directory_names_the_process_holding_it(tmp_path)
         pass
 
 
+@pytest.mark.slow
 def test_the_lock_of_a_killed_process_is_taken_over(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", LOCK_AND_WAIT, str(tmp_path)],
                               stdout=subprocess.PIPE, text=True)

@@ -41,12 +41,14 @@ def scores(scorer, fixtures):
             for name, (images, labels) in fixtures.items()}
 
 
+@pytest.mark.slow
 def test_the_fixtures_rank_real_blurred_collapse_noise_each_by_2x(scores):
     ratios = [scores[name]["samples"]["fd_ratio"] for name in ("real", "blurred", "collapse",
                                                                "noise")]
     assert all(later > 2 * earlier for earlier, later in zip(ratios, ratios[1:])), ratios
 
 
+@pytest.mark.slow
 def test_real_held_out_digits_score_at_the_floor_and_nothing_else_below_it(scores):
     floor = scores["real"]["real"]
     spread = [d / floor["frechet_distance"] for d in floor["frechet_distance_sets"]]
@@ -56,6 +58,7 @@ def test_real_held_out_digits_score_at_the_floor_and_nothing_else_below_it(score
                                                                        "noise"))
 
 
+@pytest.mark.slow
 def test_samples_fd_is_the_mean_over_whole_sets_of_1000_as_the_floors_is(scorer):
     images, _ = sources.load_dataset("mnist", "test")
     unseen = np.random.RandomState(0).permutation(len(images))[1000:3500]  # 2.5 sets
@@ -66,6 +69,7 @@ def test_samples_fd_is_the_mean_over_whole_sets_of_1000_as_the_floors_is(scorer)
     assert abs(sets[0] - sets[1]) > 0  # two different sets, not one counted twice
 
 
+@pytest.mark.slow
 def test_recall_sees_collapse_and_blur_that_precision_misses(scores):
     real, blurred, collapse, noise = (scores[n]["samples"] for n in ("real", "blurred",
                                                                      "collapse", "noise"))
@@ -75,6 +79,7 @@ def test_recall_sees_collapse_and_blur_that_precision_misses(scores):
     assert noise["precision"] < 0.05
 
 
+@pytest.mark.slow
 def test_accuracy_and_coverage_see_noise_and_collapse(scores):
     accuracy = {n: s["samples"]["conditional_accuracy"]["accuracy"] for n, s in scores.items()}
     assert accuracy["real"] >= 0.99 and accuracy["noise"] < 0.25
@@ -95,6 +100,7 @@ def test_a_test_split_smaller_than_the_reference_set_is_refused(scorer, fixtures
         score_samples(fixtures["real"][0], classifier=scorer, data_dir=tmp_path)
 
 
+@pytest.mark.slow
 def test_scores_are_json_serialisable(scores):
     assert json.loads(json.dumps(scores))["real"]["samples"]["fd_ratio"] > 0
 
@@ -132,6 +138,7 @@ def test_conditional_accuracy_reports_unasked_classes_as_none():
     assert result["per_class"][:3] == [1.0, 0.5, 1.0] and result["per_class"][3] is None
 
 
+@pytest.mark.slow
 def test_per_digit_fd_puts_real_digits_near_the_floor_and_collapse_far_above(scores, fixtures):
     real, blurred, collapse = (scores[n]["samples"]["per_class_fd_ratio"]
                                for n in ("real", "blurred", "collapse"))
@@ -157,6 +164,7 @@ def round_trip(scorer):
     return Scorer(classifier=scorer), resized, labels[held_out]
 
 
+@pytest.mark.slow
 def test_real_digits_resized_as_a_64_px_run_s_score_at_the_64_px_floor(round_trip):
     scorer, images, labels = round_trip
     scores = scorer(images, labels)
@@ -166,6 +174,7 @@ def test_real_digits_resized_as_a_64_px_run_s_score_at_the_64_px_floor(round_tri
     assert scores["real"]["frechet_distance"] == scorer.floor(64)[0]["frechet_distance"]
 
 
+@pytest.mark.slow
 def test_the_64_px_floor_is_the_round_trip_s_and_far_from_the_28_px_one(round_trip):
     scorer, images, _ = round_trip
     floor_28, floor_64 = (scorer.floor(size)[0]["frechet_distance"] for size in (28, 64))
@@ -173,6 +182,7 @@ def test_the_64_px_floor_is_the_round_trip_s_and_far_from_the_28_px_one(round_tr
     assert scorer(images)["samples"]["frechet_distance"] > 2 * floor_28
 
 
+@pytest.mark.slow
 def test_the_28_px_floor_scores_the_floor_images_as_they_are(round_trip, scorer):
     _, (images, _) = floor_split("mnist", set_size=1000)
     unresized = frechet_distance(scorer.features(images[:1000]), round_trip[0].reference_feats)

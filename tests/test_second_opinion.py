@@ -34,6 +34,7 @@ def cache(tmp_path, monkeypatch):
     second_opinion.scorer_of.cache_clear()
 
 
+@pytest.mark.slow
 def test_a_run_gets_one_line_and_a_json_file_from_a_cached_classifier(dcgan_run, cache, capsys,
                                                                       monkeypatch):
     records_file = cache.parent / "second-opinion.jsonl"
@@ -52,6 +53,7 @@ def test_a_run_gets_one_line_and_a_json_file_from_a_cached_classifier(dcgan_run,
     assert len(list(cache.iterdir())) == 1
 
 
+@pytest.mark.slow
 def test_a_bad_run_directory_is_one_line_before_any_run_is_scored(dcgan_run, cache, capsys,
                                                                   tmp_path):
     (dcgan_run / second_opinion.OUT_FILE).unlink(missing_ok=True)

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from mxgan import showcase
+from mxgan import showcase as showcase_cli
 from mxgan.cli import UsageError
 from mxgan.common import viz
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
+from mxgan.runs import showcase
 from mxgan.training import checkpoint, generate
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
@@ -267,7 +268,7 @@ def test_interpolate_run_of_a_cgan_adds_labelled_digit_pictures(cgan_run, tmp_pa
 
 def _exit_code_and_error(capsys, argv):
     with pytest.raises(SystemExit) as exited:
-        showcase.main(argv)
+        showcase_cli.main(argv)
     err = capsys.readouterr().err
     return exited.value.code, err
 
@@ -288,7 +289,7 @@ def test_cli_without_a_checkpoint_exits_2_naming_the_training_command(capsys, tm
 
 
 def test_cli_writes_the_four_pictures_of_a_dcgan_run(capsys, dcgan_run):
-    paths = showcase.main([str(dcgan_run), "--rows", "2", "--steps", "3"])
+    paths = showcase_cli.main([str(dcgan_run), "--rows", "2", "--steps", "3"])
     names = sorted(p.name for p in paths)
     assert names == ["interpolation.gif", "interpolation.png", "timeline.gif", "timeline.png"]
     assert all(p.parent == dcgan_run / "showcase" and p.stat().st_size > 0 for p in paths)

@@ -100,6 +100,7 @@ def test_load_dataset_rejects_mismatched_files(tmp_path, images_content, labels_
         sources.load_dataset("mnist", data_dir=tmp_path, offline=True)
 
 
+@pytest.mark.slow
 @needs_full_mnist
 def test_offline_mnist_is_the_full_set_from_its_wheel_extracted_once(tmp_path, no_network,
                                                                       monkeypatch):

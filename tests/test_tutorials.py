@@ -175,6 +175,7 @@ def page_run(request, tmp_path_factory):
     return request.param, tmp_path, done, report
 
 
+@pytest.mark.slow
 def test_the_pages_code_trains_a_gan(page_run):
     model, tmp_path, done, report = page_run
     history = report["history"]
@@ -188,6 +189,7 @@ def test_the_pages_code_trains_a_gan(page_run):
             assert picture.format == "PNG" and min(picture.size) > 100, name
 
 
+@pytest.mark.slow
 def test_the_pages_checkpoint_loads_back_with_module_load(page_run):
     model, tmp_path, done, _ = page_run
     out = tmp_path / "runs" / ("tutorial-%s" % model)
@@ -197,6 +199,7 @@ def test_the_pages_checkpoint_loads_back_with_module_load(page_run):
     assert difference and float(difference.group(1)) < 1e-5
 
 
+@pytest.mark.slow
 def test_the_shape_comments_are_what_infer_shape_gives(page_run):
     model, _, _, report = page_run
     commented = shape_comments(python_blocks(PAGES[model]))
@@ -204,6 +207,7 @@ def test_the_shape_comments_are_what_infer_shape_gives(page_run):
     assert {name: report["shapes"].get(name) for name in commented} == commented
 
 
+@pytest.mark.slow
 def test_the_pages_symbols_are_mxgans_tutorial_graph(page_run):
     model, _, _, report = page_run
     assert report["parameters"]["generator"] == PLAIN_LAST_LAYER[model]
@@ -278,6 +282,7 @@ def test_make_notebooks_check_reports_a_stale_notebook(tmp_path, monkeypatch, ca
     capsys.readouterr()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", sorted(PAGES))
 def test_the_notebook_runs_top_to_bottom(model, tmp_path):
     notebook = nbformat.read(DOCS / ("%s.ipynb" % model), as_version=4)

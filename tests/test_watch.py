@@ -29,6 +29,7 @@ def _fit(model, run_dir, images, score_every):
     return trainer
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["dcgan", "cgan"])
 def test_every_nth_step_is_scored_into_a_row_of_its_own_and_a_tensorboard_curve(
         model, tmp_path, real_u8, scorer):
@@ -47,6 +48,7 @@ def test_every_nth_step_is_scored_into_a_row_of_its_own_and_a_tensorboard_curve(
                 (row["iteration"], pytest.approx(row[key])) for row in rows], tag
 
 
+@pytest.mark.slow
 def test_scoring_leaves_every_parameter_statistic_and_moment_as_it_was(tmp_path, real_u8,
                                                                       scorer):
     scored = tiny.all_arrays(_fit("dcgan", tmp_path / "scored", real_u8[:24], 2))

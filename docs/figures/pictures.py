@@ -2,11 +2,11 @@
 shown at one screen pixel per pixel with labelled rows and columns."""
 import numpy as np
 
-from mxgan import showcase
 from mxgan.common import viz
 from mxgan.common.viz import (
     plt,  # matplotlib on its file-only backend, as mxgan.common.viz set it up
 )
+from mxgan.runs import showcase
 
 SCALE = 2  # screen pixels per image pixel in the pictures drawn here: 28 px digits as 56 px
 GRID_PAD = 2  # the padding `mxgan.common.viz.make_grid` puts around every cell of the saved grids

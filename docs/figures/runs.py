@@ -3,7 +3,8 @@ metrics log and scores as the figures read them."""
 import json
 from pathlib import Path
 
-from mxgan import cli, run, showcase
+from mxgan import cli, run
+from mxgan.runs import showcase
 from mxgan.runs.rundir import read_metrics
 
 

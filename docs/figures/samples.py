@@ -3,10 +3,10 @@ each asked digit, latent walks, each noise code as every digit and the README's 
 generators."""
 import numpy as np
 
-from mxgan import showcase
 from mxgan.common import viz
 from mxgan.data.images import prepare_images, to_unit_range
 from mxgan.nets.conditions import NUM_CLASSES
+from mxgan.runs import showcase
 from mxgan.training import generate
 
 from .pictures import GRID_PAD, SCALE, show_picture
@@ -54,7 +54,7 @@ def per_digit_grid(run_dir, path, *, per_digit=PER_DIGIT):
 
 def walks_figure(run_dir, path, *, rows=8, steps=10):
     """interpolation.png: ``rows`` walks between two random noise codes along the great circle
-    (`mxgan.showcase.latent_walks`, `mxgan.training.generate.slerp`), ``steps`` images each."""
+    (`mxgan.runs.showcase.latent_walks`, `mxgan.training.generate.slerp`), ``steps`` images each."""
     module, _ = generate.open_generator(run_dir)
     images, _ = showcase.latent_walks(module, np.linspace(0, 1, steps), rows=rows)
     picture = viz.enlarge(viz.make_grid(images.reshape((-1,) + images.shape[2:]), steps), SCALE)
@@ -66,7 +66,7 @@ def walks_figure(run_dir, path, *, rows=8, steps=10):
 
 def digits_figure(run_dir, path, *, rows=NUM_CLASSES):
     """digits.png: ``rows`` noise codes (rows), each asked for every digit (columns, labelled),
-    as `mxgan.showcase.digit_rows` draws them."""
+    as `mxgan.runs.showcase.digit_rows` draws them."""
     module, config = generate.open_generator(run_dir)
     images, _ = showcase.digit_rows(module, rows=rows, condition=config["condition"])
     picture = viz.enlarge(viz.make_grid(images.reshape((-1,) + images.shape[2:]), NUM_CLASSES),

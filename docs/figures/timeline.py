@@ -2,9 +2,9 @@
 and every saved grid as a film (timeline.gif)."""
 import numpy as np
 
-from mxgan import showcase
 from mxgan.common import viz
 from mxgan.nets.conditions import NUM_CLASSES
+from mxgan.runs import showcase
 
 from .pictures import SCALE, grid_cells, show_picture, strip
 

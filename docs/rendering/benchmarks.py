@@ -1,8 +1,7 @@
 """The benchmarks' tables: throughput, scaling, layers, hosts, time to quality, the second
 opinion, the quality variants and the levers they measure, and the sampling levers; most also as
 ``history-NAME`` from records/history/."""
-from .formats import (count, history_source, markdown_table, pair, percent, ratio,
-                      with_sources)
+from .formats import count, history_source, markdown_table, pair, percent, ratio, with_sources
 from .registry import table
 
 MODELS = ("dcgan", "cgan")

