@@ -370,6 +370,7 @@ def test_a_job_of_more_processes_than_memory_holds_is_refused(capsys):
                           "need at least 238.4 TiB of memory")
 
 
+@pytest.mark.slow
 def test_ctrl_c_twice_while_training_ends_in_one_line_and_no_partial_checkpoint(tmp_path):
     """The first Ctrl-C asks for a checkpoint and a stop; the second aborts whatever runs."""
     command = [sys.executable, str(ROOT / "examples" / "dcgan_mnist.py"), "--dry-run", "--offline",

@@ -11,6 +11,8 @@ import pytest
 from mxgan.common.files import STAGING_PREFIX, WRITE_FAILED_EXIT, WriteFailed
 from mxgan.training import checkpoint
 
+pytestmark = pytest.mark.slow  # each test starts the example in a process of its own
+
 ROOT = Path(__file__).resolve().parent.parent
 DCGAN = [sys.executable, str(ROOT / "examples" / "dcgan_mnist.py"), "--offline"]
 # Sizes of a filesystem for the default dry run (checkpoints of about 480 KiB): one that holds no
