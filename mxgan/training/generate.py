@@ -15,7 +15,7 @@ from ..common import viz
 from ..common.files import atomic_writer
 from ..data.sources import IMAGE_SIZE
 from ..nets.conditions import NUM_CLASSES, encode_digits
-from . import checkpoint
+from . import checkpoint, checkpoint_reading
 from .trainer import AVERAGE
 
 GRID_SAMPLES = 256  # samples a written grid shows at most: 16 x 16 stay readable
@@ -34,9 +34,9 @@ def load_generator(ckpt_dir, *, batch_size, ctx=None):
     (see `bind_generator`)."""
     net = sampling_net(ckpt_dir)
     config = checkpoint.load_meta(ckpt_dir)["config"]
-    module = bind_generator(checkpoint.load_symbol(ckpt_dir, net), config,
+    module = bind_generator(checkpoint_reading.load_symbol(ckpt_dir, net), config,
                             batch_size=batch_size, ctx=ctx)
-    module.set_params(*checkpoint.load_params(ckpt_dir, net, like=module.get_params()))
+    module.set_params(*checkpoint_reading.load_params(ckpt_dir, net, like=module.get_params()))
     return module
 
 

@@ -13,7 +13,7 @@ import mxnet as mx
 
 from ..common import mxnet_internals
 from ..common.checks import UserError
-from . import checkpoint
+from . import checkpoint, checkpoint_reading
 
 # Per step: D's losses on reals and fakes, G's loss, D's mean outputs, and 1 when every parameter
 # and gradient is finite after it (else 0; see `Trainer.all_finite`).
@@ -292,14 +292,14 @@ class Trainer(abc.ABC):
         checkpoint, and continue counting steps from its `iteration`."""
         for net in NETS:
             current = self.get_params(net)
-            arg_params, aux_params = checkpoint.load_params(ckpt_dir, net, like=current)
+            arg_params, aux_params = checkpoint_reading.load_params(ckpt_dir, net, like=current)
             shapes = [array.shape for array in current[0].values()]
-            checkpoint.restore_updater(ckpt_dir, net, self.updater(net), self.device_ids,
+            checkpoint_reading.restore_updater(ckpt_dir, net, self.updater(net), self.device_ids,
                                        shapes=shapes)
             self.set_params(net, arg_params, aux_params)
         if self.average is not None:
             like = self.get_params("generator")
-            arg_params, _ = checkpoint.load_params(ckpt_dir, AVERAGE, like=like)
+            arg_params, _ = checkpoint_reading.load_params(ckpt_dir, AVERAGE, like=like)
             self.average.restore(arg_params)
         self.iteration = checkpoint.load_meta(ckpt_dir)["iteration"]
 
