@@ -131,7 +131,8 @@ def test_dcgan_refuses_bad_input(argv, message, capsys, tmp_path):
     assert line.startswith("error: ") and message in line
 
 
-LEVERS = ("--lr-warmup", "--d-steps", "--ema-start")
+LEVERS = ("--lr-warmup", "--d-steps", "--ema-start", "--beta2", "--top-k-final", "--top-k-steps",
+          "--diffaugment")
 
 
 @pytest.mark.parametrize("example", [dcgan, cgan], ids=["dcgan", "cgan"])
@@ -146,6 +147,10 @@ def test_help_shows_the_training_levers(example, capsys):
     (["--d-steps", "0"], "error: argument --d-steps: must be an integer >= 1, got 0"),
     (["--lr-warmup", "-1"], "error: argument --lr-warmup: must be an integer >= 0, got -1"),
     (["--ema-start", "2.5"], "error: argument --ema-start: must be an integer >= 0, got '2.5'"),
+    (["--top-k-final", "0"], "error: argument --top-k-final: must be a number in (0, 1], got 0"),
+    (["--diffaugment", "color"], "error: argument --diffaugment: a DiffAugment policy is a "
+                                 "comma-separated list of translation and cutout, got color"),
+    (["--beta2", "1"], "error: argument --beta2: must be a number in [0, 1), got 1"),
     (["--dry-run", "--lr-warmup", "4"],
      "error: --lr-warmup 4 leaves none of the run's 4 steps to --lr-decay linear: shorten it"),
     (["--dry-run", "--ema-decay", "0", "--ema-start", "2"],

@@ -222,3 +222,38 @@ def test_the_logged_learning_rates_are_those_the_optimiser_steps_with():
         for step in (1, 20, 40):  # the scheduler sees num_update = step at step ``step``
             assert recipe.learning_rate(net, step) == pytest.approx(schedule(step))
     assert Recipe(lr=1e-3).learning_rate("discriminator", 7) == 1e-3
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_the_levers_reach_every_image_d_sees_and_the_gradient_g_receives(
+        model, real_u8, monkeypatch):
+    """DiffAugment draws for the fakes and reals of D's step and the fakes of G's; top-k gets D's
+    verdict on G's (augmented) fakes and the share of the step; G's out-grad is what comes back."""
+    from mxgan.training import levers
+    drawn, handed = [], []
+    draw, generator_gradient = levers.DiffAugment.__call__, levers.generator_gradient
+
+    def spy_draw(self, images):
+        drawn.append(images.shape)
+        return draw(self, images)
+
+    def spy_gradient(grad, prob, **kwargs):
+        handed.append((prob.asnumpy(), kwargs["fraction"], kwargs["transform"]))
+        return generator_gradient(grad, prob, **kwargs)
+    monkeypatch.setattr(levers.DiffAugment, "__call__", spy_draw)
+    monkeypatch.setattr("mxgan.training.%s.generator_gradient" % model, spy_gradient)
+    recipe = Recipe(lr=1e-3, top_k_final=0.25, top_k_steps=2, diffaugment="translation,cutout")
+    trainer = tiny.TRAINERS[model](recipe=recipe)
+    for _ in range(2):
+        trainer.step(**tiny.batch(model, real_u8))
+    assert drawn == [(tiny.BATCH, 1, 28, 28)] * 6
+    assert [fraction for _, fraction, _ in handed] == [0.5, 0.25]
+    assert all(prob.shape == (tiny.BATCH, 1) and isinstance(transform, levers.Transform)
+               for prob, _, transform in handed)
+
+
+def test_the_top_k_share_falls_geometrically_to_its_final_value_then_stays():
+    recipe = Recipe(top_k_final=0.25, top_k_steps=100)
+    shares = [recipe.top_k_fraction(step) for step in (0, 50, 100, 101, 10 ** 6)]
+    assert shares == pytest.approx([1.0, 0.5, 0.25, 0.25, 0.25])
+    assert Recipe().top_k_fraction(5) == 1.0  # off

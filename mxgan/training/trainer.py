@@ -42,18 +42,24 @@ class Recipe:
     them fall linearly to 0 at that step (None: constant); ``real_label`` below 1 is one-sided
     label smoothing; ``d_steps`` K trains G on every K-th step only (D on every one);
     ``ema_decay`` 0 turns the average off, ``ema_start`` makes it copy G's weights until that
-    step.
+    step. ``top_k_final`` below 1 trains G on the fakes D scores most real only, a share
+    falling from all to ``top_k_final`` over ``top_k_steps`` (`top_k_fraction`);
+    ``diffaugment`` names the augmentations D's inputs go through (`mxgan.training.levers`).
     """
 
     lr: float = 2e-4
     lr_d: Optional[float] = None
     beta1: float = 0.5
+    beta2: float = 0.999
     lr_warmup: int = 0
     decay_steps: Optional[int] = None
     real_label: float = 1.0
     d_steps: int = 1
     ema_decay: float = 0.0
     ema_start: int = 0
+    top_k_final: float = 1.0
+    top_k_steps: int = 2000
+    diffaugment: str = ""
     init_std: float = 0.02
 
     def __post_init__(self):
@@ -104,7 +110,18 @@ class Recipe:
         if schedule and net == "generator" and self.d_steps > 1:
             schedule = EveryKthStep(schedule, self.d_steps)
         return mx.optimizer.create("adam", learning_rate=self.base_lr(net), beta1=self.beta1,
-                                   rescale_grad=1.0 / batch_size, lr_scheduler=schedule)
+                                   beta2=self.beta2, rescale_grad=1.0 / batch_size,
+                                   lr_scheduler=schedule)
+
+    def top_k_fraction(self, step):
+        """The share of G's fakes whose gradient trains G at ``step`` (1: the first): Sinha et
+        al.'s ``max(gamma ** epoch, nu)`` with nu = ``top_k_final`` and gamma per step such that
+        it reaches nu at step ``top_k_steps``, i.e. ``nu ** min(1, step / top_k_steps)``.
+
+        Their gamma of 0.99 per epoch takes 69 epochs to halve; our runs are a few epochs long,
+        so the schedule is set by the step at which it ends instead.
+        """
+        return self.top_k_final ** min(1.0, step / self.top_k_steps)
 
     def trains_generator(self, step):
         """Whether G trains at ``step`` (1: the first): on every ``d_steps``-th step."""
