@@ -23,7 +23,7 @@ from mxgan.runs.rundir import MetricsLog, read_metrics
 from mxgan.runs.showcase import check_walk_size, read_picture
 from mxgan.training import checkpoint, checkpoint_reading, generate
 from mxgan.training.checkpoint import NonFinite
-from mxgan.training.trainer import Recipe
+from mxgan.training.recipe import Recipe
 
 import tiny
 
