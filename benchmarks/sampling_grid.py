@@ -19,7 +19,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.records import provenance  # noqa: E402
-from mxgan.evaluate import summary_line  # noqa: E402
+from mxgan.quality.report import summary_line  # noqa: E402
 from mxgan.quality.scores import SCORED_SAMPLES, Scorer  # noqa: E402
 from mxgan.training import checkpoint, generate  # noqa: E402
 
