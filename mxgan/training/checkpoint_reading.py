@@ -58,6 +58,9 @@ def load_symbol(ckpt_dir, name):
     except (OSError, mx.base.MXNetError) as err:
         raise CheckpointError("%s is not a readable MXNet graph (%s)"
                               % (path, str(err).splitlines()[0])) from None
+    except UnicodeDecodeError:  # MXNet's message about a cut-short graph is not valid text
+        raise CheckpointError("%s is not a readable MXNet graph (it is cut short or not JSON)"
+                              % path) from None
 
 
 def load_params(ckpt_dir, name, like=None):
