@@ -29,7 +29,7 @@ PROFILES = {
                      real_label=1.0, lr_decay="none", ema_decay=0.0),
     "gpu": dict(network="cgan28", batch_size=64, epochs=25, max_iters=None, lr=2e-4,
                 real_label=1.0, lr_decay="none", ema_decay=0.999),
-    "cpu": dict(network="cdcgan28", projection=True, batch_size=64, epochs=None, max_iters=5000,
+    "cpu": dict(network="cdcgan28", projection=True, batch_size=64, epochs=None, max_iters=6000,
                 lr=7e-4, lr_d=1.4e-3, real_label=1.0, lr_decay="none", ema_decay=0.999),
     "dry-run": dict(network="cgan28", batch_size=8, epochs=None, max_iters=4, lr=2e-4,
                     real_label=1.0, lr_decay="linear", ema_decay=0.9),
@@ -40,6 +40,7 @@ MODEL = "cgan"
 def build_parser():
     parser = cli.add_training_args(cli.new_parser(__doc__.splitlines()[0]), profiles=PROFILES,
                                    notes=PROFILE_NOTES)
+    cli.add_sampling_args(parser, conditional=True)
     by_profile = functools.partial(cli.profile_default, PROFILES)
     net = parser.add_argument_group("network")
     net.add_argument("--network", choices=("cgan28", "cdcgan28"),
@@ -51,6 +52,10 @@ def build_parser():
                      help="cdcgan28's D also projects its features on a learned embedding of "
                           "the digit (Miyato and Koyama, 2018) "
                           + by_profile("projection", absent="off"))
+    net.add_argument("--ac-weight", type=cli.weight_type, default=0.0, metavar="W",
+                     help="cdcgan28's D also classifies real digits (an auxiliary classifier, "
+                          "as AC-GAN's) and G's loss adds W x its cross-entropy for the digit "
+                          "asked; 0: no classifier")
     net.add_argument("--nz", type=cli.width_type, default=96, help="noise size")
     net.add_argument("--ngf", type=cli.width_type,
                      help="cdcgan28's generator width (default: 28)")
@@ -76,7 +81,8 @@ def main(argv=None):
     with naming_survivors(run_dir):
         if args.infer is not None:
             return run.write_samples(run_dir, args.num, model=MODEL, seed=args.seed,
-                                     digit=args.infer, checkpoint_dir=args.checkpoint)
+                                     digit=args.infer, checkpoint_dir=args.checkpoint,
+                                     overrides=cli.sampling_overrides(args))
         if args.interpolate:
             return run.write_interpolations(run_dir, model=MODEL, checkpoint_dir=args.checkpoint,
                                             seed=args.seed)

@@ -20,8 +20,6 @@ from .distributed import peers  # noqa: E402
 
 # ---- variables MXNet acts on when it is imported -----------------------------------------------
 
-# A KVStore job's variables besides DMLC_ROLE: where its scheduler listens and how many it has.
-DMLC_JOB_VARIABLES = ("DMLC_PS_ROOT_URI", "DMLC_PS_ROOT_PORT", "DMLC_NUM_SERVER", "DMLC_NUM_WORKER")
 SERVER_MODULE = "mxgan.kvstore_server"  # the one command that asks to be a scheduler or server
 _OPTIONS_WITH_VALUES = ("-X", "-W", "--check-hash-based-pycs")  # python's, before -m MODULE
 
@@ -76,7 +74,7 @@ def _role_problem(env, module):
     if module != SERVER_MODULE:
         return ("DMLC_ROLE=%s would make this process a KVStore %s, waiting for a job forever: "
                 "unset DMLC_ROLE (only python -m %s serves a job)" % (role, role, SERVER_MODULE))
-    missing = [name for name in DMLC_JOB_VARIABLES if not env.get(name)]
+    missing = [name for name in peers.DMLC_JOB_VARIABLES if not env.get(name)]
     if missing:
         return ("a KVStore %s needs %s set (README, 'Scaling out')" % (role, ", ".join(missing)))
     return None

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import main_guard, new_parser, path_type, positive_int_type, seed_type
+from .cli import (
+    add_sampling_args,
+    main_guard,
+    new_parser,
+    path_type,
+    positive_int_type,
+    sampling_overrides,
+    seed_type,
+)
 from .common import capacity
 from .common.checks import UsageError
 from .common.files import check_writable_file
@@ -51,6 +59,7 @@ def parse_args(argv=None):
                         help="noise seed for RUN_DIR samples")
     parser.add_argument("--out", metavar="FILE.json", type=path_type,
                         help="scores file; default %s in RUN_DIR or beside --samples" % SCORES_FILE)
+    add_sampling_args(parser, conditional=True)
     return parser.parse_args(argv)
 
 
@@ -82,13 +91,18 @@ def _sample_run(args):
     capacity.check_memory(SCORING_COPIES * capacity.array_bytes((args.num,) + shape),
                           "scoring --num %d samples" % args.num, "lower --num")
     try:
-        return generate.sample_run(args.run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt)
-    except CheckpointError as err:
+        return generate.sample_run(args.run_dir, args.num, seed=args.seed, checkpoint_dir=ckpt,
+                                   overrides=sampling_overrides(args))
+    except (CheckpointError, ValueError) as err:
         raise UsageError(str(err)) from None
 
 
 def _read_samples(args):
     """Load and check --samples / --labels: (images, labels or None, dataset)."""
+    given = [key for key, value in sampling_overrides(args).items() if value is not None]
+    if given:
+        raise UsageError("--%s draws a run's samples: it goes with RUN_DIR, not --samples"
+                         % given[0].replace("_", "-"))
     if args.dataset not in DATASETS:
         raise UsageError("unknown dataset %r: choose one of %s"
                          % (args.dataset, ", ".join(DATASETS)))

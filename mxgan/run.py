@@ -25,12 +25,12 @@ from .runs.alarms import DIVERGED_EXIT, Diverged
 from .runs.config import announce, resolve_config, resumed_config
 from .runs.lookup import NEEDED_TO_RESUME, claim, example_command, open_run
 from .runs.rundir import RunLock
-from .runs.survivors import naming_survivors
 from .runs.showcase import interpolate_run, timeline_pictures
+from .runs.survivors import naming_survivors
 from .training import checkpoint, generate
 from .training.cgan import ExecutorGAN
 from .training.dcgan import ModuleGAN
-from .training.trainer import Recipe
+from .training.recipe import Recipe
 
 
 def run_directory(args, model):
@@ -218,6 +218,12 @@ def cgan_networks(config):
             raise UsageError("--projection is an option of --network cdcgan28's discriminator, "
                              "not of the R tutorial's net (%s): drop it" % network)
         options["projection"] = True
+    if config.get("ac_weight"):
+        if network != "cdcgan28":
+            raise UsageError("--ac-weight gives --network cdcgan28's discriminator a digit "
+                             "classifier, which the R tutorial's net (%s) lacks: drop it"
+                             % network)
+        options["classifier"] = True
     return symbols.get_network(network, graph=config.get("graph", "fast"),
                                condition=config["condition"], nz=config["nz"], **options,
                                **{k: v for k, v in config.items() if k in symbols.D_LEVERS})
@@ -232,6 +238,7 @@ def dcgan_trainer(generator, discriminator, config, contexts, cluster):
 def cgan_trainer(generator, discriminator, config, contexts, cluster):
     """An `ExecutorGAN` of a CGAN run's networks."""
     return ExecutorGAN(generator, discriminator, condition=config["condition"],
+                       ac_weight=config.get("ac_weight") or 0.0,
                        **_trainer_options(config, contexts, cluster))
 
 
@@ -257,11 +264,13 @@ def write_interpolations(run_dir, *, model, checkpoint_dir=None, seed=0):
     return 0
 
 
-def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=None):
+def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=None,
+                  overrides=None):
     """The ``--generate N`` / ``--infer D`` action: ``num`` samples (of ``digit``, for a CGAN)
-    of a run of ``model`` as an array streamed to the run directory and a grid of the first
-    `mxgan.training.generate.GRID_SAMPLES`; returns the exit code. A count the disk cannot hold is
-    refused before anything is drawn (`mxgan.common.capacity.TooLarge`)."""
+    of a run of ``model``, drawn as its sampling settings say but for ``overrides``
+    (`mxgan.training.generate.run_sampling`), as an array streamed to the run directory and a
+    grid of the first `mxgan.training.generate.GRID_SAMPLES`; returns the exit code. A count the
+    disk cannot hold is refused before anything is drawn (`mxgan.common.capacity.TooLarge`)."""
     ckpt, config = open_run(run_dir, checkpoint_dir, model=model)
     conditional = config.get("condition") is not None
     if digit is not None and not conditional:
@@ -273,8 +282,11 @@ def write_samples(run_dir, num, *, model, seed=0, checkpoint_dir=None, digit=Non
     capacity.check_disk(run_dir, generate.files_bytes(num, sample_shape),
                         "writing {:,} samples ({}.npy and .png)".format(num, stem),
                         "ask for fewer, or free some space")
+    sampling = generate.run_sampling(config, overrides)
     module = generate.load_generator(ckpt, batch_size=config["batch_size"])
-    batches = generate.draw_batches(module, config, num, seed=seed, digit=digit)
+    critic = generate.open_critic(ckpt, config) if sampling.rejects else None
+    batches = generate.draw_batches(module, config, num, seed=seed, digit=digit,
+                                    sampling=sampling, critic=critic)
     png, npy = generate.write_sample_files(batches, num, sample_shape, run_dir, stem)
     shown = "all %d samples" % num if num <= generate.GRID_SAMPLES else (
         "the first %d of {:,} samples".format(num) % generate.GRID_SAMPLES)

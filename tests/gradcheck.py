@@ -5,7 +5,8 @@ import pytest
 
 
 def float64_d_loss(discriminator, arg_params, target, **fixed_inputs):
-    """``loss(images)``: summed BCE of D against ``target`` (0 or 1), train-mode BatchNorm, float64.
+    """``loss(images)``: summed BCE of D against ``target`` (0 or 1), plus the summed weighted
+    cross-entropy of its digit classifier where it has one, train-mode BatchNorm, float64.
 
     ``fixed_inputs`` give every input's value (``data`` only fixes its shape)."""
     shapes = {name: value.shape for name, value in fixed_inputs.items()}
@@ -19,8 +20,10 @@ def float64_d_loss(discriminator, arg_params, target, **fixed_inputs):
 
     def loss(images):
         executor.arg_dict["data"][:] = images
-        prob = executor.forward(is_train=True)[0].asnumpy()[:, 0]
-        return -np.sum(np.log(prob if target == 1 else 1 - prob))
+        outputs = executor.forward(is_train=True)
+        prob = outputs[0].asnumpy()[:, 0]
+        classifier = sum(np.sum(out.asnumpy()) for out in outputs[1:])
+        return -np.sum(np.log(prob if target == 1 else 1 - prob)) + classifier
     return loss
 
 

@@ -194,6 +194,7 @@ def test_quality_records_each_variant_and_rescores_it_with_the_current_scorer(tm
     assert "--rescore" in rescored["provenance"]["command"]
 
 
+@pytest.mark.slow
 def test_quality_refuses_a_variant_that_does_not_score_its_run(tmp_path, capsys):
     from benchmarks import quality
     with pytest.raises(SystemExit) as exit_info:
@@ -205,6 +206,7 @@ def test_quality_refuses_a_variant_that_does_not_score_its_run(tmp_path, capsys)
                                                       "--no-eval or --dry-run among its flags)\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", ["quality", "time_to_quality"])
 def test_the_quality_scripts_without_a_model_say_which_to_choose(script):
     done = subprocess.run([sys.executable, "benchmarks/%s.py" % script], cwd=ROOT,

@@ -21,6 +21,46 @@ def make_trainer(condition="onehot", seed=0, levers=None):
                        context=mx.cpu())
 
 
+def make_classifying_trainer(ac_weight, condition="onehot"):
+    """cdcgan28 with the projection and the auxiliary digit classifier."""
+    mx.random.seed(0)
+    generator, discriminator = symbols.get_network(
+        "cdcgan28", condition=condition, nz=6, ngf=4, ndf=4, projection=True, classifier=True)
+    return ExecutorGAN(generator, discriminator, batch_size=BATCH, nz=6, condition=condition,
+                       context=mx.cpu(), ac_weight=ac_weight)
+
+
+def test_g_gets_the_classifiers_cross_entropy_at_its_weight_in_its_gradient():
+    # A weight at which the classifier's term outweighs the logistic one: at 0.7 the two nearly
+    # cancel along these directions, which leaves float32's rounding (0.2%) a larger share.
+    trainer = make_classifying_trainer(ac_weight=2.0)
+    rng = np.random.RandomState(1)
+    images = np.tanh(rng.normal(size=(BATCH, 1, 28, 28)))
+    digits = rng.randint(0, 10, BATCH)
+    cond = encode_digits(digits, "onehot")
+    device = trainer.devices[0]
+    device.g_backward_through_d(mx.nd.array(images), mx.nd.array(cond))
+    handed = device.d_input.grad_dict["data"].asnumpy()
+    params = {name: device.d.arg_dict[name] for name in trainer._names["discriminator"]}
+    loss = float64_d_loss(trainer.symbols["discriminator"], params, 1, data=images, cond=cond,
+                          label=np.ones(BATCH), digit=digits, digit_weight=np.full(BATCH, 2.0))
+    assert_matches_finite_differences(handed, loss, images, eps=1e-5)
+
+
+def test_the_classifier_learns_the_digits_of_real_images_only(real_u8):
+    trainer = make_classifying_trainer(ac_weight=0.7)
+    device = trainer.devices[0]
+    grad = device.d.grad_dict["d_class_weight"]
+    data, cond = _batch(real_u8, "onehot")
+    fakes, asked = trainer._generate_fakes()
+    grad[:] = 0
+    device.d_forward_backward(fakes[0], asked[0], label=0)
+    assert not grad.asnumpy().any()
+    device.d_forward_backward_real(data, cond, label=1)
+    assert grad.asnumpy().any()
+    np.testing.assert_array_equal(device.d.arg_dict["digit"].asnumpy(), np.arange(BATCH) % 10)
+
+
 def _batch(real_u8, condition):
     digits = np.arange(BATCH) % 10
     return (mx.nd.array(real_u8[:BATCH], dtype=np.uint8),

@@ -78,7 +78,7 @@ def test_the_flags_given_are_those_on_the_command_line_even_at_their_default():
                                    notes={"cpu": "the device's"})
     args, given = cli.parse_given(parser, ["--lr", "2e-4", "--max-iters", "9", "--seed", "0"])
     assert given == {"lr", "max_iters", "seed"}
-    assert (args.lr, args.max_iters, args.seed, args.beta1) == (2e-4, 9, 0, 0.5)
+    assert (args.lr, args.max_iters, args.seed, args.kvstore) == (2e-4, 9, 0, "local")
     assert cli.parse_given(parser, [])[1] == set()
 
 

@@ -21,7 +21,8 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
                                profiles=RUN_PROFILES, train_command="python x.py")
     assert (named["profile"], named["batch_size"], named["max_iters"]) == ("dry-run", 8, 9)
     assert {key: config[key] for key in DEFAULTS_OF_OLDER_RUNS} == dict(
-        lr_warmup=0, d_steps=1, ema_start=0, minibatch_std=False,
+        lr_warmup=0, d_steps=1, ema_start=0, beta1=0.5, beta2=0.999, top_k_final=1.0,
+        top_k_steps=2000, diffaugment="", minibatch_std=False,
         spectral_norm=False)  # today's training
     warm = resolve_config(run_args(lr_warmup=50, d_steps=2), [mx.cpu()], model="dcgan",
                               profiles=RUN_PROFILES, train_command="python x.py")
@@ -36,6 +37,9 @@ def test_a_new_runs_config_is_the_profile_asked_for_or_the_devices_under_the_fla
     (dict(ngf=8), "--ngf 8 (the run has 28)"),
     (dict(d_steps=2), "--d-steps 2 (the run has 1)"),  # SAVED_RUN predates the key: 1 all along
     (dict(spectral_norm=True), "--spectral-norm True (the run has False)"),  # SAVED_RUN predates it
+    (dict(top_k_final=0.5), "--top-k-final 0.5 (the run has 1.0)"),
+    (dict(diffaugment="translation"), "--diffaugment translation (the run has )"),
+    (dict(beta2=0.99), "--beta2 0.99 (the run has 0.999)"),
 ])
 def test_a_resume_refuses_a_flag_that_changes_the_runs_meaning(given, shown):
     with pytest.raises(UsageError, match="these flags differ: %s" % shown.replace(
@@ -51,7 +55,8 @@ def test_a_resume_takes_a_longer_run_and_other_devices_and_repeats_the_rest():
 
 
 def test_a_resume_of_a_run_recorded_before_the_levers_takes_their_defaults():
-    levers = dict(lr_warmup=0, d_steps=1, ema_start=0, minibatch_std=False, spectral_norm=False)
+    levers = dict(lr_warmup=0, d_steps=1, ema_start=0, beta1=0.5, beta2=0.999, top_k_final=1.0,
+                  top_k_steps=2000, diffaugment="", minibatch_std=False, spectral_norm=False)
     config = resumed_config(SAVED_RUN, run_args(**levers), set(levers), [mx.cpu()])
     assert {key: config[key] for key in levers} == levers
 

@@ -159,6 +159,7 @@ def test_make_figures_draws_every_figure_from_a_dry_run(figures, model):
             assert image.format == name.rsplit(".", 1)[1].upper() and min(image.size) > 50, name
 
 
+@pytest.mark.slow
 def test_make_figures_draws_the_readmes_picture_of_both_generators(figures):
     with Image.open(figures / make_figures.README_FIGURE) as image:
         assert image.format == "PNG" and image.mode == "L"

@@ -51,8 +51,12 @@ def test_the_cli_writes_scores_beside_the_samples(digits, tmp_path, scorer, caps
     (np.zeros((1000, 28, 28), np.float32), None, ("--out", "."), "is a directory"),
     (None, None, ("--num", "10", "runs/x"), "--num must be at least 1000"),
     (None, None, (), "give either RUN_DIR or --samples"),
+    (None, None, ("--truncation", "-0.5", "runs/x"), "--truncation: must be a number >= 0"),
+    (np.zeros((1000, 28, 28), np.float32), None, ("--acceptance", "0.5"),
+     "--acceptance draws a run's samples: it goes with RUN_DIR, not --samples"),
 ], ids=["missing-file", "wrong-shape", "too-few", "label-count", "label-range",
-        "unknown-dataset", "out-is-a-directory", "too-few-asked", "nothing-to-score"])
+        "unknown-dataset", "out-is-a-directory", "too-few-asked", "nothing-to-score",
+        "negative-psi", "acceptance-of-samples"])
 def test_the_cli_refuses_bad_input_in_one_line_before_any_work(samples, labels, extra, message,
                                                                tmp_path, capsys):
     args = list(extra)

@@ -17,7 +17,7 @@ from mxgan import run
 from mxgan.distributed.parallel import Cluster
 from mxgan.runs import loop
 from mxgan.runs.alarms import DIVERGED_EXIT
-from mxgan.training import checkpoint, generate
+from mxgan.training import checkpoint, checkpoint_reading, generate
 
 import tiny
 
@@ -131,7 +131,8 @@ def test_dcgan_refuses_bad_input(argv, message, capsys, tmp_path):
     assert line.startswith("error: ") and message in line
 
 
-LEVERS = ("--lr-warmup", "--d-steps", "--ema-start")
+LEVERS = ("--lr-warmup", "--d-steps", "--ema-start", "--beta2", "--top-k-final", "--top-k-steps",
+          "--diffaugment")
 
 
 @pytest.mark.parametrize("example", [dcgan, cgan], ids=["dcgan", "cgan"])
@@ -146,6 +147,10 @@ def test_help_shows_the_training_levers(example, capsys):
     (["--d-steps", "0"], "error: argument --d-steps: must be an integer >= 1, got 0"),
     (["--lr-warmup", "-1"], "error: argument --lr-warmup: must be an integer >= 0, got -1"),
     (["--ema-start", "2.5"], "error: argument --ema-start: must be an integer >= 0, got '2.5'"),
+    (["--top-k-final", "0"], "error: argument --top-k-final: must be a number in (0, 1], got 0"),
+    (["--diffaugment", "color"], "error: argument --diffaugment: a DiffAugment policy is a "
+                                 "comma-separated list of translation and cutout, got color"),
+    (["--beta2", "1"], "error: argument --beta2: must be a number in [0, 1), got 1"),
     (["--dry-run", "--lr-warmup", "4"],
      "error: --lr-warmup 4 leaves none of the run's 4 steps to --lr-decay linear: shorten it"),
     (["--dry-run", "--ema-decay", "0", "--ema-start", "2"],
@@ -193,7 +198,7 @@ def test_a_discriminator_lever_is_recorded_and_a_resume_keeps_it(example, flag, 
     key = flag[2:].replace("-", "_")
     assert json.loads((tmp_path / "config.json").read_text())[key] is True
     ckpt = checkpoint.find(tmp_path)
-    graph = checkpoint.load_symbol(ckpt, "discriminator").get_internals().list_outputs()
+    graph = checkpoint_reading.load_symbol(ckpt, "discriminator").get_internals().list_outputs()
     assert checkpoint.load_meta(ckpt)["iteration"] == 6 and any(made in n for n in graph)
     line = _exit_message(example.main, out + ["--resume", "--no-" + flag[2:]], capsys)
     assert "these flags differ: %s False (the run has True)" % flag in line

@@ -11,7 +11,8 @@ import mxgan
 from mxgan.runs import loop
 from mxgan.runs.rundir import read_metrics
 from mxgan.training import checkpoint
-from mxgan.training.trainer import AVERAGE, Recipe
+from mxgan.training.recipe import Recipe
+from mxgan.training.trainer import AVERAGE
 
 import tiny
 
@@ -78,13 +79,16 @@ def test_a_run_stopped_by_a_signal_resumes_to_the_uninterrupted_result(
 
 
 # The training levers, each in a phase that a stop at step 5 cuts: between G's updates (G trains
-# on steps 2, 4, 6, 8), within the warm-up, while the average still copies G; "+d-levers" adds the
-# discriminator's, whose power vectors then resume too.
-LEVERS = dataclasses.replace(RECIPE, d_steps=2, lr_warmup=6, ema_start=6)
+# on steps 2, 4, 6, 8), within the warm-up, while the average still copies G and the top-k share
+# still falls; DiffAugment draws its transformations in every pass, Adam has its own beta2;
+# "+d-levers" adds the discriminator's, whose power vectors then resume too; "cgan-ac" is the
+# conditional DCGAN with the projection and the auxiliary digit classifier.
+LEVERS = dataclasses.replace(RECIPE, d_steps=2, lr_warmup=6, ema_start=6, beta2=0.99,
+                             top_k_final=0.5, top_k_steps=6, diffaugment="translation,cutout")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["dcgan", "cgan", "dcgan+d-levers", "cgan+d-levers"])
+@pytest.mark.parametrize("case", ["dcgan", "cgan", "dcgan+d-levers", "cgan+d-levers", "cgan-ac"])
 def test_a_run_with_the_levers_stopped_and_resumed_equals_the_uninterrupted_run(
         case, tmp_path, real_u8):
     expected, _ = _fit(case, tmp_path / "straight", real_u8[:24], STEPS, recipe=LEVERS)

@@ -8,6 +8,7 @@ import pytest
 from mxgan import run
 from mxgan.common.checks import UsageError
 from mxgan.distributed.parallel import Cluster
+from mxgan.runs.config import DEFAULTS_OF_OLDER_RUNS, TRAINING_LEVERS
 
 from tiny import SAVED_RUN, run_args
 
@@ -33,7 +34,9 @@ def test_the_run_length_is_worked_out_once_for_the_schedule_and_the_loop(monkeyp
     assert config["iterations"] == trainer.recipe.decay_steps == 10
 
 
-@pytest.mark.parametrize("levers", [{}, dict(lr_warmup=3, d_steps=2, ema_start=4)],
+@pytest.mark.parametrize("levers", [{}, dict(lr_warmup=3, d_steps=2, ema_start=4, beta2=0.99,
+                                             top_k_final=0.5, top_k_steps=100,
+                                             diffaugment="cutout")],
                          ids=["recorded before them", "given"])
 def test_the_levers_reach_the_recipe_and_a_config_without_them_trains_as_before(
         monkeypatch, levers):
@@ -41,15 +44,19 @@ def test_the_levers_reach_the_recipe_and_a_config_without_them_trains_as_before(
     config = dict(SAVED_RUN, batch_size=8, ngf=4, ndf=4, nz=8, ema_decay=0.9, **levers)
     trainer, _ = run.build("dcgan", config, [mx.cpu()], Cluster())
     recipe = trainer.recipe
-    assert (recipe.lr_warmup, recipe.d_steps, recipe.ema_start) == (
-        levers.get("lr_warmup", 0), levers.get("d_steps", 1), levers.get("ema_start", 0))
+    assert {key: getattr(recipe, key) for key in TRAINING_LEVERS} == {
+        key: levers.get(key, DEFAULTS_OF_OLDER_RUNS[key]) for key in TRAINING_LEVERS}
     assert trainer.average.start == recipe.ema_start
+    assert (trainer._augmentation is None) == (not levers)
+    assert trainer.updater("generator").optimizer.beta2 == levers.get("beta2", 0.999)
 
 
 @pytest.mark.parametrize("option, message", [
     (dict(ngf=8), "--ngf and --ndf set the widths of --network cdcgan28"),
     (dict(projection=True, ngf=None, ndf=None),
      "--projection is an option of --network cdcgan28's discriminator"),
+    (dict(ac_weight=0.5, ngf=None, ndf=None),
+     "--ac-weight gives --network cdcgan28's discriminator a digit classifier"),
 ])
 def test_a_cgan_refuses_options_its_network_does_not_take_before_loading_data(
         monkeypatch, option, message):

@@ -274,3 +274,31 @@ def test_projection_adds_the_digits_embedding_times_the_pooled_features():
     pooled = outputs["features"].sum(axis=(2, 3))  # (B, 4 ndf)
     term = np.sum(pooled * params["d_proj_weight"][:, digits].T, axis=1, keepdims=True)
     np.testing.assert_allclose(outputs["projected"], outputs["plain"] + term, rtol=1e-4, atol=1e-5)
+
+
+def test_the_classifier_head_is_the_weighted_cross_entropy_of_the_digit_logits():
+    _, discriminator = symbols.get_network("cdcgan28", condition="onehot", ndf=4, nz=8,
+                                           projection=True, classifier=True)
+    assert discriminator.list_outputs() == ["dloss_output", "dclass_output"]
+    rng = np.random.RandomState(0)
+    digits = np.arange(BATCH) % NUM_CLASSES
+    weights = rng.uniform(0, 2, BATCH)
+    inputs = {"data": rng.uniform(-1, 1, (BATCH, 1, 28, 28)), "label": np.ones(BATCH),
+              "cond": np.eye(NUM_CLASSES)[digits].reshape(BATCH, NUM_CLASSES, 1, 1),
+              "digit": digits, "digit_weight": weights}
+    shapes = {name: value.shape for name, value in inputs.items()}
+    executor = discriminator.simple_bind(mx.cpu(), grad_req="null", **shapes)
+    for name, array in executor.arg_dict.items():
+        array[:] = inputs[name] if name in inputs else rng.normal(0, 0.1, array.shape)
+    for name, array in executor.aux_dict.items():  # BatchNorm's running statistics
+        array[:] = 1 if name.endswith("var") else 0
+    logits_symbol = discriminator.get_internals()["d_class_output"]
+    logits = logits_symbol.bind(
+        mx.cpu(), {n: executor.arg_dict[n] for n in logits_symbol.list_arguments()},
+        aux_states={n: executor.aux_dict[n] for n in logits_symbol.list_auxiliary_states()})
+    logits = logits.forward()[0].asnumpy().astype(np.float64)
+    assert logits.shape == (BATCH, NUM_CLASSES)
+    log_prob = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    prob, losses = (out.asnumpy() for out in executor.forward(is_train=False))
+    assert prob.shape == (BATCH, 1)
+    np.testing.assert_allclose(losses, -weights * log_prob[np.arange(BATCH), digits], rtol=1e-5)

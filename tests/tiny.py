@@ -8,6 +8,7 @@ from mxgan.common import mxnet_internals
 from mxgan.data.iters import image_iter
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
+from mxgan.training import checkpoint
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
 
@@ -35,12 +36,23 @@ def cgan(condition="onehot", context=None, seed=0, graph="fast", levers=None, **
                        context=context or mx.cpu(), **kwargs)
 
 
-TRAINERS = {"dcgan": dcgan, "cgan": cgan}
+def classifying_cgan(context=None, seed=0, graph="fast", levers=None, **kwargs):
+    """cdcgan28 with a few filters a layer, the projection and the auxiliary digit classifier
+    (G's weight 0.5)."""
+    mx.random.seed(seed)
+    generator, discriminator = symbols.get_network(
+        "cdcgan28", condition="onehot", nz=NZ, ngf=4, ndf=4, graph=graph, projection=True,
+        classifier=True, **(levers or {}))
+    return ExecutorGAN(generator, discriminator, batch_size=BATCH, nz=NZ, condition="onehot",
+                       context=context or mx.cpu(), ac_weight=0.5, **kwargs)
+
+
+TRAINERS = {"dcgan": dcgan, "cgan": cgan, "cgan-ac": classifying_cgan}
 
 
 def data_iter(model, images, seed=0):
     """The image iterator a trainer of ``model`` ("dcgan" or "cgan") reads."""
-    if model == "cgan":
+    if model != "dcgan":
         return image_iter(images, BATCH, labels=np.arange(len(images)) % 10, condition="onehot",
                           seed=seed)
     return image_iter(images, BATCH, seed=seed)
@@ -49,7 +61,7 @@ def data_iter(model, images, seed=0):
 def batch(model, real_u8, condition="onehot"):
     """One step's named arrays for a trainer of ``model``."""
     named = {"data": mx.nd.array(real_u8[:BATCH], dtype=np.uint8)}
-    if model == "cgan":
+    if model != "dcgan":
         named["cond"] = mx.nd.array(encode_digits(np.arange(BATCH) % 10, condition))
     return named
 
@@ -70,6 +82,15 @@ def all_arrays(trainer):
         found["%s counts" % net] = np.array(sorted(counts.items()))
         found["%s num_update" % net] = np.array(state.updater.optimizer.num_update)
     return found
+
+
+def one_layer_checkpoint(run_dir, iteration, weight=1.0):
+    """A checkpoint at ``iteration`` of one untrained network "net" (a fully-connected layer whose
+    2x3 weight is ``weight`` everywhere): for tests of what reads or names checkpoints."""
+    symbol = mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=2, name="fc")
+    arg_params = {"fc_weight": mx.nd.full((2, 3), weight), "fc_bias": mx.nd.zeros(2)}
+    nets = {"net": checkpoint.NetState(symbol, arg_params, {})}
+    return checkpoint.save(run_dir, iteration, nets, {"config": {"seed": 0}})
 
 
 def read_events(logdir):

@@ -17,9 +17,10 @@ from .flag_types import (
     positive_int_type,
     real_label_type,
     seed_type,
+    weight_type,
     width_type,
 )
-from .flags import add_training_args, check_common
+from .flags import add_sampling_args, add_training_args, check_common, sampling_overrides
 from .parsers import (
     DefaultsHelpFormatter,
     Parser,
@@ -33,5 +34,6 @@ from .profiles import profile_default
 __all__ = ["UsageError", "parse_context", "training_contexts", "adam_beta_type",
            "batch_size_type", "count_type", "decay_type", "digit_type", "learning_rate_type",
            "make_number_type", "path_type", "positive_int_type", "real_label_type", "seed_type",
-           "add_training_args", "check_common", "DefaultsHelpFormatter", "Parser", "add_run_args",
-           "main_guard", "new_parser", "parse_given", "profile_default"]
+           "weight_type", "width_type", "add_sampling_args", "add_training_args", "check_common",
+           "sampling_overrides", "DefaultsHelpFormatter", "Parser", "add_run_args", "main_guard",
+           "new_parser", "parse_given", "profile_default"]

@@ -4,6 +4,8 @@ import argparse
 import math
 from pathlib import Path
 
+from ..training.levers import AugmentationError, parse_policy
+
 MAX_SEED = 2 ** 31 - 1
 # The widest layer a flag may ask for (a network's width or noise size): MXNet describes a
 # layer's shape in 32-bit integers, and a generator's first layer is 8 times --ngf wide.
@@ -36,6 +38,19 @@ learning_rate_type = make_number_type(float, lambda v: math.isfinite(v) and v > 
 adam_beta_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 real_label_type = make_number_type(float, lambda v: 0.5 < v <= 1, "a number in (0.5, 1]")
 decay_type = make_number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+truncation_type = make_number_type(float, lambda v: math.isfinite(v) and v >= 0,
+                                   "a number >= 0 (0: off)")
+acceptance_type = make_number_type(float, lambda v: 0 < v <= 1, "a number in (0, 1] (1: off)")
+weight_type = make_number_type(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
+top_k_fraction_type = make_number_type(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
+
+
+def policy_type(text):
+    """argparse type: a DiffAugment policy (`mxgan.training.levers.parse_policy`)."""
+    try:
+        return parse_policy(text)
+    except AugmentationError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def path_type(text):

@@ -1,5 +1,5 @@
 """The flags every example shares, in argparse groups (data, training, discriminator levers,
-output), and the checks of them that argparse cannot make."""
+levers between G and D, output), and the checks of them that argparse cannot make."""
 import argparse
 import functools
 
@@ -7,16 +7,21 @@ from ..common.checks import UsageError
 from ..data.sources import DATASETS
 from ..distributed.parallel import KVSTORES
 from ..nets.symbols import GRAPHS
+from ..training.sampling import SAMPLING_KEYS
 from .flag_types import (
+    acceptance_type,
     adam_beta_type,
     batch_size_type,
     count_type,
     decay_type,
     learning_rate_type,
     path_type,
+    policy_type,
     positive_int_type,
     real_label_type,
     seed_type,
+    top_k_fraction_type,
+    truncation_type,
 )
 from .profiles import profile_default, profiles_epilog
 
@@ -38,6 +43,7 @@ def add_training_args(parser, *, profiles, notes, default_dataset="mnist"):
     _add_optimiser_args(fit, by_profile)
     _add_placement_args(fit)
     _add_discriminator_args(parser.add_argument_group("discriminator levers"), by_profile)
+    _add_input_levers(parser.add_argument_group("levers between G and D"), by_profile)
     _add_output_args(parser.add_argument_group("output"))
     return parser
 
@@ -65,7 +71,8 @@ def _add_optimiser_args(fit, by_profile):
     fit.add_argument("--lr-d", type=learning_rate_type,
                      help="D's own learning rate, for two time-scales "
                           + by_profile("lr_d", absent="--lr"))
-    fit.add_argument("--beta1", type=adam_beta_type, default=0.5, help="Adam beta1")
+    fit.add_argument("--beta1", type=adam_beta_type, help="Adam beta1 " + by_profile("beta1"))
+    fit.add_argument("--beta2", type=adam_beta_type, help="Adam beta2 " + by_profile("beta2"))
     fit.add_argument("--lr-decay", choices=("none", "linear"),
                      help="learning rates constant, or falling linearly to 0 at the last step "
                           + by_profile("lr_decay"))
@@ -113,6 +120,21 @@ def _add_discriminator_args(levers, by_profile):
                              "BatchNorm layers, as SNGAN does " + by_profile("spectral_norm"))
 
 
+def _add_input_levers(levers, by_profile):
+    levers.add_argument("--top-k-final", type=top_k_fraction_type, metavar="FRACTION",
+                        help="train G only on the fakes D scores most real: all of them at first, "
+                             "a share falling geometrically to FRACTION at step --top-k-steps "
+                             "(Sinha et al.); 1: all, always " + by_profile("top_k_final"))
+    levers.add_argument("--top-k-steps", type=positive_int_type, metavar="N",
+                        help="the step at which --top-k-final's share reaches FRACTION "
+                             + by_profile("top_k_steps"))
+    levers.add_argument("--diffaugment", type=policy_type, metavar="POLICY",
+                        help="DiffAugment: translation (up to 1/8 of the side, zero fill) "
+                             "and/or cutout (a square of half the side), comma-separated, on every "
+                             "image D sees, G's gradient flowing through; '': none "
+                             + by_profile("diffaugment", absent="none"))
+
+
 def _add_output_args(out):
     out.add_argument("--out", type=path_type,
                      help="run directory (default: runs/<model>-<dataset>)")
@@ -134,6 +156,32 @@ def _add_output_args(out):
     out.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
                      help="write TensorBoard event files into DIR (default RUN_DIR/tensorboard); "
                           "needs tensorboardX: pip install -e \".[tensorboard]\"")
+
+
+def add_sampling_args(parser, *, conditional):
+    """The sampling settings (`mxgan.training.sampling.Sampling`): given when training, they are
+    recorded in config.json and every later sample and score of the run uses them; given when
+    sampling or scoring, they replace the run's for that command. ``conditional`` adds the
+    digit check."""
+    group = parser.add_argument_group("sampling quality (no training cost)")
+    group.add_argument("--truncation", type=truncation_type, metavar="PSI",
+                       help="draw noise values beyond +-PSI again (the truncation trick); 0: off "
+                            "(default: the run's, else per device)")
+    group.add_argument("--acceptance", type=acceptance_type, metavar="RATE",
+                       help="discriminator rejection sampling: keep this fraction of the drawn "
+                            "samples, those D finds likeliest real; 1: off (default: the run's, "
+                            "else per device)")
+    if conditional:
+        group.add_argument("--digit-check", action=argparse.BooleanOptionalAction,
+                           help="reject a sample D rates likelier as another digit than the "
+                                "one asked (default: the run's, else per device)")
+    return parser
+
+
+def sampling_overrides(args):
+    """The sampling settings the command line gives ({key: value or None}), for
+    `mxgan.training.generate.sample_run`."""
+    return {key: getattr(args, key, None) for key in SAMPLING_KEYS}
 
 
 def check_common(args):

@@ -1,2 +1,2 @@
-"""The shared layer: user errors, the environment check, safe file writing, MXNet's private API
-in one place, and image grids."""
+"""The shared layer: user errors, safe file writing, image grids, MXNet's private API behind named
+helpers, and the numpy names MXNet 1.9.1 needs."""

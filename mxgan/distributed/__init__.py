@@ -1,2 +1,2 @@
-"""Training over several devices and processes: the job's peers, the cluster a worker joins, and
-the processes a job starts."""
+"""Training over several devices and processes: data parallelism on MXNet's KVStore, the cluster a
+worker joins, and the peers a job watches (`python -m mxgan.launch` starts a job)."""

@@ -12,10 +12,10 @@ import time
 
 import mxnet as mx
 
-from .. import DMLC_JOB_VARIABLES
 from ..common import mxnet_internals
 from ..common.checks import UsageError
 from . import peers
+from .peers import DMLC_JOB_VARIABLES
 
 KVSTORES = ("local", "device", "dist_sync", "dist_device_sync")
 SCHEDULER_WAIT_S = 30  # a worker's wait for its scheduler (a dist KVStore alone waits forever)

@@ -17,6 +17,9 @@ import threading
 import time
 from pathlib import Path
 
+# A KVStore job's variables besides DMLC_ROLE: where its scheduler listens and how many it has.
+DMLC_JOB_VARIABLES = ("DMLC_PS_ROOT_URI", "DMLC_PS_ROOT_PORT", "DMLC_NUM_SERVER",
+                      "DMLC_NUM_WORKER")
 PEER_TIMEOUT_S = 60  # a silent peer's grace; a healthy peer's kernel answers within milliseconds
 MIN_PEER_TIMEOUT_S = 5  # a few probes at least
 # A finished job's processes leave within a second of each other (its KVStore's teardown is a

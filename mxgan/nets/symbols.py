@@ -188,12 +188,12 @@ def cdcgan_generator(*, nz=100, ngf=28, condition="onehot", prefix="g_", fast=Tr
                         in_channels=NUM_CLASSES + nz, ngf=ngf, channels=1)
 
 
-def cdcgan_discriminator(*, ndf=28, condition="onehot", projection=False, prefix="d_",
-                         fast=True, minibatch_std=False, spectral_norm=False):
+def cdcgan_discriminator(*, ndf=28, condition="onehot", projection=False, classifier=False,
+                         prefix="d_", fast=True, minibatch_std=False, spectral_norm=False):
     """A conditional DCGAN discriminator: the 28 px DCGAN discriminator whose first layer also
     sees the digit as constant planes, as in the R CGAN tutorial. ``projection`` adds to its
-    logit the projection term of Miyato and Koyama (2018), `_projection`; the levers:
-    `D_LEVERS`."""
+    logit the projection term of Miyato and Koyama (2018), `_projection`; ``classifier`` makes
+    it a group of (logit, the ten digit logits of `_classifier`); the levers: `D_LEVERS`."""
     d = LayerFactory(prefix, fast=fast, spectral_norm=spectral_norm)
     cond = _condition_vector(condition, prefix)
     net = d.conditioned_conv(mx.sym.Variable("data"), cond, ndf, num_classes=NUM_CLASSES,
@@ -207,7 +207,16 @@ def cdcgan_discriminator(*, ndf=28, condition="onehot", projection=False, prefix
                          minibatch_std=minibatch_std)  # (B, 1)
     if projection:
         logits = logits + _projection(features, cond, d, channels=4 * ndf)
+    if classifier:
+        return mx.sym.Group([logits, _classifier(features, d)])
     return logits
+
+
+def _classifier(features, d):
+    """AC-GAN's auxiliary classifier on D's last features summed over space: the ten digits'
+    logits (B, 10), from the same features as the projection."""
+    pooled = mx.sym.sum(features, axis=(2, 3), name=d.prefix + "class_pool")  # (B, channels)
+    return d.fully_connected(pooled, NUM_CLASSES, name="class")  # (B, 10)
 
 
 def _projection(features, cond, d, *, channels):
@@ -226,6 +235,26 @@ def logistic_head(logits, *, name="dloss"):
     return mx.sym.LogisticRegressionOutput(data=logits, label=mx.sym.Variable("label"), name=name)
 
 
+def classifier_head(class_logits, *, name="dclass"):
+    """Attach to the digit logits (B, 10) the cross-entropy against Variable "digit" (B,), each
+    sample's weighed by Variable "digit_weight" (B,); outputs the weighted losses (B,).
+
+    The weight is an input so one graph serves every pass: D learns the digits of real images
+    (weight 1) but not of its fakes (0), and G's pass adds its loss at G's own weight.
+    """
+    log_prob = mx.sym.log_softmax(class_logits, axis=1)
+    picked = mx.sym.pick(log_prob, mx.sym.Variable("digit"), axis=1)  # (B,)
+    return mx.sym.MakeLoss(-picked * mx.sym.Variable("digit_weight"), name=name)
+
+
+def loss_heads(discriminator):
+    """D with its losses: `logistic_head` on its logit, and `classifier_head` on its digit
+    logits where it has them (a group of two outputs, D's probabilities first)."""
+    if len(discriminator.list_outputs()) == 1:
+        return logistic_head(discriminator)
+    return mx.sym.Group([logistic_head(discriminator[0]), classifier_head(discriminator[1])])
+
+
 NETWORKS = {
     "dcgan64": (functools.partial(dcgan_generator, size=64),
                 functools.partial(dcgan_discriminator, size=64)),
@@ -235,7 +264,7 @@ NETWORKS = {
     "cdcgan28": (cdcgan_generator, cdcgan_discriminator),
 }
 _GENERATOR_ONLY_OPTIONS = ("nz", "ngf")
-_DISCRIMINATOR_ONLY_OPTIONS = ("ndf", "projection") + tuple(D_LEVERS)
+_DISCRIMINATOR_ONLY_OPTIONS = ("ndf", "projection", "classifier") + tuple(D_LEVERS)
 
 
 def get_network(name, *, graph="fast", **options):
@@ -257,7 +286,7 @@ def get_network(name, *, graph="fast", **options):
     Returns
     -------
     tuple of mx.sym.Symbol
-        (generator, discriminator ending in `logistic_head`).
+        (generator, discriminator ending in `loss_heads`).
     """
     check_choice("network", name, tuple(NETWORKS))
     check_choice("graph", graph, GRAPHS)
@@ -267,4 +296,4 @@ def get_network(name, *, graph="fast", **options):
                                               if k not in _DISCRIMINATOR_ONLY_OPTIONS})
     discriminator = build_discriminator(fast=fast, **{k: v for k, v in options.items()
                                                       if k not in _GENERATOR_ONLY_OPTIONS})
-    return generator, logistic_head(discriminator)
+    return generator, loss_heads(discriminator)

@@ -1,1 +1,2 @@
-"""Sample quality: the scorer's classifier and the scores it gives a set of samples."""
+"""Sample quality: the scorer's classifier, the scores it gives a set of samples, and their report
+(a table beside the real-data floor, one summary line)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..common.files import check_writable_dir
 from ..quality.scores import FD_SAMPLES, Scorer
 from ..training import generate
+from ..training.rejection import Critic
 from .board import Board, require_tensorboardx
 from .watch import Watch
 
@@ -45,23 +46,30 @@ def score_every(args, iterations):
 
 class TrainingScorer:
     """Scores the generator of a run in training, as its final score does
-    (`mxgan.run.report_scores`: G's weight average where kept, batch statistics,
-    `mxgan.training.generate.draw`), on ``num`` samples: one set for the Frechet distance, so it
-    moves by about 20% from set to set.
+    (`mxgan.run.report_scores`: G's weight average where kept, batch statistics, the run's
+    sampling settings, `mxgan.training.generate.draw`), on ``num`` samples: one set for the
+    Frechet distance, so it moves by about 20% from set to set.
 
     ``trainer`` (`mxgan.training.trainer.Trainer`) and its run's ``config``; a call returns the
-    `mxgan.quality.scores.score_samples` dict. Sampling runs on a copy of G bound on the
-    trainer's first device, so training's own arrays and BatchNorm statistics stay untouched.
+    `mxgan.quality.scores.score_samples` dict. Sampling runs on copies of G (and of D, where
+    the settings reject) bound on the trainer's first device, so training's own arrays and
+    BatchNorm statistics stay untouched.
     """
 
     def __init__(self, trainer, config, num=FD_SAMPLES):
         self.trainer, self.config, self.num = trainer, config, num
         self.scorer = Scorer(config["dataset"], num=num)
+        self.sampling = generate.run_sampling(config)
+        ctx = trainer.context[0]
         self.module = generate.bind_generator(trainer.symbols["generator"], config,
-                                              batch_size=config["batch_size"],
-                                              ctx=trainer.context[0])
+                                              batch_size=config["batch_size"], ctx=ctx)
+        self.critic = (Critic(trainer.symbols["discriminator"], config, ctx=ctx)
+                       if self.sampling.rejects else None)
 
     def __call__(self):
         self.module.set_params(*self.trainer.sampling_params())
-        images, labels = generate.draw(self.module, self.config, self.num)
+        if self.critic is not None:
+            self.critic.set_params(*self.trainer.get_params("discriminator"))
+        images, labels = generate.draw(self.module, self.config, self.num,
+                                       sampling=self.sampling, critic=self.critic)
         return self.scorer(images, labels)

@@ -16,9 +16,11 @@ from ..distributed import parallel
 from ..distributed.parallel import Cluster
 from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
 from ..nets.spectral import PowerIteration, is_power_vector
-from .trainer import NETS, Recipe, Trainer, zero
+from .levers import DiffAugment, augment, generator_gradient
+from .recipe import Recipe
+from .trainer import NETS, Trainer, zero
 
-_INPUTS = ("rand", "cond", "data", "label")
+_INPUTS = ("rand", "cond", "data", "label", "digit", "digit_weight")
 GRID_COLUMNS = 10
 
 
@@ -35,6 +37,16 @@ def _bind(symbol, ctx, param_grad_req, **input_shapes):
     return symbol.simple_bind(ctx, grad_req=grad_req, **input_shapes)
 
 
+def has_classifier(discriminator):
+    """Whether D has the auxiliary digit classifier (`mxgan.nets.symbols.classifier_head`)."""
+    return "digit" in discriminator.list_arguments()
+
+
+def digits_of(cond):
+    """The digits (B,) a ``cond`` batch encodes (`mxgan.nets.conditions`), as floats."""
+    return mx.nd.argmax(cond.reshape((0, -1)), axis=1) if cond.ndim > 1 else cond
+
+
 class _DeviceExecutors:
     """One device's executors for its slice of the batch, and its share of the step as the R
     tutorial writes it: bind, forward, backward, and D's input gradient handed to G.
@@ -42,13 +54,21 @@ class _DeviceExecutors:
     G and D are bound once; D's parameters accumulate ('add') so the fake and real gradients sum
     in place. A second D executor over D's own arrays computes only d loss / d data, the
     gradient G's backward pass needs, without D's parameter gradients (the tutorial's design).
+    Every image D sees goes through ``augmentation`` (`mxgan.training.levers.DiffAugment`, or
+    None). With D's auxiliary classifier, D learns the digits of real images only, and G's pass
+    adds its cross-entropy for the digits asked at ``ac_weight``.
     """
 
-    def __init__(self, generator, discriminator, ctx, batch_size, *, nz, condition, image_shape):
+    def __init__(self, generator, discriminator, ctx, batch_size, *, nz, condition, image_shape,
+                 augmentation=None, ac_weight=0.0):
+        self.augmentation = augmentation
+        self.digit_weights = {"real": 1.0, "fake": 0.0, "generator": ac_weight}
         cond_shape = condition_shape(batch_size, condition)
+        digit_shapes = (dict(digit=(batch_size,), digit_weight=(batch_size,))
+                        if has_classifier(discriminator) else {})
         self.g = _bind(generator, ctx, "write", rand=(batch_size, nz, 1, 1), cond=cond_shape)
         self.d = _bind(discriminator, ctx, "add", data=(batch_size,) + tuple(image_shape),
-                       cond=cond_shape, label=(batch_size,))
+                       cond=cond_shape, label=(batch_size,), **digit_shapes)
         self.d_input = self._bind_input_gradient(discriminator, ctx)
         self.executors = dict(zip(NETS, (self.g, self.d)))
 
@@ -70,28 +90,41 @@ class _DeviceExecutors:
         return self.g.outputs[0]
 
     def d_forward_backward(self, images, cond, *, label):
-        """D's forward and backward on (images, digits) all labelled ``label``, adding to D's
-        parameter gradients; returns D's probabilities."""
-        images.copyto(self.d.arg_dict["data"])
-        return self._forward_backward(self.d, cond, label)
+        """D's forward and backward on fakes (images, digits) all labelled ``label``, adding to
+        D's parameter gradients; returns D's probabilities. Its classifier does not learn
+        from them."""
+        augment(self.augmentation, images)[0].copyto(self.d.arg_dict["data"])
+        return self._forward_backward(self.d, cond, label, "fake")
 
     def d_forward_backward_real(self, data_u8, cond, *, label):
         """The same on uint8 real images, scaled to [-1, 1] straight into D's input."""
-        fill_unit_range(data_u8, self.d.arg_dict["data"])
-        return self._forward_backward(self.d, cond, label)
+        data = self.d.arg_dict["data"]
+        fill_unit_range(data_u8, data)
+        if self.augmentation is not None:
+            self.augmentation(data)[0].copyto(data)
+        return self._forward_backward(self.d, cond, label, "real")
 
-    def g_backward_through_d(self, fakes, cond):
+    def g_backward_through_d(self, fakes, cond, *, top_k=1.0):
         """G's backward pass through D: D judges G's images ``fakes`` (asked for digits ``cond``)
-        as real, and the gradient of that loss with respect to D's input is G's output gradient.
-        Returns D's probabilities on them."""
-        fakes.copyto(self.d.arg_dict["data"])
-        prob_gen = self._forward_backward(self.d_input, cond, label=1)
-        self.g.backward([self.d_input.grad_dict["data"]])
+        as real, and the gradient of that loss with respect to D's input, through the levers
+        (`mxgan.training.levers.generator_gradient`, the ``top_k`` share kept), is G's output
+        gradient. Returns D's probabilities on them."""
+        images, transform = augment(self.augmentation, fakes)
+        images.copyto(self.d.arg_dict["data"])
+        prob_gen = self._forward_backward(self.d_input, cond, 1, "generator")
+        self.g.backward([generator_gradient(self.d_input.grad_dict["data"], prob_gen,
+                                            fraction=top_k, transform=transform)])
         return prob_gen
 
-    def _forward_backward(self, executor, cond, label):
-        cond.copyto(self.d.arg_dict["cond"])
-        self.d.arg_dict["label"][:] = label
+    def _forward_backward(self, executor, cond, label, images):
+        """``executor``'s forward and backward pass on the images in D's input, of ``images``
+        ("real", "fake" or "generator": whose digits its classifier learns, and how much)."""
+        args = self.d.arg_dict
+        cond.copyto(args["cond"])
+        args["label"][:] = label
+        if "digit" in args:
+            digits_of(cond).copyto(args["digit"])
+            args["digit_weight"][:] = self.digit_weights[images]
         executor.forward(is_train=True)
         executor.backward()
         return executor.outputs[0].copy()  # the next pass overwrites the output array
@@ -113,14 +146,19 @@ class ExecutorGAN(Trainer):
         Several devices train data-parallel: a KVStore sums their gradients.
     cluster : mxgan.distributed.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
-    recipe : mxgan.training.trainer.Recipe
-        Learning rates, D's target for real images and G's weight average.
+    recipe : mxgan.training.recipe.Recipe
+        Learning rates, D's target for real images, G's weight average and the levers between
+        G and D (`mxgan.training.levers`; top-k picks within each device's slice).
     grid_seed : int
         Seeds the fixed noise of `fixed_noise_grid`.
+    ac_weight : float
+        With D's auxiliary classifier (`mxgan.nets.symbols.classifier_head`): the weight of the
+        cross-entropy of G's fakes for their asked digits in G's loss.
     """
 
     def __init__(self, generator, discriminator, *, batch_size, nz, condition, context,
-                 cluster=None, image_shape=(1, 28, 28), recipe=Recipe(), grid_seed=0):
+                 cluster=None, image_shape=(1, 28, 28), recipe=Recipe(), grid_seed=0,
+                 ac_weight=0.0):
         self.batch_size = batch_size
         self.condition = condition
         self.recipe = recipe
@@ -133,7 +171,8 @@ class ExecutorGAN(Trainer):
         self._names = {net: _param_names(symbol) for net, symbol in self.symbols.items()}
         self.devices = parallel.Replicas(self.context, self.worker_batch, functools.partial(
             _DeviceExecutors, generator, discriminator, nz=nz, condition=condition,
-            image_shape=image_shape))
+            image_shape=image_shape, ac_weight=ac_weight,
+            augmentation=DiffAugment.of(recipe.diffaugment, image_shape)))
         self._init_params(recipe.initializer())
         self._set_up_optimisers()
         self._start_average()
@@ -199,7 +238,8 @@ class ExecutorGAN(Trainer):
         """G learns to make D, as updated, accept (fake, asked digit), through D's input
         gradient on each device; then one update."""
         fake, asked = fakes
-        prob_gen = [device.g_backward_through_d(fake[k], asked[k])
+        top_k = self.recipe.top_k_fraction(self.iteration)
+        prob_gen = [device.g_backward_through_d(fake[k], asked[k], top_k=top_k)
                     for k, device in enumerate(self.devices)]
         self._params["generator"].update()
         return self.devices.gather(prob_gen)

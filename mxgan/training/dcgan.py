@@ -12,7 +12,9 @@ from ..common import mxnet_internals
 from ..data.iters import RandIter, fill_unit_range
 from ..distributed.parallel import Cluster
 from ..nets.spectral import PowerIteration, is_power_vector
-from .trainer import NETS, Recipe, Trainer, zero
+from .levers import DiffAugment, augment, generator_gradient
+from .recipe import Recipe
+from .trainer import NETS, Trainer, zero
 
 
 class ModuleGAN(Trainer):
@@ -33,9 +35,9 @@ class ModuleGAN(Trainer):
     context : list of mx.Context
     cluster : mxgan.distributed.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
-    recipe : mxgan.training.trainer.Recipe
+    recipe : mxgan.training.recipe.Recipe
         Learning rates, D's target for real images (0.9: one-sided label smoothing; G's target
-        stays 1) and G's weight average.
+        stays 1), G's weight average, and the levers between G and D (`mxgan.training.levers`).
     grid_seed : int
         Seeds the fixed noise batch that `fixed_noise_grid` renders all run long.
     """
@@ -80,7 +82,8 @@ class ModuleGAN(Trainer):
 
     def _prepare_discriminator_step(self, image_shape):
         """The arrays D's half of every step reuses: its gradients (zeroed before the fake
-        pass), its spectral norms' power iteration, the real batch and the labels."""
+        pass), its spectral norms' power iteration, the real batch and the labels; and the
+        augmentation of every image D sees."""
         self._d_grads = [grad for grad in mxnet_internals.module_grad_arrays(self.mod_d)
                          if grad is not None]
         self._d_power = PowerIteration(*mxnet_internals.module_param_arrays(self.mod_d))
@@ -88,6 +91,7 @@ class ModuleGAN(Trainer):
         self._real = mx.nd.zeros((self.worker_batch,) + tuple(image_shape), ctx=device)
         self._labels = {value: mx.nd.full((self.worker_batch,), value, ctx=device)
                         for value in {0, 1, self.recipe.real_label}}
+        self._augmentation = DiffAugment.of(self.recipe.diffaugment, image_shape)
 
     def _draw_fixed_noise(self, seed):
         """The fixed noise batch of `fixed_noise_grid`, drawn from ``seed``."""
@@ -113,19 +117,29 @@ class ModuleGAN(Trainer):
     def _train_discriminator(self, fakes, data, cond=None):
         """D maximises log D(x) + log(1 - D(G(z))): both gradients summed, then one update."""
         zero(self._d_grads)
-        prob_fake = self._d_forward_backward(fakes, label=0)
-        prob_real = self._d_forward_backward(fill_unit_range(data, self._real),
+        prob_fake = self._d_forward_backward(self._augment(fakes)[0], label=0)
+        real = fill_unit_range(data, self._real)
+        prob_real = self._d_forward_backward(self._augment(real)[0],
                                              label=self.recipe.real_label)
         self.mod_d.update()
         self._d_power.step()
         return prob_fake, prob_real
 
     def _train_generator(self, fakes):
-        """G maximises log D(G(z)) through the updated D: D's input gradient is G's out-grad."""
-        prob_gen = self._d_forward_backward(fakes, label=1, module=self.mod_d_input)
-        self.mod_g.backward(self.mod_d_input.get_input_grads())
+        """G maximises log D(G(z)) through the updated D: D's input gradient, through the
+        levers (`mxgan.training.levers.generator_gradient`), is G's out-grad."""
+        images, transform = self._augment(fakes)
+        prob_gen = self._d_forward_backward(images, label=1, module=self.mod_d_input)
+        grad = generator_gradient(self.mod_d_input.get_input_grads()[0], prob_gen,
+                                  fraction=self.recipe.top_k_fraction(self.iteration),
+                                  transform=transform)
+        self.mod_g.backward([grad])
         self.mod_g.update()
         return prob_gen
+
+    def _augment(self, images):
+        """(``images`` as D sees them, the augmentation drawn or None)."""
+        return augment(self._augmentation, images)
 
     def _d_forward_backward(self, images, *, label, module=None):
         """Forward and backward D (or ``module``, sharing its arrays) on ``images`` all labelled

@@ -4,6 +4,7 @@ Used by ``--generate`` / ``--infer`` in the examples and by ``python -m mxgan.ev
 Samples come batch by batch (`sample_batches`), so a count of any size streams to disk
 (`write_sample_files`) without being held in memory.
 """
+import functools
 import sys
 from pathlib import Path
 
@@ -15,10 +16,13 @@ from ..common import viz
 from ..common.files import atomic_writer
 from ..data.sources import IMAGE_SIZE
 from ..nets.conditions import NUM_CLASSES, encode_digits
-from . import checkpoint
+from . import checkpoint, checkpoint_reading
+from .rejection import Critic, draw_accepted
+from .sampling import Sampling
 from .trainer import AVERAGE
 
 GRID_SAMPLES = 256  # samples a written grid shows at most: 16 x 16 stay readable
+REJECTION_CHUNK = 10000  # samples drawn at once where D rejects (streamed, see draw_batches)
 GRID_SCALE = 2  # pixel enlargement of a written grid
 
 
@@ -34,9 +38,9 @@ def load_generator(ckpt_dir, *, batch_size, ctx=None):
     (see `bind_generator`)."""
     net = sampling_net(ckpt_dir)
     config = checkpoint.load_meta(ckpt_dir)["config"]
-    module = bind_generator(checkpoint.load_symbol(ckpt_dir, net), config,
+    module = bind_generator(checkpoint_reading.load_symbol(ckpt_dir, net), config,
                             batch_size=batch_size, ctx=ctx)
-    module.set_params(*checkpoint.load_params(ckpt_dir, net, like=module.get_params()))
+    module.set_params(*checkpoint_reading.load_params(ckpt_dir, net, like=module.get_params()))
     return module
 
 
@@ -71,29 +75,34 @@ def input_shapes(config, batch_size):
     return shapes
 
 
-def sample(module, num, *, digits=None, condition=None, seed=0, is_train=True):
+def sample(module, num, *, digits=None, condition=None, seed=0, is_train=True,
+           sampling=Sampling()):
     """``num`` images (N, C, H, W) float32 in [-1, 1]; ``digits`` (N,) for a conditional G.
 
     ``is_train=True`` normalises each batch with its own BatchNorm statistics, as the networks
-    were trained; the running averages of a short run lag behind the weights.
+    were trained; the running averages of a short run lag behind the weights. ``seed`` seeds the
+    noise (an int or a sequence of them, as numpy's RandomState takes), which ``sampling``
+    truncates when it says so.
     """
     digits_at = None if digits is None else np.asarray(digits).__getitem__
     return np.concatenate(list(sample_batches(module, num, digits_at=digits_at,
                                               condition=condition, seed=seed,
-                                              is_train=is_train)))
+                                              is_train=is_train, sampling=sampling)))
 
 
-def sample_batches(module, num, *, digits_at=None, condition=None, seed=0, is_train=True):
+def sample_batches(module, num, *, digits_at=None, condition=None, seed=0, is_train=True,
+                   sampling=Sampling()):
     """`sample`'s images, one batch of the module's size after another (the last one cut).
 
     ``digits_at(indices)`` gives a conditional G the digits of those samples; a batch's digits
     are padded by cycling them. The noise is drawn batch by batch from one generator seeded
-    with ``seed``: the same samples, however many are drawn at once.
+    with ``seed`` (truncated as ``sampling`` says): the same samples, however many are drawn
+    at once.
     """
     batch_size, nz = module.data_shapes[0].shape[:2]
     noise = np.random.RandomState(seed)
     for start in range(0, num, batch_size):
-        codes = noise.normal(size=(batch_size, nz))  # whole batches: padding draws its own noise
+        codes = sampling.noise(noise, (batch_size, nz))  # whole batches: padding has its own
         cond = None
         if digits_at is not None:
             digits = digits_at(np.arange(start, min(start + batch_size, num)))
@@ -101,7 +110,7 @@ def sample_batches(module, num, *, digits_at=None, condition=None, seed=0, is_tr
         yield from_codes(module, codes, cond, is_train=is_train)[:num - start]
 
 
-def sample_digits(module, digits, *, condition, seed=0):
+def sample_digits(module, digits, *, condition, seed=0, sampling=Sampling()):
     """Draw the asked ``digits`` inside batches of all ten digits, keeping only the asked slots.
 
     BatchNorm normalises with batch statistics, as in training, and G was trained on batches of
@@ -111,17 +120,18 @@ def sample_digits(module, digits, *, condition, seed=0):
     """
     digits = np.asarray(digits)
     return np.concatenate(list(digit_batches(module, len(digits), digits.__getitem__,
-                                             condition=condition, seed=seed)))
+                                             condition=condition, seed=seed,
+                                             sampling=sampling)))
 
 
-def digit_batches(module, num, digits_at, *, condition, seed=0):
+def digit_batches(module, num, digits_at, *, condition, seed=0, sampling=Sampling()):
     """`sample_digits`'s images batch by batch: sample i shows ``digits_at(i)``, drawn in the
     first of ten slots that hold the digits from it on (slot j: digit + j mod 10)."""
     def slot_digits(slots):
         return (digits_at(slots // NUM_CLASSES) + slots % NUM_CLASSES) % NUM_CLASSES
     drawn = 0
     for images in sample_batches(module, num * NUM_CLASSES, digits_at=slot_digits,
-                                 condition=condition, seed=seed):
+                                 condition=condition, seed=seed, sampling=sampling):
         yield images[(-drawn) % NUM_CLASSES::NUM_CLASSES]
         drawn += len(images)
 
@@ -135,36 +145,102 @@ def open_generator(run_dir, checkpoint_dir=None):
     return load_generator(ckpt, batch_size=config["batch_size"]), config
 
 
-def sample_run(run_dir, num, *, seed=0, checkpoint_dir=None, digits=None):
-    """Sample a trained run: (images, asked digits or None, dataset name); see `draw`.
+def open_critic(ckpt_dir, config):
+    """A checkpoint's discriminator as a `mxgan.training.rejection.Critic` of its run's
+    ``config``."""
+    critic = Critic(checkpoint_reading.load_symbol(ckpt_dir, "discriminator"), config)
+    critic.set_params(*checkpoint_reading.load_params(ckpt_dir, "discriminator"))
+    return critic
+
+
+def run_sampling(config, overrides=None):
+    """The `mxgan.training.sampling.Sampling` of a run's ``config``, with ``overrides`` (a dict
+    of its keys; None values keep the run's); ValueError for settings the run cannot take."""
+    sampling = Sampling.from_config(config, overrides)
+    if sampling.digit_check and config.get("condition") is None:
+        raise ValueError("the digit check asks D which digit a sample shows: it needs a "
+                         "conditional GAN's run")
+    return sampling
+
+
+def sample_run(run_dir, num, *, seed=0, checkpoint_dir=None, digits=None, overrides=None):
+    """Sample a trained run as its config.json's sampling settings say, each replaced by its
+    value in ``overrides`` (see `run_sampling`): (images, asked digits or None, dataset name);
+    see `draw`.
 
     Raises `mxgan.training.checkpoint.CheckpointError` when the run has no usable checkpoint.
     """
-    module, config = open_generator(run_dir, checkpoint_dir)
-    images, digits = draw(module, config, num, seed=seed, digits=digits)
+    ckpt = checkpoint.find(run_dir, checkpoint_dir)
+    module, config = open_generator(run_dir, ckpt)
+    sampling = run_sampling(config, overrides)
+    critic = open_critic(ckpt, config) if sampling.rejects else None
+    images, digits = draw(module, config, num, seed=seed, digits=digits, sampling=sampling,
+                          critic=critic)
     return images, digits, config["dataset"]
 
 
-def draw(module, config, num, *, seed=0, digits=None):
+def draw(module, config, num, *, seed=0, digits=None, sampling=Sampling(), critic=None):
     """``num`` samples of a run's generator ``module`` (its training ``config``) and the digits
     they were asked to show, None for an unconditional one; a conditional one draws ``digits``
-    (default: 0-9 in turn) with `sample_digits`."""
-    if config.get("condition") is None:
-        return sample(module, num, seed=seed), None
-    digits = np.arange(num) % NUM_CLASSES if digits is None else np.asarray(digits)
-    images = sample_digits(module, digits, condition=config["condition"], seed=seed)
-    return images, digits.astype(np.int64)
+    (default: 0-9 in turn) with `sample_digits`.
+
+    Every reader of a run draws here. ``sampling`` truncates the noise; where it rejects,
+    ``critic`` (the run's `mxgan.training.rejection.Critic`) decides which samples are kept, see
+    `draw_accepted`.
+    """
+    conditional = config.get("condition") is not None
+    if conditional:
+        digits = np.asarray(np.arange(num) % NUM_CLASSES if digits is None else digits,
+                            np.int64)
+    if sampling.rejects:
+        draw_candidates = functools.partial(candidates, module, config, sampling=sampling)
+        return draw_accepted(draw_candidates, critic, num, seed=seed, digits=digits,
+                             sampling=sampling), digits
+    if not conditional:
+        return sample(module, num, seed=seed, sampling=sampling), None
+    return sample_digits(module, digits, condition=config["condition"], seed=seed,
+                         sampling=sampling), digits
 
 
-def draw_batches(module, config, num, *, seed=0, digit=None):
-    """`draw`'s images batch by batch, all of ``digit`` when given (a conditional G)."""
+def candidates(module, config, count, *, seed, sampling):
+    """``count`` samples to choose from, of each digit for a conditional run: (images, digits or
+    None). A conditional run draws rows of all ten digits, so that every batch mixes them as in
+    training (see `sample_digits`)."""
     if config.get("condition") is None:
-        return sample_batches(module, num, seed=seed)
+        return sample(module, count, seed=seed, sampling=sampling), None
+    digits = np.tile(np.arange(NUM_CLASSES), count)
+    return sample(module, len(digits), digits=digits, condition=config["condition"], seed=seed,
+                  sampling=sampling), digits
+
+
+def draw_batches(module, config, num, *, seed=0, digit=None, sampling=Sampling(),
+                 critic=None):
+    """`draw`'s images batch by batch, all of ``digit`` when given (a conditional G). Where
+    ``sampling`` rejects, the kept samples come in chunks of `REJECTION_CHUNK`, each drawn by
+    `draw` with its own seed, so that no more than a chunk is held at once."""
+    if sampling.rejects:
+        return _accepted_chunks(module, config, num, seed=seed, digit=digit, sampling=sampling,
+                                critic=critic)
+    if config.get("condition") is None:
+        return sample_batches(module, num, seed=seed, sampling=sampling)
     if digit is None:
         return digit_batches(module, num, lambda i: i % NUM_CLASSES,
-                             condition=config["condition"], seed=seed)
+                             condition=config["condition"], seed=seed, sampling=sampling)
     return digit_batches(module, num, lambda i: np.full(len(i), digit),
-                         condition=config["condition"], seed=seed)
+                         condition=config["condition"], seed=seed, sampling=sampling)
+
+
+def _accepted_chunks(module, config, num, *, seed, digit, sampling, critic):
+    """`draw_batches` where D rejects: `draw` of up to `REJECTION_CHUNK` samples at a time."""
+    for chunk, start in enumerate(range(0, num, REJECTION_CHUNK)):
+        count = min(REJECTION_CHUNK, num - start)
+        digits = None
+        if config.get("condition") is not None:
+            digits = (np.arange(start, start + count) % NUM_CLASSES if digit is None
+                      else np.full(count, digit))
+        chunk_seed = seed if start == 0 else [seed, chunk]
+        yield draw(module, config, count, seed=chunk_seed, digits=digits, sampling=sampling,
+                   critic=critic)[0]
 
 
 def files_bytes(num, sample_shape):
