@@ -66,6 +66,13 @@ figures: $(STAMP)
 	$(PY) benchmarks/quality.py cgan --variant default "" --seeds 0 1
 	$(PY) docs/make_figures.py --dcgan $(QUALITY_RUNS)/dcgan-default-s0 \
 		--cgan $(QUALITY_RUNS)/cgan-default-s0
+	$(PY) benchmarks/time_to_quality.py dcgan --from-run $(QUALITY_RUNS)/dcgan-default-s0
+	$(PY) benchmarks/time_to_quality.py cgan --from-run $(QUALITY_RUNS)/cgan-default-s0
+	$(PY) benchmarks/sampling_grid.py $(QUALITY_RUNS)/dcgan-default-s0 \
+		--truncation 0 1 --acceptance 1 0.6 0.4
+	$(PY) benchmarks/sampling_grid.py $(QUALITY_RUNS)/cgan-default-s0 \
+		--truncation 0 2 --acceptance 1 0.8 --digit-check both
+	$(PY) benchmarks/sampling_curve.py
 	$(PY) docs/make_notebooks.py --execute
 	$(PY) docs/render.py
 

@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import netns, records  # noqa: E402
 from mxgan.runs.rundir import read_metrics  # noqa: E402
-from mxgan.training import checkpoint  # noqa: E402
+from mxgan.training import checkpoint, checkpoint_reading  # noqa: E402
 
 # The 28 px net is the CPU default (and its batch); the 64 px ones are MXNet's DCGAN tutorial's
 # at half and at the published width (one channel: MNIST), with a batch of 4 so that 2 cores'
@@ -84,7 +84,7 @@ def gradient_mb(run_dir):
     """Megabytes of gradients per step (4 bytes per learned parameter of G and D)."""
     saved = checkpoint.latest(run_dir)
     return 4e-6 * sum(array.size for net in ("generator", "discriminator")
-                      for array in checkpoint.load_params(saved, net)[0].values())
+                      for array in checkpoint_reading.load_params(saved, net)[0].values())
 
 
 def one_worker(command, args, run_dir):

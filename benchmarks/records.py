@@ -30,6 +30,10 @@ def command_line(script, argv=None):
     return " ".join(["python", shlex.quote(str(script))] + [shlex.quote(str(a)) for a in args])
 
 
+# What measuring writes, so what may differ from the commit without making it "-dirty".
+OUTPUTS = ("records", "docs/img", "docs/*.ipynb", "docs/*.md", "README.md")
+
+
 def provenance(command):
     """Where a figure comes from: ``command`` (as typed, repository-relative), the commit
     (``-dirty`` when the work tree has changes), the UTC date, the machine and the versions."""
@@ -41,14 +45,16 @@ def provenance(command):
 
 
 def commit():
-    """The checked-out commit, with ``-dirty`` when tracked files differ from it; "unknown"
-    outside a git work tree."""
+    """The checked-out commit, with ``-dirty`` when tracked files other than measurements'
+    outputs (`OUTPUTS`: the records, pictures, notebooks and rendered pages, which a run of
+    `make figures` itself changes) differ from it; "unknown" outside a git work tree."""
     def git(*args):
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
     head = git("rev-parse", "HEAD")
     if head.returncode:
         return "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                *(":!" + path for path in OUTPUTS)).stdout.strip()
     return head.stdout.strip() + ("-dirty" if dirty else "")
 
 

@@ -29,7 +29,7 @@ PROFILES = {
                      real_label=1.0, lr_decay="none", ema_decay=0.0),
     "gpu": dict(network="cgan28", batch_size=64, epochs=25, max_iters=None, lr=2e-4,
                 real_label=1.0, lr_decay="none", ema_decay=0.999),
-    "cpu": dict(network="cdcgan28", projection=True, batch_size=64, epochs=None, max_iters=5000,
+    "cpu": dict(network="cdcgan28", projection=True, batch_size=64, epochs=None, max_iters=6000,
                 lr=7e-4, lr_d=1.4e-3, real_label=1.0, lr_decay="none", ema_decay=0.999),
     "dry-run": dict(network="cgan28", batch_size=8, epochs=None, max_iters=4, lr=2e-4,
                     real_label=1.0, lr_decay="linear", ema_decay=0.9),

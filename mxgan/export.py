@@ -29,7 +29,7 @@ from .common.checks import UsageError
 from .common.files import atomic_write_bytes, check_writable_file
 from .nets.conditions import NUM_CLASSES, encode_digits
 from .runs.lookup import require_checkpoint
-from .training import checkpoint, generate
+from .training import checkpoint, checkpoint_reading, generate
 
 INSTALL_HINT = 'pip install -e ".[onnx]"'
 TOLERANCE = 1e-4  # largest |ONNX - MXNet| the CLI accepts on images in [-1, 1]
@@ -40,8 +40,8 @@ def export_generator(ckpt_dir, out_path, *, batch_size=None):
     ``batch_size`` is given); returns the path."""
     onnx = require_onnx()[0]
     net = generate.sampling_net(ckpt_dir)
-    symbol = checkpoint.load_symbol(ckpt_dir, net)
-    arg_params, aux_params = checkpoint.load_params(ckpt_dir, net)
+    symbol = checkpoint_reading.load_symbol(ckpt_dir, net)
+    arg_params, aux_params = checkpoint_reading.load_params(ckpt_dir, net)
     shapes = generate.input_shapes(checkpoint.load_meta(ckpt_dir)["config"], batch_size or 1)
     shapes = {name: shapes[name] for name in symbol.list_arguments() if name in shapes}
     dynamic = None if batch_size else [(None,) + shape[1:] for shape in shapes.values()]

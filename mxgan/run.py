@@ -30,7 +30,7 @@ from .runs.survivors import naming_survivors
 from .training import checkpoint, generate
 from .training.cgan import ExecutorGAN
 from .training.dcgan import ModuleGAN
-from .training.trainer import Recipe
+from .training.recipe import Recipe
 
 
 def run_directory(args, model):

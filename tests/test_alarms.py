@@ -9,7 +9,7 @@ from mxgan.runs import alarms, loop
 from mxgan.runs.alarms import Alarms, Diverged, sample_spread
 from mxgan.runs.watch import Watch
 from mxgan.training import checkpoint
-from mxgan.training.trainer import Recipe
+from mxgan.training.recipe import Recipe
 
 import tiny
 

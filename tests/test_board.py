@@ -7,7 +7,8 @@ import pytest
 from mxgan.runs import loop
 from mxgan.runs.board import STEP_SCALARS, Board
 from mxgan.runs.watch import Watch
-from mxgan.training.trainer import NETS, Recipe
+from mxgan.training.recipe import Recipe
+from mxgan.training.trainer import NETS
 
 import tiny
 

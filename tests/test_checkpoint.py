@@ -12,7 +12,8 @@ from mxgan.common import mxnet_internals
 from mxgan.runs import loop
 from mxgan.training import checkpoint
 from mxgan.training.checkpoint import CheckpointError
-from mxgan.training.trainer import AVERAGE, Recipe
+from mxgan.training.recipe import Recipe
+from mxgan.training.trainer import AVERAGE
 
 import tiny
 

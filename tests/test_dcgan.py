@@ -8,7 +8,8 @@ from mxgan.data.iters import fill_unit_range
 from mxgan.nets import symbols
 from mxgan.training import checkpoint, generate
 from mxgan.training.dcgan import ModuleGAN
-from mxgan.training.trainer import METRICS, Recipe, zero
+from mxgan.training.recipe import Recipe
+from mxgan.training.trainer import METRICS, zero
 
 from gradcheck import assert_matches_finite_differences, float64_d_loss
 

@@ -17,7 +17,7 @@ from mxgan import run
 from mxgan.distributed.parallel import Cluster
 from mxgan.runs import loop
 from mxgan.runs.alarms import DIVERGED_EXIT
-from mxgan.training import checkpoint, generate
+from mxgan.training import checkpoint, checkpoint_reading, generate
 
 import tiny
 
@@ -198,7 +198,7 @@ def test_a_discriminator_lever_is_recorded_and_a_resume_keeps_it(example, flag, 
     key = flag[2:].replace("-", "_")
     assert json.loads((tmp_path / "config.json").read_text())[key] is True
     ckpt = checkpoint.find(tmp_path)
-    graph = checkpoint.load_symbol(ckpt, "discriminator").get_internals().list_outputs()
+    graph = checkpoint_reading.load_symbol(ckpt, "discriminator").get_internals().list_outputs()
     assert checkpoint.load_meta(ckpt)["iteration"] == 6 and any(made in n for n in graph)
     line = _exit_message(example.main, out + ["--resume", "--no-" + flag[2:]], capsys)
     assert "these flags differ: %s False (the run has True)" % flag in line

@@ -11,7 +11,8 @@ import mxgan
 from mxgan.runs import loop
 from mxgan.runs.rundir import read_metrics
 from mxgan.training import checkpoint
-from mxgan.training.trainer import AVERAGE, Recipe
+from mxgan.training.recipe import Recipe
+from mxgan.training.trainer import AVERAGE
 
 import tiny
 

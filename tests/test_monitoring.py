@@ -7,7 +7,7 @@ import pytest
 from mxgan.quality.scores import score_samples
 from mxgan.runs import monitoring
 from mxgan.training import checkpoint, generate
-from mxgan.training.trainer import Recipe
+from mxgan.training.recipe import Recipe
 
 import tiny
 

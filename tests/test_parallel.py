@@ -20,7 +20,7 @@ from mxgan.nets.conditions import encode_digits
 from mxgan.training import checkpoint
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
-from mxgan.training.trainer import Recipe
+from mxgan.training.recipe import Recipe
 
 BATCH, NZ = 8, 6
 ONE, TWO = [mx.cpu(0)], [mx.cpu(0), mx.cpu(1)]

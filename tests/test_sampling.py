@@ -1,5 +1,7 @@
-"""Sampling settings: truncated noise, the rejection rule, a run's record of them, the flags."""
+"""Sampling settings: truncated noise, a run's record of them, the flags (the rejection rule:
+tests/test_rejection.py)."""
 import json
+import math
 
 import mxnet as mx
 import numpy as np
@@ -7,7 +9,7 @@ import pytest
 from test_examples import _exit_message, cgan, dcgan
 
 from mxgan.runs.config import resolve_config
-from mxgan.training import checkpoint, generate, rejection
+from mxgan.training import checkpoint, checkpoint_reading, generate, rejection
 from mxgan.training.sampling import Sampling, truncated_normal
 
 import tiny
@@ -18,7 +20,7 @@ import tiny
 def test_truncated_noise_stays_within_psi_with_the_truncated_normals_spread(psi):
     values = truncated_normal(np.random.RandomState(0), (4000, 50), psi)
     density = np.exp(-psi ** 2 / 2) / np.sqrt(2 * np.pi)
-    mass = 1 - 2 * 0.5 * (1 + np.math.erf(-psi / np.sqrt(2)))
+    mass = math.erf(psi / math.sqrt(2))  # P(|z| <= psi)
     expected_std = np.sqrt(1 - 2 * psi * density / mass)
     assert values.shape == (4000, 50) and np.abs(values).max() <= psi
     assert abs(values.mean()) < 0.01 and abs(values.std() - expected_std) < 0.01
@@ -28,40 +30,6 @@ def test_noise_without_truncation_is_the_standard_normal_of_the_seed():
     drawn = Sampling().noise(np.random.RandomState(3), (5, 7))
     np.testing.assert_array_equal(drawn, np.random.RandomState(3).normal(size=(5, 7)))
     assert Sampling(truncation=0).psi is None and Sampling(acceptance=1).keep_fraction is None
-
-
-# ---- the acceptance rule ----------------------------------------------------------------------
-
-def _synthetic_logits(seed, count=4000):
-    """Logits of reals and fakes as a D that separates them moderately would give."""
-    rng = np.random.RandomState(seed)
-    return rng.normal(1.0, 1.0, count), rng.normal(-1.0, 1.0, count)
-
-
-def test_the_acceptance_probability_rises_with_the_logit_to_certainty():
-    real, fake = _synthetic_logits(0)
-    rule = rejection.AcceptanceRule.calibrate(real, fake, 0.5)
-    logits = np.linspace(-6, 6, 200)
-    probability = rule.probability(logits)
-    below_max = logits < rule.max_logit / rule.scale
-    assert np.all(np.diff(probability) >= 0) and np.all(np.diff(probability[below_max]) > 0)
-    assert probability[0] < 0.01 and probability[-1] > 0.99
-
-
-@pytest.mark.parametrize("rate", [0.8, 0.6, 0.4, 0.1])
-def test_the_rule_accepts_the_asked_fraction_of_new_samples(rate):
-    real, fake = _synthetic_logits(0)
-    rule = rejection.AcceptanceRule.calibrate(real, fake, rate)
-    _, new_fakes = _synthetic_logits(1)
-    assert abs(rule.probability(new_fakes).mean() - rate) < 0.02
-
-
-def test_the_logit_calibration_recovers_a_logistic_models_scale_and_bias():
-    rng = np.random.RandomState(0)
-    logits = rng.normal(0, 2, 20000)
-    is_real = rng.uniform(size=logits.size) < 1 / (1 + np.exp(-(0.5 * logits - 0.3)))
-    scale, bias = rejection.fit_logit_scale(logits[is_real], logits[~is_real])
-    assert abs(scale - 0.5) < 0.05 and abs(bias + 0.3) < 0.05
 
 
 # ---- drawing a run with the settings ----------------------------------------------------------
@@ -170,7 +138,8 @@ def test_the_digit_check_of_an_unconditional_run_is_refused(tmp_path, real_u8):
 def _arrays(run_dir):
     ckpt = checkpoint.find(run_dir)
     return {name: value.asnumpy() for net in ("generator", "discriminator")
-            for params in checkpoint.load_params(ckpt, net) for name, value in params.items()}
+            for params in checkpoint_reading.load_params(ckpt, net)
+            for name, value in params.items()}
 
 
 def test_sampling_settings_are_recorded_and_leave_training_and_its_resume_bit_exact(tmp_path):

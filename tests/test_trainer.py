@@ -1,15 +1,14 @@
-"""mxgan.training.trainer: the Trainer interface both GANs implement, the optimiser, and the step
-metrics."""
+"""mxgan.training.trainer: the Trainer interface both GANs implement, G's weight average, and the
+step metrics (the optimiser's settings: tests/test_recipe.py)."""
 import mxnet as mx
 import numpy as np
 import pytest
 
+from mxgan.training.recipe import Recipe
 from mxgan.training.trainer import (
     AVERAGE,
     METRICS,
     NETS,
-    Recipe,
-    RecipeError,
     Trainer,
     WeightAverage,
     cross_entropy,
@@ -63,19 +62,6 @@ def test_each_d_update_takes_one_power_iteration_on_every_device_and_no_optimise
     assert len(trainer.updater("discriminator").states) == 2 * len(learned)
 
 
-def test_adam_averages_the_summed_gradient_over_the_batch_and_d_may_learn_at_its_own_rate():
-    recipe = Recipe(lr=1e-3, lr_d=4e-3, beta1=0.5)
-    optimizer = recipe.optimizer("generator", 64)
-    assert (optimizer.lr, optimizer.beta1, optimizer.rescale_grad) == (1e-3, 0.5, 1 / 64)
-    assert recipe.optimizer("discriminator", 64).lr == 4e-3
-
-
-def test_a_linear_decay_reaches_zero_at_the_last_step():
-    optimizer = Recipe(lr=1e-3, decay_steps=100).optimizer("generator", 8)
-    rates = [optimizer.lr_scheduler(step) for step in (0, 50, 100)]
-    assert rates == pytest.approx([1e-3, 5e-4, 0.0])
-
-
 def test_the_weight_average_follows_the_weights_with_a_ramped_decay():
     weight = mx.nd.zeros(3)
     average = WeightAverage(["w"], [weight], decay=0.9)
@@ -100,39 +86,6 @@ def test_the_weight_average_copies_the_weights_until_its_start_then_ramps_from_t
     keep = 5 / 14
     np.testing.assert_allclose(average.average[0].asnumpy(),
                                keep * (0.3 + 1e-7) + (1 - keep) * 10, rtol=1e-6)
-
-
-def _rates(recipe, net, steps):
-    """The learning rate network ``net``'s real optimiser updates with at each of ``steps``
-    updates."""
-    optimizer = recipe.optimizer(net, 8)
-    updater, weight, grad = mx.optimizer.get_updater(optimizer), mx.nd.zeros(1), mx.nd.ones(1)
-    rates = []
-    for _ in range(steps):
-        updater(0, grad, weight)
-        rates.append(optimizer.learning_rate)
-    return rates
-
-
-@pytest.mark.parametrize("decay_steps, after_warmup", [(None, 1.0), (40, 1 - 1 / 30)],
-                         ids=["constant", "linear decay"])
-def test_a_warm_up_rises_linearly_to_the_rate_then_the_schedule_goes_on(decay_steps,
-                                                                        after_warmup):
-    recipe = Recipe(lr=1e-3, lr_d=2e-3, lr_warmup=10, decay_steps=decay_steps)
-    for net in NETS:
-        lr, rates = recipe.base_lr(net), _rates(recipe, net, 11)
-        assert [rates[step - 1] for step in (1, 5, 10, 11)] == pytest.approx(
-            [lr / 10, lr / 2, lr, lr * after_warmup])
-        assert [recipe.learning_rate(net, step) for step in range(1, 12)] == pytest.approx(rates)
-
-
-def test_settings_that_contradict_each_other_are_refused_naming_their_flags():
-    with pytest.raises(RecipeError, match="--lr-warmup 40 leaves none of the run's 40 steps"):
-        Recipe(lr_warmup=40, decay_steps=40)
-    with pytest.raises(RecipeError, match="--ema-start 5 starts G's weight average, which "
-                                          "--ema-decay 0 turns off"):
-        Recipe(ema_start=5)
-    Recipe(lr_warmup=39, decay_steps=40, ema_start=5, ema_decay=0.9)
 
 
 def _snapshot(trainer):
@@ -215,15 +168,6 @@ def test_all_finite_sees_one_nan_in_any_parameter_or_gradient(model, net, kind, 
     assert trainer.all_finite().asscalar() == 0
 
 
-def test_the_logged_learning_rates_are_those_the_optimiser_steps_with():
-    recipe = Recipe(lr=1e-3, lr_d=3e-3, decay_steps=40)
-    for net in NETS:
-        schedule = recipe.optimizer(net, 8).lr_scheduler
-        for step in (1, 20, 40):  # the scheduler sees num_update = step at step ``step``
-            assert recipe.learning_rate(net, step) == pytest.approx(schedule(step))
-    assert Recipe(lr=1e-3).learning_rate("discriminator", 7) == 1e-3
-
-
 @pytest.mark.parametrize("model", ["dcgan", "cgan"])
 def test_the_levers_reach_every_image_d_sees_and_the_gradient_g_receives(
         model, real_u8, monkeypatch):
@@ -250,10 +194,3 @@ def test_the_levers_reach_every_image_d_sees_and_the_gradient_g_receives(
     assert [fraction for _, fraction, _ in handed] == [0.5, 0.25]
     assert all(prob.shape == (tiny.BATCH, 1) and isinstance(transform, levers.Transform)
                for prob, _, transform in handed)
-
-
-def test_the_top_k_share_falls_geometrically_to_its_final_value_then_stays():
-    recipe = Recipe(top_k_final=0.25, top_k_steps=100)
-    shares = [recipe.top_k_fraction(step) for step in (0, 50, 100, 101, 10 ** 6)]
-    assert shares == pytest.approx([1.0, 0.5, 0.25, 0.25, 0.25])
-    assert Recipe().top_k_fraction(5) == 1.0  # off

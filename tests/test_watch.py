@@ -8,7 +8,7 @@ from mxgan.runs.board import SCORE_SCALARS, Board
 from mxgan.runs.monitoring import TrainingScorer
 from mxgan.runs.rundir import read_metrics
 from mxgan.runs.watch import Watch
-from mxgan.training.trainer import Recipe
+from mxgan.training.recipe import Recipe
 
 import tiny
 

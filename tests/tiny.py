@@ -8,6 +8,7 @@ from mxgan.common import mxnet_internals
 from mxgan.data.iters import image_iter
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
+from mxgan.training import checkpoint
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
 
@@ -81,6 +82,15 @@ def all_arrays(trainer):
         found["%s counts" % net] = np.array(sorted(counts.items()))
         found["%s num_update" % net] = np.array(state.updater.optimizer.num_update)
     return found
+
+
+def one_layer_checkpoint(run_dir, iteration, weight=1.0):
+    """A checkpoint at ``iteration`` of one untrained network "net" (a fully-connected layer whose
+    2x3 weight is ``weight`` everywhere): for tests of what reads or names checkpoints."""
+    symbol = mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=2, name="fc")
+    arg_params = {"fc_weight": mx.nd.full((2, 3), weight), "fc_bias": mx.nd.zeros(2)}
+    nets = {"net": checkpoint.NetState(symbol, arg_params, {})}
+    return checkpoint.save(run_dir, iteration, nets, {"config": {"seed": 0}})
 
 
 def read_events(logdir):

@@ -77,16 +77,27 @@ def _quality(records):
 
 
 def _levers(records):
-    """The newest run of each (model, variant, seed), by steps: no wall time, which depends on
-    how busy the machine was."""
-    newest = {(r["model"], r["variant"], r["seed"]): r for r in records}
-    head = ["model", "variant", "flags", "seed", "steps", "FD / floor", "precision / recall",
-            "classes", "accuracy as asked", "worst digit"]
-    rows = [[r["model"].upper(), r["variant"], "`%s`" % r["flags"] if r["flags"].strip() else "-",
-             str(r["seed"]), count(r["iterations"]), ratio(r["fd_ratio"]),
-             pair(r["precision"], r["recall"]), str(r["classes"]), percent(r.get("accuracy")),
-             percent(r.get("worst_digit"))] for r in newest.values()]
+    """Each lever run, by steps (no wall time, which depends on how busy the machine was): the
+    flags its command added to the example's defaults of the day, its seed and its scores."""
+    head = ["flags", "seed", "steps", "FD / floor", "precision / recall", "classes"]
+    rows = [["`%s`" % lever_flags(r) if lever_flags(r) else "- (the default of the day)",
+             str(r["seed"]), count(r["steps"]), ratio(r["fd_ratio"]),
+             pair(r["precision"], r["recall"]), str(r["classes"])] for r in records]
     return markdown_table(head, rows)
+
+
+def lever_flags(record):
+    """The flags of a lever run's command beyond its run directory and seed."""
+    words = record["provenance"]["command"].split()[2:]
+    kept, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("--out", "--seed"):
+            skip = True
+        else:
+            kept.append(word)
+    return " ".join(kept)
 
 
 def _sampling(records):
@@ -161,9 +172,8 @@ register_pair("quality",
                "python benchmarks/quality.py %s --variant NAME FLAGS" % m for m in MODELS},
               ["records/history/quality-%s.json" % m for m in MODELS], _quality, pick=every)
 register_pair("levers",
-              {"records/quality-%s.jsonl" % m:
-               "python benchmarks/quality.py %s --variant NAME FLAGS --seeds 0 1" % m
-               for m in MODELS}, [], _levers, pick=every)
+              {"records/levers-dcgan.jsonl": "python benchmarks/levers.py record RUN_DIR"},
+              [], _levers, pick=every)
 register_pair("sampling",
               {"records/sampling-%s.jsonl" % m:
                "python benchmarks/sampling_grid.py runs/%s-mnist" % m for m in MODELS},

@@ -50,7 +50,7 @@ def require_tensorboardx():
 
 class Board:
     """TensorBoard event files in ``logdir`` for a run starting at step ``start``; ``recipe``
-    (`mxgan.training.trainer.Recipe`) gives the learning rates."""
+    (`mxgan.training.recipe.Recipe`) gives the learning rates."""
 
     def __init__(self, logdir, *, start=0, recipe):
         self.summary = require_tensorboardx().summary

@@ -8,8 +8,8 @@ from pathlib import Path
 from ..common.checks import UsageError
 from ..common.files import atomic_write_text
 from ..nets import symbols
+from ..training.recipe import Recipe
 from ..training.sampling import SAMPLING_KEYS, SAMPLING_OFF
-from ..training.trainer import Recipe
 
 # The settings every run has, set by the flags every example shares, beside the model's own
 # (`ARCHITECTURES`); a profile gives some of them.

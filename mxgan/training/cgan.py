@@ -17,7 +17,8 @@ from ..distributed.parallel import Cluster
 from ..nets.conditions import NUM_CLASSES, condition_shape, encode_digits
 from ..nets.spectral import PowerIteration, is_power_vector
 from .levers import DiffAugment, augment, generator_gradient
-from .trainer import NETS, Recipe, Trainer, zero
+from .recipe import Recipe
+from .trainer import NETS, Trainer, zero
 
 _INPUTS = ("rand", "cond", "data", "label", "digit", "digit_weight")
 GRID_COLUMNS = 10
@@ -145,7 +146,7 @@ class ExecutorGAN(Trainer):
         Several devices train data-parallel: a KVStore sums their gradients.
     cluster : mxgan.distributed.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
-    recipe : mxgan.training.trainer.Recipe
+    recipe : mxgan.training.recipe.Recipe
         Learning rates, D's target for real images, G's weight average and the levers between
         G and D (`mxgan.training.levers`; top-k picks within each device's slice).
     grid_seed : int

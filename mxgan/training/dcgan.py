@@ -13,7 +13,8 @@ from ..data.iters import RandIter, fill_unit_range
 from ..distributed.parallel import Cluster
 from ..nets.spectral import PowerIteration, is_power_vector
 from .levers import DiffAugment, augment, generator_gradient
-from .trainer import NETS, Recipe, Trainer, zero
+from .recipe import Recipe
+from .trainer import NETS, Trainer, zero
 
 
 class ModuleGAN(Trainer):
@@ -34,7 +35,7 @@ class ModuleGAN(Trainer):
     context : list of mx.Context
     cluster : mxgan.distributed.parallel.Cluster, optional
         This process's place in a multi-process job (default: a job of one process).
-    recipe : mxgan.training.trainer.Recipe
+    recipe : mxgan.training.recipe.Recipe
         Learning rates, D's target for real images (0.9: one-sided label smoothing; G's target
         stays 1), G's weight average, and the levers between G and D (`mxgan.training.levers`).
     grid_seed : int

@@ -16,7 +16,7 @@ from ..common import viz
 from ..common.files import atomic_writer
 from ..data.sources import IMAGE_SIZE
 from ..nets.conditions import NUM_CLASSES, encode_digits
-from . import checkpoint
+from . import checkpoint, checkpoint_reading
 from .rejection import Critic, draw_accepted
 from .sampling import Sampling
 from .trainer import AVERAGE
@@ -38,9 +38,9 @@ def load_generator(ckpt_dir, *, batch_size, ctx=None):
     (see `bind_generator`)."""
     net = sampling_net(ckpt_dir)
     config = checkpoint.load_meta(ckpt_dir)["config"]
-    module = bind_generator(checkpoint.load_symbol(ckpt_dir, net), config,
+    module = bind_generator(checkpoint_reading.load_symbol(ckpt_dir, net), config,
                             batch_size=batch_size, ctx=ctx)
-    module.set_params(*checkpoint.load_params(ckpt_dir, net, like=module.get_params()))
+    module.set_params(*checkpoint_reading.load_params(ckpt_dir, net, like=module.get_params()))
     return module
 
 
@@ -148,8 +148,8 @@ def open_generator(run_dir, checkpoint_dir=None):
 def open_critic(ckpt_dir, config):
     """A checkpoint's discriminator as a `mxgan.training.rejection.Critic` of its run's
     ``config``."""
-    critic = Critic(checkpoint.load_symbol(ckpt_dir, "discriminator"), config)
-    critic.set_params(*checkpoint.load_params(ckpt_dir, "discriminator"))
+    critic = Critic(checkpoint_reading.load_symbol(ckpt_dir, "discriminator"), config)
+    critic.set_params(*checkpoint_reading.load_params(ckpt_dir, "discriminator"))
     return critic
 
 
