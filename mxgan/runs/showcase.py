@@ -255,19 +255,3 @@ def _digit_pictures(module, out_dir, *, rows, seed, condition):
                  for label in labels]
     viz.write_gif(gif, frames, duration_ms=durations)
     return [png, gif]
-
-
-def check_walk_size(config, rows, steps):
-    """A `mxgan.common.capacity.TooLarge` before anything is drawn when the walks of ``rows`` x
-    ``steps`` images of a run (its ``config``) would not fit in memory, or make interpolation.png
-    wider or taller than `MAX_PICTURE_SIDE` pixels."""
-    rows = rows or (NUM_CLASSES if config.get("condition") else 8)
-    shape = generate.image_shape(config)
-    sides = [SCALE * (count * (shape[1] + 2) + 2) for count in (steps, rows)]
-    if max(sides) > MAX_PICTURE_SIDE:
-        raise TooLarge("--rows %d and --steps %d make interpolation.png %d x %d pixels, more "
-                       "than %d on a side: lower them" % (rows, steps, *sides, MAX_PICTURE_SIDE))
-    images = rows * (steps + 2 * WALK_FRAMES + (NUM_CLASSES * (MORPH_FRAMES + 1)
-                                                if config.get("condition") else 0))
-    capacity.check_memory(capacity.array_bytes((images,) + shape),
-                          "--rows %d and --steps %d" % (rows, steps), "lower them")
