@@ -68,6 +68,8 @@ figures: $(STAMP)
 		--cgan $(QUALITY_RUNS)/cgan-default-s0
 	$(PY) benchmarks/time_to_quality.py dcgan --from-run $(QUALITY_RUNS)/dcgan-default-s0
 	$(PY) benchmarks/time_to_quality.py cgan --from-run $(QUALITY_RUNS)/cgan-default-s0
+	$(PY) benchmarks/time_to_quality.py --plot records/time-to-quality-dcgan.jsonl \
+		records/time-to-quality-cgan.jsonl
 	$(PY) benchmarks/sampling_grid.py $(QUALITY_RUNS)/dcgan-default-s0 \
 		--truncation 0 1 --acceptance 1 0.6 0.4
 	$(PY) benchmarks/sampling_grid.py $(QUALITY_RUNS)/cgan-default-s0 \

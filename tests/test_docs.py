@@ -22,11 +22,8 @@ PAGES = {"dcgan": DOCS / "dcgan.md", "cgan": DOCS / "cgan.md"}  # model -> its p
 ALL_PAGES = [ROOT / "README.md"] + sorted(DOCS.rglob("*.md"))
 MAX_IMG_BYTES = 3 * 1024 * 1024
 MAX_README_FIGURE_BYTES = 300 * 1024  # trained digits, mostly black, compress well
-# Pictures in docs/img/ that make_figures does not draw: screenshots taken in a browser, shown
-# by the README (its "Watching a run" section says how).
-SCREENSHOTS = {"tensorboard.png", "tensorboard-grid.png"}
-# Plots of the benchmarks' records: python benchmarks/time_to_quality.py --plot ...,
-# python benchmarks/sampling_curve.py
+# Plots of the benchmarks' records in docs/img/, drawn by make figures beside make_figures'
+# pictures: python benchmarks/time_to_quality.py --plot ..., python benchmarks/sampling_curve.py
 PLOTS = {"time-to-quality.png", "sampling-tradeoff.png"}
 # What the pages' shell blocks may run: the tutorials run python and make only; python and make
 # commands are parsed by their own parsers.
@@ -204,7 +201,7 @@ def test_a_run_of_the_other_model_is_refused(dry_runs, tmp_path, capsys):
 @pytest.mark.parametrize("page", ALL_PAGES, ids=_page_ids)
 def test_every_embedded_image_is_committed_and_made_by_make_figures(page):
     drawn = {Path(model, name) for model, names in make_figures.FIGURES.items()
-             for name in names} | {Path(name) for name in SCREENSHOTS | PLOTS} \
+             for name in names} | {Path(name) for name in PLOTS} \
         | {Path(make_figures.README_FIGURE)}
     for target in (target for is_image, _, target in links(page) if is_image):
         path = (page.parent / target).resolve()
@@ -219,7 +216,7 @@ def test_a_models_page_shows_all_its_figures_and_docs_img_holds_nothing_else(mod
     assert shown == set(make_figures.FIGURES[model])
     committed = {p.name for p in (IMG / model).iterdir()}
     assert committed == set(make_figures.FIGURES[model])
-    assert {p.name for p in IMG.iterdir()} <= set(make_figures.FIGURES) | SCREENSHOTS | PLOTS \
+    assert {p.name for p in IMG.iterdir()} <= set(make_figures.FIGURES) | PLOTS \
         | {make_figures.README_FIGURE}
 
 
