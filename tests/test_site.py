@@ -29,11 +29,11 @@ def test_the_site_builds_strict_with_every_page(tmp_path):
 
 
 def test_links_point_where_their_targets_live_in_the_site():
-    readme = ("![board](docs/img/tensorboard.png) [q](docs/quality.md#floor) [L](LICENSE) "
+    readme = ("![digits](docs/img/digits.png) [q](docs/quality.md#floor) [L](LICENSE) "
               "[web](https://mxnet.apache.org) [here](#top) [gone](docs/no-such-page.md)\n"
               "```sh\n[x](docs/quality.md)\n```\n")
     assert site_hooks.rewrite_links("README.md", readme) == (
-        "![board](img/tensorboard.png) [q](quality.md#floor) [L](_repo/LICENSE) "
+        "![digits](img/digits.png) [q](quality.md#floor) [L](_repo/LICENSE) "
         "[web](https://mxnet.apache.org) [here](#top) [gone](docs/no-such-page.md)\n"
         "```sh\n[x](docs/quality.md)\n```\n")
     page = "[s](../mxgan/nets/symbols.py#L12) [f](figures/) [r](../README.md#license)"
