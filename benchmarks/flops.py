@@ -9,10 +9,10 @@ multiply-add; the rest (BatchNorm, activations) is memory traffic and not counte
 import json
 import time
 
+import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
+
 import mxnet as mx
 import numpy as np
-
-import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
 
 PEAK_SIZE = 4096
 

@@ -38,9 +38,9 @@ CASES = [
 
 def layer(kind, options, fast):
     """The layer under test, on Variables "x" (and "cond")."""
-    import mxnet as mx
-
     from mxgan.nets import layers
+
+    import mxnet as mx
     x = mx.sym.Variable("x")
     if kind == "last":
         return layers.last_convolution(x, name="l", fast=fast, **options)

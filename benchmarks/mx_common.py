@@ -1,10 +1,10 @@
 """MXNet pieces shared by the mxgan and naive implementations: device, graphs and real batch."""
-import mxnet as mx
-import numpy as np
-
 import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
+
+import mxnet as mx
+import numpy as np
 
 from .workloads import real_batch
 

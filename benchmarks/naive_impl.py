@@ -6,12 +6,12 @@ gradients copied out and added back one array at a time in Python. Both sum D's 
 gradients before one D update, then train G through the updated D (MXNet's DCGAN tutorial's
 order), so each does exactly the maths of mxgan's trainer; a test checks the D gradients match.
 """
-import mxnet as mx
-import numpy as np
-
 import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
 from mxgan.common.mxnet_internals import module_grad_arrays
 from mxgan.nets.conditions import NUM_CLASSES
+
+import mxnet as mx
+import numpy as np
 
 from . import mx_common
 

@@ -18,13 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
 from benchmarks.records import provenance  # noqa: E402
 from benchmarks.sampling_grid import checkpoint_of  # noqa: E402
 from mxgan.quality.scores import FD_SAMPLES, Scorer  # noqa: E402
 from mxgan.training import checkpoint, generate  # noqa: E402
 from mxgan.training.sampling import truncated_normal  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 SETTINGS = ((None, None), ("redraw", 2.0), ("redraw", 1.5), ("redraw", 1.0), ("scale", 0.8),
             ("scale", 0.6))

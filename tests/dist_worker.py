@@ -6,15 +6,15 @@ Run under `python -m mxgan.launch`: ``dist_worker.py dcgan|cgan OUT_DIR``; write
 import sys
 from pathlib import Path
 
-import mxnet as mx
-import numpy as np
-
 import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
 from mxgan.distributed.parallel import Cluster
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
+
+import mxnet as mx
+import numpy as np
 
 BATCH, NZ, STEPS = 8, 6, 3
 

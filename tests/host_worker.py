@@ -10,10 +10,10 @@ import runpy
 import sys
 from pathlib import Path
 
-import numpy as np
-
 import mxgan  # noqa: F401  (before mxnet: it lets MXNet 1.9.1 run on numpy >= 1.24)
 from mxgan.runs import loop
+
+import numpy as np
 
 from dist_worker import params
 

@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import mxgan  # noqa: F401  (first: it makes MXNet importable on this numpy)
+
 import mxnet as mx
 import numpy as np
-
-import mxgan  # noqa: F401  (first: it makes MXNet importable on this numpy)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,14 +2,14 @@
 pointer to the tutorial; a healthy run says nothing."""
 import re
 
-import numpy as np
-import pytest
-
 from mxgan.runs import alarms, loop
 from mxgan.runs.alarms import Alarms, Diverged, sample_spread
 from mxgan.runs.watch import Watch
 from mxgan.training import checkpoint
 from mxgan.training.recipe import Recipe
+
+import numpy as np
+import pytest
 
 import tiny
 

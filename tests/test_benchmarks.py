@@ -7,13 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mxnet as mx
-import numpy as np
-import pytest
-
 from benchmarks import harness, mx_common, mxgan_impl, naive_impl, records
 from benchmarks.workloads import make_workload
 from mxgan.common.mxnet_internals import module_grad_arrays
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(batch_size=8, filters=4)
@@ -113,9 +113,9 @@ def _shared_params(symbol, net, inputs, rng):
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
 @pytest.mark.parametrize("workload", ["dcgan64", "dcgan28", "cgan28"])
 def test_torch_twin_computes_the_mxnet_networks(workload):
-    import torch
-
     from benchmarks import torch_impl
+
+    import torch
     spec = make_workload(workload, batch_size=4, filters=4)
     generator, discriminator = mx_common.networks(spec, "tutorial")
     logits = discriminator.get_children()[0]  # D without its logistic head

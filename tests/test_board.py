@@ -1,14 +1,14 @@
 """mxgan.runs.board: what a run writes for TensorBoard reads back with TensorBoard's own
 reader (curves every step, the grid and histograms every --sample-every, learning rates)."""
-import cv2
-import numpy as np
-import pytest
-
 from mxgan.runs import loop
 from mxgan.runs.board import STEP_SCALARS, Board
 from mxgan.runs.watch import Watch
 from mxgan.training.recipe import Recipe
 from mxgan.training.trainer import NETS
+
+import cv2
+import numpy as np
+import pytest
 
 import tiny
 

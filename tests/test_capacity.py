@@ -1,11 +1,11 @@
 """Room to work in: what a command needs of memory and disk, refused before it starts when
 there is not enough."""
-import mxnet as mx
-import pytest
-
 from mxgan import run
 from mxgan.common import capacity
 from mxgan.common.capacity import TooLarge
+
+import mxnet as mx
+import pytest
 
 
 @pytest.mark.parametrize("flag, value", [("batch_size", 10 ** 8), ("ngf", 2 ** 16),

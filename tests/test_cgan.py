@@ -1,12 +1,12 @@
 """The executor-level conditional GAN: shared-array executor, gradients, updates, sampling."""
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
 from mxgan.training import checkpoint, generate
 from mxgan.training.cgan import ExecutorGAN
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 from gradcheck import assert_matches_finite_differences, float64_d_loss
 

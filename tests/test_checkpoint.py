@@ -3,10 +3,6 @@ of damage found before it is used."""
 import json
 import pickle
 
-import mxnet as mx
-import numpy as np
-import pytest
-
 import mxgan
 from mxgan.common import mxnet_internals
 from mxgan.runs import loop
@@ -14,6 +10,10 @@ from mxgan.training import checkpoint
 from mxgan.training.checkpoint import CheckpointError
 from mxgan.training.recipe import Recipe
 from mxgan.training.trainer import AVERAGE
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 import tiny
 

@@ -2,10 +2,6 @@
 import json
 import pickle
 
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan.training import checkpoint
 from mxgan.training.checkpoint_reading import (
     CheckpointError,
@@ -14,6 +10,10 @@ from mxgan.training.checkpoint_reading import (
     load_symbol,
     read_states,
 )
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 import tiny
 

@@ -1,11 +1,11 @@
 """mxgan.common.checks: one message for a bad choice, and one base class for every user error."""
-import pytest
-
 from mxgan.cli import UsageError, main_guard
 from mxgan.common.checks import UserError, check_choice
 from mxgan.data.idx import DatasetError
 from mxgan.runs.rundir import RunBusy
 from mxgan.training.checkpoint import CheckpointError
+
+import pytest
 
 
 def test_a_bad_choice_names_the_value_and_every_choice():

@@ -1,12 +1,12 @@
 """mxgan.quality.classifier: the scorer's feature network, its training data and its cache."""
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan.data import sources
 from mxgan.data.sources import DatasetError
 from mxgan.quality import classifier
 from mxgan.quality.classifier import FEATURE_DIM, floor_split, to_classifier_input
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 from idx_files import fake_split, write_split
 

@@ -1,11 +1,11 @@
 """mxgan.cli: every flag type refuses bad values in one line, and paths are checked up front."""
 import argparse
 
-import mxnet as mx
-import pytest
-
 from mxgan import cli
 from mxgan.common.checks import UsageError, UserError
+
+import mxnet as mx
+import pytest
 
 
 @pytest.mark.parametrize("parse, text, message", [

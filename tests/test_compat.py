@@ -4,11 +4,11 @@ import math
 import types
 from pathlib import Path
 
+from mxgan.common import compat
+
 import mxnet as mx
 import numpy as np
 import pytest
-
-from mxgan.common import compat
 
 MXNET = Path(mx.__file__).parent
 

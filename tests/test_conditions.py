@@ -1,13 +1,13 @@
 """mxgan.nets.conditions: how the digit reaches a conditional network."""
-import numpy as np
-import pytest
-
 from mxgan.nets.conditions import (
     CONDITIONS,
     NUM_CLASSES,
     condition_shape,
     encode_digits,
 )
+
+import numpy as np
+import pytest
 
 
 def test_onehot_is_a_column_with_a_one_at_the_digit():

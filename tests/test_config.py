@@ -1,9 +1,9 @@
 """A run's configuration: the profile under the flags given, and what a resume may change."""
-import mxnet as mx
-import pytest
-
 from mxgan.common.checks import UsageError
 from mxgan.runs.config import DEFAULTS_OF_OLDER_RUNS, resolve_config, resumed_config
+
+import mxnet as mx
+import pytest
 
 from tiny import RUN_PROFILES, SAVED_RUN, run_args
 

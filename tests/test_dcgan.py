@@ -1,8 +1,4 @@
 """The Module-based DCGAN step: gradients, one-step behaviour, checkpoints and resumption."""
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan.common import mxnet_internals
 from mxgan.data.iters import fill_unit_range
 from mxgan.nets import symbols
@@ -10,6 +6,10 @@ from mxgan.training import checkpoint, generate
 from mxgan.training.dcgan import ModuleGAN
 from mxgan.training.recipe import Recipe
 from mxgan.training.trainer import METRICS, zero
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 from gradcheck import assert_matches_finite_differences, float64_d_loss
 

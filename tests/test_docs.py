@@ -10,10 +10,10 @@ import shlex
 import sys
 from pathlib import Path
 
+from benchmarks import records
+
 import pytest
 from PIL import Image
-
-from benchmarks import records
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

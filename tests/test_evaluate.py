@@ -5,10 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mxgan import evaluate
+
 import numpy as np
 import pytest
-
-from mxgan import evaluate
 
 from idx_files import fake_split, write_split
 

@@ -9,15 +9,15 @@ import sys
 import time
 from pathlib import Path
 
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan import run
 from mxgan.distributed.parallel import Cluster
 from mxgan.runs import loop
 from mxgan.runs.alarms import DIVERGED_EXIT
 from mxgan.training import checkpoint, checkpoint_reading, generate
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 import tiny
 

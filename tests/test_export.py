@@ -5,16 +5,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan import export
 from mxgan.nets import symbols
 from mxgan.nets.conditions import encode_digits
 from mxgan.training import checkpoint, checkpoint_reading, generate
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 try:
     import onnx

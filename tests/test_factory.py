@@ -1,7 +1,7 @@
 """mxgan.nets.factory: layers named by stage with one network's options."""
-import mxnet as mx
-
 from mxgan.nets.factory import LayerFactory
+
+import mxnet as mx
 
 
 def test_a_stage_is_opened_by_its_convolution_and_names_what_follows():

@@ -7,10 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan import cli, evaluate, launch, run
 from mxgan.common import capacity, files, viz
 from mxgan.common.capacity import TooLarge
@@ -24,6 +20,10 @@ from mxgan.runs.showcase import check_walk_size, read_picture
 from mxgan.training import checkpoint, checkpoint_reading, generate
 from mxgan.training.checkpoint import NonFinite
 from mxgan.training.recipe import Recipe
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 import tiny
 

@@ -3,10 +3,10 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from mxgan.common import files
 from mxgan.common.checks import UsageError
+
+import pytest
 
 
 def test_atomic_write_replaces_the_file_with_the_usual_permissions(tmp_path):

@@ -5,11 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mxnet as mx
-import pytest
-
 from mxgan.common.files import STAGING_PREFIX, WRITE_FAILED_EXIT, WriteFailed
 from mxgan.training import checkpoint
+
+import mxnet as mx
+import pytest
 
 pytestmark = pytest.mark.slow  # each test starts the example in a process of its own
 

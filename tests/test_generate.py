@@ -1,11 +1,11 @@
 """mxgan.training.generate: a saved generator drawn on the CPU, by noise code, by digit, and to
 files."""
+from mxgan.training import checkpoint, generate
+from mxgan.training.checkpoint import CheckpointError
+
 import mxnet as mx
 import numpy as np
 import pytest
-
-from mxgan.training import checkpoint, generate
-from mxgan.training.checkpoint import CheckpointError
 
 import tiny
 

@@ -7,12 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pytest
-
 from benchmarks import netns
 from mxgan.distributed.peers import PEER_LOST_EXIT
 from mxgan.training import checkpoint, checkpoint_reading
+
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 WHY_NOT = netns.unavailable()

@@ -2,10 +2,10 @@
 import gzip
 import struct
 
+from mxgan.data.idx import DatasetError, read_idx
+
 import numpy as np
 import pytest
-
-from mxgan.data.idx import DatasetError, read_idx
 
 from idx_files import idx_bytes, write_file
 

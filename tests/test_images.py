@@ -1,10 +1,10 @@
 """mxgan.data.images: the [-1, 1] scale, resizing and the cache of resized sets."""
-import numpy as np
-import pytest
-
 from mxgan.data import images as images_module
 from mxgan.data import sources
 from mxgan.data.images import prepare_images, resize_images, to_unit_range
+
+import numpy as np
+import pytest
 
 from idx_files import fake_split, write_split
 

@@ -1,7 +1,4 @@
 """Noise and image iterators: shapes, statistics, in-place reuse and seeded order."""
-import mxnet as mx
-import numpy as np
-
 from mxgan.data.iters import (
     ConditionalRandIter,
     RandIter,
@@ -10,6 +7,9 @@ from mxgan.data.iters import (
     image_iter,
 )
 from mxgan.nets.conditions import encode_digits
+
+import mxnet as mx
+import numpy as np
 
 
 def test_rand_iter_feeds_a_module_bound_through_its_provide_data():

@@ -3,9 +3,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from mxgan.launch import free_port, job_environment
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = ("import mxgan, mxnet as mx\n"

@@ -13,12 +13,12 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
-import pytest
-
 from mxgan.distributed.peers import LISTEN, tcp_sockets
 from mxgan.launch import Job, free_port, parse_args, scheduler_reachable
 from mxgan.training import checkpoint
+
+import numpy as np
+import pytest
 
 import tiny
 

@@ -5,12 +5,12 @@ import os
 import subprocess
 import sys
 
+from mxgan.nets import layers, symbols
+from mxgan.training import checkpoint
+
 import mxnet as mx
 import numpy as np
 import pytest
-
-from mxgan.nets import layers, symbols
-from mxgan.training import checkpoint
 
 import tiny
 

@@ -1,8 +1,4 @@
 """mxgan.training.levers: DiffAugment's transformations and their transposes, and top-k."""
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan.training.levers import (
     AugmentationError,
     Cutout,
@@ -13,6 +9,10 @@ from mxgan.training.levers import (
     parse_policy,
     top_k_count,
 )
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 SHAPE = (6, 2, 28, 28)
 

@@ -1,10 +1,10 @@
 """Which run and checkpoint a command opens, and how to train a run that has none."""
 import json
 
-import pytest
-
 from mxgan.common.checks import UsageError
 from mxgan.runs import lookup
+
+import pytest
 
 from tiny import SAVED_RUN
 

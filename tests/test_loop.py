@@ -4,15 +4,15 @@ import os
 import shutil
 import signal
 
-import numpy as np
-import pytest
-
 import mxgan
 from mxgan.runs import loop
 from mxgan.runs.rundir import read_metrics
 from mxgan.training import checkpoint
 from mxgan.training.recipe import Recipe
 from mxgan.training.trainer import AVERAGE
+
+import numpy as np
+import pytest
 
 import tiny
 

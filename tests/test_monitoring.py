@@ -2,12 +2,12 @@
 the generator as scoring its checkpoint would."""
 import argparse
 
-import pytest
-
 from mxgan.quality.scores import score_samples
 from mxgan.runs import monitoring
 from mxgan.training import checkpoint, generate
 from mxgan.training.recipe import Recipe
+
+import pytest
 
 import tiny
 

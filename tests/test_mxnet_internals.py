@@ -2,10 +2,10 @@
 import os
 import pickle
 
+from mxgan.common import mxnet_internals as internals
+
 import mxnet as mx
 import numpy as np
-
-from mxgan.common import mxnet_internals as internals
 
 BATCH = 4
 

@@ -3,11 +3,11 @@ comes back as one copy per device; loading admits NDArrays only."""
 import io
 import pickle
 
-import mxnet as mx
-import pytest
-
 from mxgan.common import mxnet_internals
 from mxgan.training import optimizer_states
+
+import mxnet as mx
+import pytest
 
 
 def _updater(states, counts, device_ids):

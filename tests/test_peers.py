@@ -7,10 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from mxgan.distributed import peers
 from mxgan.distributed.peers import ANSWERED, GONE_S, REFUSED, SILENT, Peers
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = ("198.18.0.2", 9091)

@@ -1,10 +1,10 @@
 """A run's recipe: each network's Adam, learning-rate schedule and warm-up, the top-k share,
 and settings that contradict each other refused naming their flags."""
-import mxnet as mx
-import pytest
-
 from mxgan.training.recipe import Recipe, RecipeError
 from mxgan.training.trainer import NETS
+
+import mxnet as mx
+import pytest
 
 
 def test_adam_averages_the_summed_gradient_over_the_batch_and_d_may_learn_at_its_own_rate():

@@ -1,9 +1,9 @@
 """Discriminator rejection: the acceptance rule calibrated on D's logits keeps the asked share of
 samples, more of those D rates higher."""
+from mxgan.training import rejection
+
 import numpy as np
 import pytest
-
-from mxgan.training import rejection
 
 
 def _synthetic_logits(seed, count=4000):

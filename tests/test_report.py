@@ -1,8 +1,8 @@
 """mxgan.quality.report: the scores table beside the floor, and the summary line."""
-import pytest
-
 from mxgan.quality import report
 from mxgan.quality.scores import score_samples
+
+import pytest
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,14 @@
 """mxgan.run: a run's config from profile and flags, what a resume may change, and the checks made
 before any data is loaded."""
 
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan import run
 from mxgan.common.checks import UsageError
 from mxgan.distributed.parallel import Cluster
 from mxgan.runs.config import DEFAULTS_OF_OLDER_RUNS, TRAINING_LEVERS
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 from tiny import SAVED_RUN, run_args
 

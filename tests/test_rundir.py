@@ -4,9 +4,6 @@ import subprocess
 import sys
 import time
 
-import mxnet as mx
-import pytest
-
 from mxgan.runs.rundir import (
     MetricsLog,
     NotARun,
@@ -16,6 +13,9 @@ from mxgan.runs.rundir import (
     recorded_config,
 )
 from mxgan.training import checkpoint
+
+import mxnet as mx
+import pytest
 
 import tiny
 

@@ -3,14 +3,14 @@ tests/test_rejection.py)."""
 import json
 import math
 
+from mxgan.runs.config import resolve_config
+from mxgan.training import checkpoint, checkpoint_reading, generate, rejection
+from mxgan.training.sampling import Sampling, truncated_normal
+
 import mxnet as mx
 import numpy as np
 import pytest
 from test_examples import _exit_message, cgan, dcgan
-
-from mxgan.runs.config import resolve_config
-from mxgan.training import checkpoint, checkpoint_reading, generate, rejection
-from mxgan.training.sampling import Sampling, truncated_normal
 
 import tiny
 

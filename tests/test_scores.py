@@ -2,10 +2,6 @@
 the floor, and every score is right on sets whose answer is known."""
 import json
 
-import cv2
-import numpy as np
-import pytest
-
 from mxgan.data import sources
 from mxgan.data.images import resize_images, to_unit_range
 from mxgan.data.sources import DatasetError
@@ -17,6 +13,10 @@ from mxgan.quality.scores import (
     precision_recall,
     score_samples,
 )
+
+import cv2
+import numpy as np
+import pytest
 
 from idx_files import fake_split, write_split
 

@@ -4,9 +4,9 @@ import importlib.util
 import json
 from pathlib import Path
 
-import pytest
-
 from benchmarks import records, second_opinion
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 500  # a classifier of 500 images, measured on 500: the plumbing is under test

@@ -2,11 +2,6 @@
 import json
 import os
 
-import mxnet as mx
-import numpy as np
-import pytest
-from PIL import Image, ImageSequence
-
 from mxgan import showcase as showcase_cli
 from mxgan.cli import UsageError
 from mxgan.common import viz
@@ -16,6 +11,11 @@ from mxgan.runs import showcase
 from mxgan.training import checkpoint, generate
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
+
+import mxnet as mx
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
 
 BATCH = 8
 GRID_ITERATIONS = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]

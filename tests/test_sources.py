@@ -9,10 +9,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from mxgan.data import packaged, sources
+
 import numpy as np
 import pytest
-
-from mxgan.data import packaged, sources
 
 from idx_files import fake_split, idx_bytes, write_split
 

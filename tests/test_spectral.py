@@ -1,11 +1,11 @@
 """mxgan.nets.spectral: the graph divides a weight by its largest singular value once the power
 vector has converged, with the paper's gradient, and the in-place power iteration on every
 device copy converges to it."""
+from mxgan.nets import spectral
+
 import mxnet as mx
 import numpy as np
 import pytest
-
-from mxgan.nets import spectral
 
 SHAPE = (6, 3, 2, 2)  # a convolution's (out, in, k, k): a 6 x 12 matrix
 

@@ -1,10 +1,10 @@
 """A failed write or Ctrl-C that ends a command names what of its run survived."""
 import errno
 
-import pytest
-
 from mxgan.common.files import WriteFailed
 from mxgan.runs import survivors
+
+import pytest
 
 import tiny
 

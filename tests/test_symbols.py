@@ -1,11 +1,11 @@
 """Tests of the Symbol builders: shapes, parameter counts, names, a CPU step, the oneDNN fix."""
 
+from mxgan.nets import symbols
+from mxgan.nets.conditions import NUM_CLASSES
+
 import mxnet as mx
 import numpy as np
 import pytest
-
-from mxgan.nets import symbols
-from mxgan.nets.conditions import NUM_CLASSES
 
 BATCH = 4
 INPUT_NAMES = {"rand", "cond", "data", "label"}

@@ -1,9 +1,5 @@
 """mxgan.training.trainer: the Trainer interface both GANs implement, G's weight average, and the
 step metrics (the optimiser's settings: tests/test_recipe.py)."""
-import mxnet as mx
-import numpy as np
-import pytest
-
 from mxgan.training.recipe import Recipe
 from mxgan.training.trainer import (
     AVERAGE,
@@ -14,6 +10,10 @@ from mxgan.training.trainer import (
     cross_entropy,
     step_metrics,
 )
+
+import mxnet as mx
+import numpy as np
+import pytest
 
 import tiny
 

@@ -1,8 +1,8 @@
 """mxgan.common.viz: grids laid out as arrays, and pictures written whole."""
+from mxgan.common import viz
+
 import numpy as np
 from PIL import Image, ImageSequence
-
-from mxgan.common import viz
 
 
 def test_a_grid_places_image_i_at_row_i_div_cols_and_column_i_mod_cols():

@@ -1,14 +1,14 @@
 """mxgan.runs.watch: the in-training score at tiny settings, a row of its own in
 metrics.jsonl and a curve on TensorBoard, taken without touching the training."""
-import numpy as np
-import pytest
-
 from mxgan.runs import loop
 from mxgan.runs.board import SCORE_SCALARS, Board
 from mxgan.runs.monitoring import TrainingScorer
 from mxgan.runs.rundir import read_metrics
 from mxgan.runs.watch import Watch
 from mxgan.training.recipe import Recipe
+
+import numpy as np
+import pytest
 
 import tiny
 

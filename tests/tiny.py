@@ -1,9 +1,6 @@
 """Tiny trainers and batches that every training test shares (seconds on one CPU thread)."""
 import argparse
 
-import mxnet as mx
-import numpy as np
-
 from mxgan.common import mxnet_internals
 from mxgan.data.iters import image_iter
 from mxgan.nets import symbols
@@ -11,6 +8,9 @@ from mxgan.nets.conditions import encode_digits
 from mxgan.training import checkpoint
 from mxgan.training.cgan import ExecutorGAN
 from mxgan.training.dcgan import ModuleGAN
+
+import mxnet as mx
+import numpy as np
 
 BATCH = 8
 NZ = 8

@@ -1,12 +1,12 @@
 """What every figure here is made of: the cells of a saved grid, images in a row, and a picture
 shown at one screen pixel per pixel with labelled rows and columns."""
-import numpy as np
-
 from mxgan.common import viz
 from mxgan.common.viz import (
     plt,  # matplotlib on its file-only backend, as mxgan.common.viz set it up
 )
 from mxgan.runs import showcase
+
+import numpy as np
 
 SCALE = 2  # screen pixels per image pixel in the pictures drawn here: 28 px digits as 56 px
 GRID_PAD = 2  # the padding `mxgan.common.viz.make_grid` puts around every cell of the saved grids

@@ -1,13 +1,13 @@
 """Samples of the trained generator, drawn by the package itself: generated beside real images,
 each asked digit, latent walks, each noise code as every digit and the README's picture of both
 generators."""
-import numpy as np
-
 from mxgan.common import viz
 from mxgan.data.images import prepare_images, to_unit_range
 from mxgan.nets.conditions import NUM_CLASSES
 from mxgan.runs import showcase
 from mxgan.training import generate
+
+import numpy as np
 
 from .pictures import GRID_PAD, SCALE, show_picture
 

@@ -1,10 +1,10 @@
 """Samples over training time: the fixed monitoring inputs at log-spaced steps (timeline.png)
 and every saved grid as a film (timeline.gif)."""
-import numpy as np
-
 from mxgan.common import viz
 from mxgan.nets.conditions import NUM_CLASSES
 from mxgan.runs import showcase
+
+import numpy as np
 
 from .pictures import SCALE, grid_cells, show_picture, strip
 

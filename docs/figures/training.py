@@ -1,11 +1,11 @@
 """Reading the training: D's and G's losses and D's verdicts over the steps (training.png), and
 the windows early and late in the run whose means the training table shows."""
-import numpy as np
-
 from mxgan.common import viz
 from mxgan.common.viz import (
     plt,  # matplotlib on its file-only backend, as mxgan.common.viz set it up
 )
+
+import numpy as np
 
 from .runs import metric_rows
 
