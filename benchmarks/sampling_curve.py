@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
+from mxgan.cli import main_guard, new_parser  # noqa: E402
+from mxgan.common.checks import UsageError  # noqa: E402
 from mxgan.common.viz import plt  # noqa: E402  (matplotlib on its file-only backend)
 
 OUT = ROOT / "docs" / "img" / "sampling-tradeoff.png"
@@ -68,9 +70,17 @@ def plot(paths, out=OUT):
     return out
 
 
+@main_guard
 def main(argv=None):
-    paths = (argv if argv is not None else sys.argv[1:]) or [
-        path for path in DEFAULT_RECORDS if path.is_file()]
+    """Draw the trade-off of the records files given (default: every model's that exists)."""
+    parser = new_parser(__doc__.splitlines()[0], prog="python benchmarks/sampling_curve.py")
+    parser.add_argument("records", nargs="*", type=Path, metavar="JSONL",
+                        help="sampling records files (default: records/sampling-MODEL.jsonl)")
+    paths = parser.parse_args(argv).records or [p for p in DEFAULT_RECORDS if p.is_file()]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing or not paths:
+        raise UsageError("no sampling records at %s: write them with python "
+                         "benchmarks/sampling_grid.py RUN_DIR" % (", ".join(missing) or "records/"))
     print("wrote %s" % plot(paths))
 
 

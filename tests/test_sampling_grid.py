@@ -3,6 +3,8 @@ import json
 
 from benchmarks import sampling_curve, sampling_grid
 
+import pytest
+
 
 def test_the_grid_scores_each_lever_alone_before_their_combinations():
     grid = sampling_grid.settings_grid((0.0, 1.0, 0.6), (1.0, 0.5), (None,))
@@ -27,3 +29,10 @@ def test_the_curve_of_a_lever_runs_from_off_to_strongest_with_the_other_off(tmp_
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     out = sampling_curve.plot([path], tmp_path / "curve.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_curve_refuses_records_that_do_not_exist_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as ended:
+        sampling_curve.main([str(tmp_path / "sampling-dcgan.jsonl")])
+    assert ended.value.code == 2
+    assert capsys.readouterr().err.startswith("error: no sampling records at ")
