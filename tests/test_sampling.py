@@ -204,3 +204,18 @@ def test_the_cpu_profile_sets_the_sampling_and_a_flag_overrides_it(example, mode
     assert config("--acceptance", "1")["acceptance"] == 1.0
     assert config("--truncation", "0.7")["truncation"] == 0.7
     assert ("digit_check" in config()) == (model == "cgan")
+
+
+def test_rejected_samples_stream_in_chunks_and_the_first_chunk_is_the_plain_draw(
+        tmp_path, real_u8, monkeypatch):
+    _saved("dcgan", tmp_path, real_u8)
+    module, config = generate.open_generator(tmp_path)
+    sampling, critic = Sampling(digit_check=False, acceptance=0.5), InkCritic(0.0, np.zeros(64))
+    monkeypatch.setattr(generate, "REJECTION_CHUNK", 6)
+    chunks = list(generate.draw_batches(module, config, 15, seed=2, sampling=sampling,
+                                        critic=critic))
+    assert [len(chunk) for chunk in chunks] == [6, 6, 3]
+    first = generate.draw(module, config, 6, seed=2, sampling=sampling, critic=critic)[0]
+    np.testing.assert_array_equal(chunks[0], first)
+    assert not np.allclose(chunks[0], chunks[1])
+
