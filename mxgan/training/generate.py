@@ -23,7 +23,6 @@ from .trainer import AVERAGE
 
 GRID_SAMPLES = 256  # samples a written grid shows at most: 16 x 16 stay readable
 REJECTION_CHUNK = 10000  # samples drawn at once where D rejects (streamed, see draw_batches)
-CHUNK_SEED_STRIDE = 1000003  # a prime: each chunk's seed differs from every other seed's chunks
 GRID_SCALE = 2  # pixel enlargement of a written grid
 
 
@@ -239,7 +238,7 @@ def _accepted_chunks(module, config, num, *, seed, digit, sampling, critic):
         if config.get("condition") is not None:
             digits = (np.arange(start, start + count) % NUM_CLASSES if digit is None
                       else np.full(count, digit))
-        chunk_seed = (seed + chunk * CHUNK_SEED_STRIDE) % 2 ** 32  # an int: rounds extend it
+        chunk_seed = (seed + chunk * 1000003) % 2 ** 32  # one int: the rounds extend it
         yield draw(module, config, count, seed=chunk_seed, digits=digits, sampling=sampling,
                    critic=critic)[0]
 
